@@ -1,0 +1,187 @@
+import ArgumentParser
+import Glibc
+import Lifecycle
+import Store
+import Worktree
+
+/// `git ao cleanup`: removes ended sessions' worktrees (and branches git-ao created) only when
+/// no work can be lost.
+struct CleanupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanup",
+        abstract: "Remove ended sessions' worktrees and branches when no work can be lost.",
+        discussion: """
+            Only ended sessions are considered, and each only when its worktree has no uncommitted \
+            changes and its branch tip is reachable from the branch's upstream or from the session's \
+            base. The tip is first saved as refs/ao/archive/<id>, so 'git ao restore' (or \
+            'git branch <name> refs/ao/archive/<id>') can bring it back. Branches that git-ao did not \
+            create are kept. Every session skipped is listed with the reason. Without -y, cleanup asks \
+            before deleting (and refuses when there is no terminal to ask on).
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    @Flag(help: "Show what would be removed and what would be skipped, and change nothing.")
+    var dryRun = false
+
+    @Flag(name: .customShort("y"), help: "Do not ask for confirmation.")
+    var yes = false
+
+    static func archiveRef(for id: SessionID) -> String { "refs/ao/archive/\(id)" }
+
+    struct Item {
+        let session: Session
+        var tip: String?
+        var removeWorktree: Bool
+        var deleteBranch: Bool
+        var keptBranchReason: String?
+        var skipReason: String?
+    }
+
+    func run() throws {
+        try global.apply()
+        let workspace = try Workspace.locate()
+        let candidates = try workspace.sessions().filter { $0.isTerminated && $0.cleanedAt == nil }
+        let repository = try workspace.repository()
+        let items = try candidates.map { try evaluate($0, repository: repository) }
+        let actionable = items.filter { $0.skipReason == nil }
+
+        if dryRun {
+            report(items, done: false)
+            return
+        }
+        if !actionable.isEmpty && !yes && !output.json {
+            guard Console.stdinIsTerminal else { throw Messages.confirmationRequired("cleanup") }
+            report(items, done: false)
+            Console.out("Proceed? [y/N] ")
+            Console.flush()
+            let answer = String(decoding: readLine(strippingNewline: true).map { Array($0.utf8) } ?? [], as: UTF8.self).lowercased()
+            guard answer == "y" || answer == "yes" else {
+                Console.line("Nothing removed.")
+                return
+            }
+        } else if !actionable.isEmpty && !yes && output.json {
+            throw Messages.confirmationRequired("cleanup")
+        }
+        let store = try workspace.requireStore()
+        var results: [Item] = []
+        for var item in items {
+            if item.skipReason == nil { item = try execute(item, repository: repository, workspace: workspace, store: store) }
+            results.append(item)
+        }
+        report(results, done: true)
+    }
+
+    /// Decides what can go, without changing anything.
+    private func evaluate(_ session: Session, repository: Repository) throws -> Item {
+        var item = Item(session: session, tip: nil, removeWorktree: false, deleteBranch: false)
+        let path = session.worktreePath
+        if fileExists(path) {
+            if let info = try repository.worktrees().first(where: { samePath($0.path, path) }) {
+                if info.isLocked { item.skipReason = "its worktree \(path) is locked"; return item }
+                let changes = try repository.changes(inWorktreeAt: path)
+                if !changes.isClean {
+                    item.skipReason = "its worktree has uncommitted changes (\(changes.tracked) modified, \(changes.untracked) untracked)"
+                    return item
+                }
+                item.removeWorktree = true
+            } else {
+                item.skipReason = "\(path) exists but is not a worktree of this repository"
+                return item
+            }
+        }
+        let branch = session.branch.rawValue
+        guard let tip = try repository.localBranchTip(branch) else { return item }
+        item.tip = tip
+        let upstream = try repository.upstreamReference(of: branch).flatMap { try repository.referenceTarget($0) }
+        let base = try repository.resolveRevision(session.baseRef)?.sha ?? session.baseSHA.rawValue
+        let safe = try (upstream.map { try repository.isAncestor(tip, of: $0) } ?? false) || repository.isAncestor(tip, of: base)
+        if !safe {
+            let ahead = (try? repository.aheadBehind(tip, upstream ?? base).ahead) ?? 0
+            let against = upstream != nil ? "its upstream or on \(session.baseRef)" : "\(session.baseRef) (and it has no upstream)"
+            item.skipReason = "branch \(branch) has \(ahead) commit\(ahead == 1 ? "" : "s") that are not on \(against); push or merge them first"
+            item.removeWorktree = false
+            return item
+        }
+        if !session.branchCreated {
+            item.keptBranchReason = "git-ao did not create it"
+        } else if let holder = try repository.worktrees().first(where: { $0.branch == branch && !samePath($0.path, path) }) {
+            item.keptBranchReason = "it is checked out in \(holder.path)"
+        } else {
+            item.deleteBranch = true
+        }
+        return item
+    }
+
+    /// Archives the tip, then removes. Re-checks the worktree, which may have changed since the plan.
+    private func execute(_ item: Item, repository: Repository, workspace: Workspace, store: StateStore) throws -> Item {
+        var item = item
+        let session = item.session
+        if let tip = item.tip {
+            try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
+        }
+        if item.removeWorktree {
+            if case .kept(let why) = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository) {
+                item.skipReason = "its worktree \(why)"
+                item.removeWorktree = false
+                item.deleteBranch = false
+                return item
+            }
+        }
+        if item.deleteBranch { try repository.deleteBranch(session.branch.rawValue) }
+        unlink(workspace.location.aoDirectory + "/prompts/\(session.id).txt")
+        _ = try workspace.storeCall {
+            try store.update(session.id, at: Clock.now(), event: "cleaned", data: JSON.object([
+                "archive": item.tip == nil ? nil : CleanupCommand.archiveRef(for: session.id),
+                "worktree_removed": item.removeWorktree ? "yes" : "no",
+                "branch_deleted": item.deleteBranch ? "yes" : "no",
+            ])) { $0.cleanedAt = Clock.now() }
+        }
+        return item
+    }
+
+    private func report(_ items: [Item], done: Bool) {
+        if output.json {
+            struct Entry: Encodable {
+                let id: String
+                let action: String
+                let archive: String?
+                let worktree_removed: Bool
+                let branch_deleted: Bool
+                let branch_kept_reason: String?
+                let reason: String?
+            }
+            struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry] }
+            let entries = items.map { item in
+                Entry(id: item.session.id.rawValue, action: item.skipReason == nil ? (done ? "cleaned" : "would_clean") : "skipped",
+                      archive: item.skipReason == nil && item.tip != nil ? CleanupCommand.archiveRef(for: item.session.id) : nil,
+                      worktree_removed: item.skipReason == nil && item.removeWorktree, branch_deleted: item.skipReason == nil && item.deleteBranch,
+                      branch_kept_reason: item.keptBranchReason, reason: item.skipReason)
+            }
+            Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries), pretty: true) + "\n")
+            return
+        }
+        if items.isEmpty {
+            Console.line("Nothing to clean up: no ended sessions are waiting.")
+            return
+        }
+        for item in items {
+            let id = item.session.id
+            if let reason = item.skipReason {
+                Console.line("skip \(id): \(reason)")
+                continue
+            }
+            var parts: [String] = []
+            if item.removeWorktree { parts.append("worktree \(item.session.worktreePath)") }
+            if item.deleteBranch { parts.append("branch \(item.session.branch)") }
+            let what = parts.isEmpty ? "nothing left on disk" : parts.joined(separator: " and ")
+            let verb = done ? "removed" : "would remove"
+            var line = "\(verb) \(id): \(what)"
+            if item.tip != nil { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
+            if let kept = item.keptBranchReason { line += "; branch \(item.session.branch) kept: \(kept)" }
+            Console.line(line)
+        }
+    }
+}

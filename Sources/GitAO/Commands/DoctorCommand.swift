@@ -1,0 +1,149 @@
+import ArgumentParser
+import Glibc
+import Lifecycle
+import Store
+import Worktree
+
+/// `git ao doctor`: checks the set-up and the sessions, each finding with what to do about it.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check git, libgit2, tmux, the agents, the state database and the sessions.",
+        discussion: "Exits with status 2 when it finds a problem; warnings and notes do not change the status."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    struct Finding: Encodable {
+        enum Level: String, Encodable { case ok, note, warning, problem }
+        let check: String
+        let level: Level
+        let detail: String
+        let fix: String?
+    }
+
+    func run() throws {
+        try global.apply()
+        var findings: [Finding] = []
+        func add(_ check: String, _ level: Finding.Level, _ detail: String, fix: String? = nil) {
+            findings.append(Finding(check: check, level: level, detail: detail, fix: fix))
+        }
+
+        // Programs and libraries.
+        if let git = try? GitCLI.run(["--version"], timeout: 10), git.succeeded {
+            add("git", .ok, git.stdoutText.trimmingSpaces)
+        } else {
+            add("git", .problem, "git was not found on PATH", fix: "apt-get install git")
+        }
+        do { add("libgit2", .ok, "libgit2 \(try Git.libraryVersion())") } catch {
+            add("libgit2", .problem, "libgit2 could not be loaded: \(error)", fix: "apt-get install libgit2-1.5 (or re-run ./install.sh)")
+        }
+        let tmux = Tmux.locate()
+        var probe: Tmux.Probe = .failed("tmux is not installed")
+        if let tmux, let version = tmux.version() {
+            probe = tmux.listSessions()
+            switch probe {
+            case .listed(let names): add("tmux", .ok, "\(version), server reachable (\(names.count) session\(names.count == 1 ? "" : "s"))")
+            case .failed(let why): add("tmux", .warning, "\(version), but the server did not answer: \(why)", fix: "tmux list-sessions")
+            }
+        } else {
+            add("tmux", .problem, "tmux was not found on PATH", fix: "apt-get install tmux")
+        }
+        add("sqlite", .ok, "SQLite \(StateStore.sqliteVersion)")
+
+        let workspace: Workspace
+        do { workspace = try Workspace.locate() } catch {
+            add("repository", .problem, AOError.wrapping(error).message, fix: AOError.wrapping(error).hint)
+            return try finish(findings)
+        }
+        add("repository", .ok, "common git dir \(workspace.location.commonDir)")
+        let config = (try? workspace.config()) ?? GitConfig()
+
+        // Agents.
+        let catalog = AgentCatalog(config: config)
+        for name in catalog.names {
+            guard let agent = try? catalog.definition(name) else {
+                add("agent \(name)", .problem, "its command in git config cannot be parsed", fix: "git config ao.agent.\(name).command '<program> {prompt}'")
+                continue
+            }
+            let program = agent.launchArgv(.init(session: "x"))[0]
+            let configured = name == catalog.defaultAgentName || !agent.isBuiltIn
+            if let path = Subprocess.findExecutable(program, searchPath: Environment.value("PATH")) {
+                add("agent \(name)", .ok, "\(program) is \(path)\(name == catalog.defaultAgentName ? " (default agent)" : "")")
+            } else if configured {
+                add("agent \(name)", .problem, "'\(program)' is not on PATH\(name == catalog.defaultAgentName ? " (it is the default agent, ao.agent)" : "")",
+                    fix: "Install it, or choose another default: git config ao.agent <agent>")
+            } else {
+                add("agent \(name)", .note, "'\(program)' is not installed (only needed for --agent \(name))")
+            }
+        }
+
+        // Database.
+        var sessions: [Session] = []
+        do {
+            if let store = try workspace.store() {
+                let applied = try store.appliedMigrations()
+                add("database", .ok, "\(workspace.location.aoDirectory)/\(StateStore.fileName), schema \(applied.count)/\(StateStore.migrationNames.count)")
+                let integrity = try store.integrityCheck()
+                if integrity == ["ok"] { add("database integrity", .ok, "quick_check passed") } else {
+                    add("database integrity", .problem, integrity.prefix(3).joined(separator: "; "),
+                        fix: "Move \(workspace.location.aoDirectory)/\(StateStore.fileName) aside and start again; worktrees and branches are not affected")
+                }
+                sessions = try store.sessions()
+            } else {
+                add("database", .note, "not created yet (the first spawn creates it)")
+            }
+        } catch {
+            let failure = AOError.wrapping(error)
+            add("database", .problem, failure.message, fix: failure.hint)
+        }
+
+        // Sessions.
+        for session in sessions where !session.isTerminated {
+            let id = session.id.rawValue
+            if session.state == .notStarted {
+                let pid = (try? workspace.store()?.spawnPID(of: session.id)) ?? nil
+                if let pid, pid > 0, kill(pid, 0) != 0 && errno == ESRCH {
+                    add("session \(id)", .problem, "its spawn (process \(pid)) stopped before finishing", fix: "git ao kill \(id)")
+                    continue
+                }
+            }
+            if case .missing = RuntimeCheck.of(session, in: probe) {
+                add("session \(id)", .problem, "its tmux session \(session.tmuxName) has disappeared",
+                    fix: "git ao restore \(id) to bring it back, or git ao kill \(id) to end it")
+            }
+            if !fileExists(session.worktreePath) {
+                add("session \(id)", .problem, "its worktree \(session.worktreePath) has disappeared",
+                    fix: "git ao kill \(id), then git ao restore \(id) recreates it on branch \(session.branch)")
+            }
+        }
+        if !sessions.isEmpty && !findings.contains(where: { $0.check.hasPrefix("session ") }) {
+            add("sessions", .ok, "\(sessions.filter { !$0.isTerminated }.count) live, \(sessions.filter(\.isTerminated).count) ended; none lost")
+        }
+        try finish(findings)
+    }
+
+    private func finish(_ findings: [Finding]) throws {
+        if output.json {
+            struct Payload: Encodable { let version: Int; let problems: Int; let findings: [Finding] }
+            Console.out(JSON.encode(Payload(version: 1, problems: findings.filter { $0.level == .problem }.count, findings: findings), pretty: true) + "\n")
+        } else {
+            let palette = Console.palette(config: { nil })
+            for finding in findings {
+                let label: String
+                switch finding.level {
+                case .ok: label = palette.green("ok     ")
+                case .note: label = palette.dim("note   ")
+                case .warning: label = palette.yellow("warning")
+                case .problem: label = palette.red("problem")
+                }
+                Console.line("\(label)  \(finding.check): \(finding.detail)")
+                if let fix = finding.fix, finding.level != .ok { Console.line("         fix: \(fix)") }
+            }
+        }
+        if findings.contains(where: { $0.level == .problem }) {
+            throw ExitCode(ExitStatus.problemsFound.rawValue)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Lifecycle
+
+/// `git ao kill <id>`: ends the agent, keeps any work.
+struct KillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kill",
+        abstract: "End a session: stop its tmux session, and remove its worktree if it is clean.",
+        discussion: """
+            Marks the session terminated (reason: killed). A worktree with uncommitted changes is \
+            kept, and the command says so; the branch is always kept. Killing an ended session again \
+            is not an error: it finishes whatever the first kill left (a tmux session still running, \
+            a clean worktree still present).
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
+    var session: String
+
+    func run() throws {
+        try global.apply()
+        let workspace = try Workspace.locate()
+        let session = try workspace.resolveSession(self.session)
+        let store = try workspace.requireStore()
+        let tmux = try Tmux.require()
+        let wasRunning = try tmux.killSession(session.tmuxName)
+        let alreadyEnded = session.isTerminated
+        let updated = try workspace.storeCall {
+            try store.update(session.id, at: Clock.now(), event: "killed", data: JSON.object(["tmux_was_running": wasRunning ? "yes" : "no"])) {
+                guard !$0.isTerminated else { return }
+                $0.state = .terminated
+                $0.terminalReason = .killed
+            }
+        } ?? session
+        let repository = try workspace.repository()
+        let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+
+        if output.json {
+            struct Payload: Encodable {
+                let session: String
+                let already_terminated: Bool
+                let tmux_session_ended: Bool
+                let worktree: String
+                let worktree_kept_reason: String?
+            }
+            var kept: String?
+            if case .kept(let why) = disposal { kept = why }
+            Console.out(JSON.encode(Payload(session: updated.id.rawValue, already_terminated: alreadyEnded, tmux_session_ended: wasRunning,
+                                            worktree: disposal == .removed ? "removed" : (kept == nil ? "absent" : "kept"),
+                                            worktree_kept_reason: kept), pretty: true) + "\n")
+            return
+        }
+        if alreadyEnded {
+            Console.line("Session \(session.id) was already terminated (\(session.terminalReason?.rawValue ?? "unknown")).")
+        } else {
+            Console.line("Killed session \(session.id).")
+        }
+        switch disposal {
+        case .removed: Console.line("Removed its worktree \(session.worktreePath).")
+        case .alreadyGone: break
+        case .kept(let why): Console.line("Kept its worktree \(session.worktreePath): \(why).")
+        }
+        if !global.quiet {
+            Console.line("Branch \(session.branch) is kept; 'git ao restore \(session.id)' resumes the session, 'git ao cleanup' removes what is safe to remove.")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Lifecycle
+import Worktree
+
+/// `git ao restore <id>`: brings an ended session back on its branch.
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Bring an ended session back: recreate its worktree if needed and relaunch its agent.",
+        discussion: """
+            The worktree is recreated on the session's branch when it is missing (from \
+            refs/ao/archive/<id> when cleanup already deleted the branch). The agent resumes its own \
+            conversation where it can (Claude Code --resume, Codex resume, Aider \
+            --restore-chat-history, a custom agent's ao.agent.<name>.resume); otherwise it starts \
+            again with the saved prompt. Like spawn, restore is all or nothing.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
+    var session: String
+
+    func run() throws {
+        try global.apply()
+        Interrupts.catchTermination()
+        let workspace = try Workspace.locate()
+        let session = try workspace.resolveSession(self.session)
+        let tmux = try Tmux.require()
+        if !session.isTerminated, case .listed(let names) = tmux.listSessions(), names[session.tmuxName] != nil {
+            throw Messages.sessionNotRestorable(session.id.rawValue)
+        }
+        if session.branch.rawValue.isEmpty { throw Messages.sessionIncompleteHandle(session.id.rawValue, missing: "branch") }
+        if session.worktreePath.isEmpty { throw Messages.sessionIncompleteHandle(session.id.rawValue, missing: "worktree path") }
+
+        let repository = try workspace.repository()
+        let config = try workspace.config()
+        let store = try workspace.requireStore()
+        let agent = try AgentCatalog(config: config).definition(session.agent)
+        let others = try workspace.sessions().filter { !$0.isTerminated && $0.id != session.id }
+        if let other = others.first(where: { $0.branch == session.branch }) {
+            throw Messages.branchInUseBySession(session.branch.rawValue, session: other.id.rawValue, path: other.worktreePath)
+        }
+        if let name = session.name, let other = others.first(where: { $0.name == name }) {
+            throw Messages.nameInUse(name, session: other.id.rawValue)
+        }
+        let worktreeNeeded = try checkWorktree(session, repository: repository)
+
+        let promptFilePath = workspace.location.aoDirectory + "/prompts/\(session.id).txt"
+        var context = AgentDefinition.Context(prompt: session.prompt, promptFile: agent.wantsPromptFile ? promptFilePath : nil,
+                                              session: session.id.rawValue, agentSession: session.agentSessionID)
+        var mode = "resume"
+        var argv = agent.resumeArgv(context)
+        if argv == nil {
+            mode = "prompt"
+            if agent.pinsAgentSession { context.agentSession = AgentDefinition.newAgentSessionID() }
+            argv = agent.launchArgv(context)
+        }
+        guard var argv, let program = Subprocess.findExecutable(argv[0], searchPath: Environment.value("PATH")) else {
+            throw Messages.agentBinaryNotFound(agent.name, program: argv?.first ?? agent.program)
+        }
+        argv[0] = program
+
+        let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: tmux)
+        var steps = StepRunner(operation: "restore of session \(session.id)")
+        let restored: Session
+        do {
+            // A tmux session that outlived its agent (or an ended session's leftover) goes first.
+            try tmux.killSession(session.tmuxName)
+            if worktreeNeeded {
+                try steps.run("recreating the branch") { try ensureBranch(session, repository: repository, provisioner: provisioner) }
+                try steps.run("recreating the worktree") {
+                    let name = repository.availableWorktreeName(base: baseName(session.worktreePath))
+                    try provisioner.createWorktree(name: name, path: session.worktreePath, branch: session.branch.rawValue)
+                }
+            }
+            if agent.wantsPromptFile && !fileExists(promptFilePath) {
+                _ = try steps.run("writing the prompt file") { try provisioner.writePromptFile(session.prompt, for: session.id) }
+            }
+            var launched = session
+            launched.agentSessionID = context.agentSession
+            try steps.run("starting the agent in tmux") { try provisioner.launchAgent(launched, argv: argv) }
+            if mode == "prompt", let prompt = session.prompt, agent.promptDelivery(hasPrompt: !prompt.isEmpty) == .paste {
+                try steps.run("delivering the prompt") { try provisioner.pastePrompt(prompt, agent: agent, session: launched, config: config) }
+            }
+            restored = try steps.run("marking the session restored") {
+                let data = JSON.object(["mode": mode, "worktree_recreated": worktreeNeeded ? "yes" : "no"])
+                guard let updated = try store.update(session.id, at: Clock.now(), event: "restored", data: data, {
+                    $0.state = .working
+                    $0.terminalReason = nil
+                    $0.cleanedAt = nil
+                    $0.agentSessionID = context.agentSession
+                }) else { throw Messages.sessionNotFound(session.id.rawValue) }
+                return updated
+            }
+        } catch {
+            let created = provisioner.createdAnything
+            let report = provisioner.rollback()
+            throw Provisioner.failure(error, operation: "restore of session \(session.id)", step: steps.current, rollback: report, createdAnything: created)
+        }
+        Interrupts.restoreDefaults()
+
+        if output.json {
+            Console.out(JSON.encode(SessionView(restored, status: DisplayedStatus.of(restored, runtime: .alive), includePrompt: true), pretty: true) + "\n")
+        } else {
+            Console.line(restored.id.rawValue)
+            if !global.quiet {
+                let how = mode == "resume" ? "resuming the agent's conversation" : "starting the agent again with its saved prompt"
+                Console.err("Restored \(restored.id) in \(restored.worktreePath), \(how). Attach with: git ao attach \(restored.id)\n")
+            }
+        }
+    }
+
+    /// Whether the worktree must be recreated. A path that exists but is not this session's
+    /// worktree is somebody else's: restore refuses to touch it.
+    private func checkWorktree(_ session: Session, repository: Repository) throws -> Bool {
+        let worktrees = try repository.worktrees()
+        if let existing = worktrees.first(where: { samePath($0.path, session.worktreePath) }), existing.isValid, fileExists(session.worktreePath) {
+            if existing.branch != session.branch.rawValue {
+                throw AOError(.branchCheckedOutElsewhere, "the worktree '\(session.worktreePath)' now has '\(existing.branch ?? "a detached HEAD")' checked out, not '\(session.branch)'.",
+                              hint: "Switch it back (git -C '\(session.worktreePath)' switch \(session.branch)) and retry.")
+            }
+            return false
+        }
+        if fileExists(session.worktreePath) { throw Messages.worktreePathExists(session.worktreePath) }
+        if let holder = try repository.worktree(holding: session.branch.rawValue) {
+            throw Messages.branchCheckedOutElsewhere(session.branch.rawValue, path: holder.path)
+        }
+        return true
+    }
+
+    /// Recreates the branch from the archive ref when cleanup deleted it.
+    private func ensureBranch(_ session: Session, repository: Repository, provisioner: Provisioner) throws {
+        if try repository.localBranchTip(session.branch.rawValue) != nil { return }
+        let archive = CleanupCommand.archiveRef(for: session.id)
+        guard let tip = try repository.referenceTarget(archive) else {
+            throw AOError(.sessionIncompleteHandle, "session \(session.id)'s branch '\(session.branch)' no longer exists and there is no \(archive) to rebuild it from.",
+                          hint: "Start a fresh session instead: git ao spawn --branch <branch>")
+        }
+        try provisioner.createBranch(session.branch.rawValue, at: tip)
+    }
+}

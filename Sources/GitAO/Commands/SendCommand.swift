@@ -1,0 +1,75 @@
+import ArgumentParser
+import Lifecycle
+
+/// `git ao send <id> <message...>`: delivers text to the agent and confirms it was submitted.
+struct SendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send a message to a session's agent and submit it.",
+        discussion: """
+            The text is delivered literally (it is never read as tmux key names) through a paste \
+            buffer, after leaving copy mode if the pane is in it, and submitted with Enter. git-ao \
+            then checks the agent took it: while the text still sits in the input line it presses \
+            Enter again, up to 3 times, and reports failure (DELIVERY_NOT_CONFIRMED) if it stays. \
+            Use '-' as the only message word to read the message from standard input. Everything \
+            after the session id is message text, so put options before the id.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
+    var session: String
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The message; '-' reads it from standard input.", valueName: "message"))
+    var message: [String] = []
+
+    func validate() throws {
+        if message.isEmpty { throw ValidationError("Missing the message to send (or '-' to read it from standard input).") }
+    }
+
+    func run() throws {
+        try global.apply()
+        let words = message.first == "--" ? Array(message.dropFirst()) : message
+        let text: String
+        if words == ["-"] {
+            let bytes = readStandardInput()
+            guard let decoded = String(validating: bytes, as: UTF8.self) else {
+                throw AOError(.invalidArgument, "the message is not valid UTF-8 text.", hint: "Convert it first, e.g. iconv -t UTF-8.")
+            }
+            text = decoded
+        } else {
+            text = words.joined(separator: " ")
+        }
+        if text.trimmingSpaces.isEmpty {
+            throw AOError(.invalidArgument, "the message is empty.", hint: "Pass the text to send, or '-' to read it from standard input.")
+        }
+        let workspace = try Workspace.locate()
+        let session = try workspace.resolveSession(self.session)
+        let result = try SendCommand.deliver(text, to: session, workspace: workspace)
+        if output.json {
+            struct Payload: Encodable { let session: String; let confirmed: Bool; let enter_presses: Int }
+            Console.out(JSON.encode(Payload(session: session.id.rawValue, confirmed: true, enter_presses: result.presses)) + "\n")
+        } else if !global.quiet {
+            Console.err("Delivered to \(session.id)\(result.presses > 1 ? " (Enter pressed \(result.presses) times)" : "").\n")
+        }
+    }
+
+    /// Delivers `text` to a live session and records the attempt in the change log.
+    static func deliver(_ text: String, to session: Session, workspace: Workspace) throws -> Delivery.Result {
+        if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
+        let tmux = try Tmux.require()
+        if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+        }
+        let result = try Delivery(tmux: tmux, target: session.tmuxName).deliver(text)
+        let store = try workspace.requireStore()
+        try workspace.storeCall {
+            try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",
+                                               revision: session.revision, data: JSON.object(["text": text, "enter_presses": String(result.presses)])))
+        }
+        if !result.confirmed { throw Messages.deliveryNotConfirmed(session.id.rawValue, attempts: result.presses) }
+        return result
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Lifecycle
+
+/// `git ao show <id>`: one session in full, with its recent events.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one session in full, with its recent events."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
+    var session: String
+
+    @Option(help: ArgumentHelp("How many recent events to show.", valueName: "n"))
+    var events = 20
+
+    func run() throws {
+        try global.apply()
+        let workspace = try Workspace.locate()
+        let session = try workspace.resolveSession(self.session)
+        let probe: Tmux.Probe = session.isTerminated ? .listed([:]) : (Tmux.locate()?.listSessions() ?? .failed("tmux is not installed"))
+        let status = DisplayedStatus.of(session, runtime: RuntimeCheck.of(session, in: probe))
+        let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
+        if output.json {
+            struct Payload: Encodable {
+                let version: Int
+                let session: SessionView
+                let events: [EventView]
+            }
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, status: status, includePrompt: true), events: recent.map(EventView.init)), pretty: true) + "\n")
+            return
+        }
+        let palette = Console.palette(config: { try? workspace.config() })
+        let now = Clock.now()
+        var lines = [palette.bold("session \(session.id)") + (session.name.map { " (\(displaySafe($0)))" } ?? "")]
+        func field(_ label: String, _ value: String) { lines.append("  " + (label + ":").padding(11) + value) }
+        field("status", StatusModel.paint(status.status, status.status, palette) + " - " + status.reason)
+        field("branch", "\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))")
+        field("worktree", session.worktreePath)
+        field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
+        field("tmux", session.tmuxName)
+        field("created", "\(isoTimestamp(session.createdAt)) (\(compactAge(now - session.createdAt)) ago)")
+        field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
+        if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }
+        if let prompt = session.prompt, !prompt.isEmpty {
+            let first = prompt.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+            field("prompt", displaySafe(String(first.prefix(100))) + (first.count > 100 || prompt.contains("\n") ? " ..." : ""))
+        }
+        if !recent.isEmpty {
+            lines.append("")
+            lines.append(palette.bold("recent events"))
+            for event in recent { lines.append("  " + EventsRendering.line(event, palette: palette, withSession: false)) }
+        }
+        Console.out(lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// One event as a human-readable line.
+enum EventsRendering {
+    static func line(_ event: SessionEvent, palette: Palette, withSession: Bool) -> String {
+        let details = event.data.flatMap { try? JSON.decode([String: String].self, from: $0) } ?? [:]
+        let detailText = details.keys.sorted().map { "\($0)=\(displaySafe(details[$0]!.count > 80 ? String(details[$0]!.prefix(77)) + "..." : details[$0]!))" }.joined(separator: " ")
+        let who = withSession ? "\(event.sessionID) " : ""
+        return "\(palette.dim(isoTimestamp(event.at)))  \(who)\(event.kind.padding(10))\(detailText.isEmpty ? "" : " " + detailText)"
+    }
+}
+
+extension String {
+    /// Pads with spaces to at least `width` characters.
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Lifecycle
+import Store
+
+/// `git ao spawn`: worktree, session and agent, all or nothing.
+struct SpawnCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spawn",
+        abstract: "Start an agent on its own branch, worktree and tmux session.",
+        discussion: """
+            Checks the repository, branch, base, agent program and tmux first; then records the \
+            session, creates the branch and worktree, starts the agent in tmux and marks the session \
+            spawned. If any step fails, everything this spawn created is removed again.
+
+            Branch: an existing local branch is used as it is; a branch that exists only as \
+            <remote>/<branch> becomes a local branch tracking it; otherwise a new branch is made from \
+            --base. Without --branch the branch is <ao.branchPrefix><id>. The default base is the \
+            remote's default branch (origin/HEAD), then origin/main, then the current branch.
+
+            Prints the session id (with --json, the session object). Attaches to the session when \
+            stdin and stdout are a terminal, unless --no-attach or --json is given.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    @Option(help: ArgumentHelp("Branch to work on (created when it does not exist).", valueName: "branch"))
+    var branch: String?
+
+    @Option(help: ArgumentHelp("Commit or branch a new branch starts from.", valueName: "ref"))
+    var base: String?
+
+    @Option(help: ArgumentHelp("Agent to run: claude-code, codex, aider, shell or one from git config (default: ao.agent).", valueName: "agent"))
+    var agent: String?
+
+    @Option(help: ArgumentHelp("A name for the session, usable wherever an id is.", valueName: "name"))
+    var name: String?
+
+    @Option(help: ArgumentHelp("The task for the agent.", valueName: "text"))
+    var prompt: String?
+
+    @Option(help: ArgumentHelp("Read the task from a file.", valueName: "file"))
+    var promptFile: String?
+
+    @Argument(help: ArgumentHelp("'-' reads the task from standard input.", valueName: "-"))
+    var stdinMarker: String?
+
+    @Flag(help: "Do not attach to the session afterwards.")
+    var noAttach = false
+
+    func validate() throws {
+        let sources = [prompt != nil, promptFile != nil, stdinMarker != nil].filter { $0 }.count
+        if sources > 1 { throw ValidationError("Give the prompt one way only: --prompt, --prompt-file or '-'.") }
+        if let stdinMarker, stdinMarker != "-" {
+            throw ValidationError("Unexpected argument '\(stdinMarker)'. Pass the task with --prompt '...', --prompt-file <file>, or '-' for standard input.")
+        }
+        if let name {
+            if name.isEmpty { throw ValidationError("--name cannot be empty.") }
+            if name.unicodeScalars.contains(where: { $0.value == 0 }) { throw ValidationError("--name cannot contain NUL characters.") }
+        }
+    }
+
+    func run() throws {
+        try global.apply()
+        let promptText = try readPrompt()
+        Interrupts.catchTermination()
+        let repository = try Workspace.openRepository()
+        let workspace = try Workspace.locate()
+        let config = try workspace.config()
+        let store = try workspace.requireStore()
+        let tmuxSessions = Tmux.locate().map { tmux -> Set<String> in
+            if case .listed(let names) = tmux.listSessions() { return Set(names.keys) }
+            return []
+        } ?? []
+        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }
+        let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
+        let plan = try planner.plan(SpawnRequest(branch: branch, base: base, agent: agent, name: name, prompt: promptText), id: id)
+        if let name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
+            throw Messages.nameInUse(name, session: other.id.rawValue)
+        }
+        let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
+        let session = try Spawner(provisioner: provisioner, config: config, plan: plan).run()
+        Interrupts.restoreDefaults()
+
+        if output.json {
+            Console.out(JSON.encode(SessionView(session, status: DisplayedStatus.of(session, runtime: .alive), includePrompt: true), pretty: true) + "\n")
+            return
+        }
+        Console.line(session.id.rawValue)
+        if !global.quiet {
+            for note in plan.notes { Console.err("note: \(note)\n") }
+            Console.err("Spawned \(session.id) (\(session.agent)) on branch \(session.branch) in \(session.worktreePath)\n")
+        }
+        if !noAttach && Console.stdinIsTerminal && Console.stdoutIsTerminal {
+            Console.flush()
+            let tmux = plan.tmux
+            let failure = Subprocess.exec(tmux.attachCommand(session.tmuxName))
+            throw AOError(.runtimeFailed, "could not attach: \(failure)", hint: "Attach later with: git ao attach \(session.id)")
+        } else if !global.quiet {
+            Console.err("Attach with: git ao attach \(session.id)\n")
+        }
+    }
+
+    /// The prompt from --prompt, --prompt-file or standard input, checked to be text an agent can take.
+    private func readPrompt() throws -> String? {
+        var bytes: [UInt8]?
+        if let prompt { bytes = Array(prompt.utf8) }
+        if let promptFile {
+            guard let data = readBytes(promptFile) else {
+                throw AOError(.invalidArgument, "cannot read the prompt file '\(promptFile)'.", hint: "Check the path and its permissions.")
+            }
+            bytes = data
+        }
+        if stdinMarker == "-" { bytes = readStandardInput() }
+        guard let bytes else { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw AOError(.invalidArgument, "the prompt is not valid UTF-8 text.", hint: "Convert it first, e.g. iconv -t UTF-8.")
+        }
+        if bytes.contains(0) {
+            throw AOError(.invalidArgument, "the prompt contains a NUL byte, which no program argument can carry.", hint: "Remove it and retry.")
+        }
+        return text
+    }
+
+    /// A fresh id: not used by any session of this repository, nor by any tmux session of the
+    /// server (another repository's session may have the same id).
+    static func newSessionID(store: StateStore, avoiding tmuxNames: Set<String>) throws -> SessionID {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<64 {
+            let id = SessionID.make { Int.random(in: 0..<$0, using: &generator) }
+            if try store.session(id) == nil && !tmuxNames.contains(Session.tmuxName(for: id)) { return id }
+        }
+        throw AOError(.spawnFailed, "could not find an unused session id.", hint: "Run 'git ao cleanup' and retry.")
+    }
+}

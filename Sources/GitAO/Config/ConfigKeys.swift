@@ -1,0 +1,25 @@
+/// The configuration keys git-ao reads, with their defaults. The README, git-ao(1) and
+/// `git ao init` describe exactly these; a test checks the man page lists every one.
+enum ConfigKeys {
+    struct Key {
+        let name: String
+        let defaultValue: String
+        let summary: String
+    }
+
+    static let agent = "ao.agent"
+    static let branchPrefix = "ao.branchPrefix"
+    static let worktreeRoot = "ao.worktreeRoot"
+
+    static let defaultAgent = "claude-code"
+    static let defaultBranchPrefix = "ao/"
+
+    static let all: [Key] = [
+        Key(name: agent, defaultValue: defaultAgent, summary: "agent used when spawn has no --agent"),
+        Key(name: branchPrefix, defaultValue: defaultBranchPrefix, summary: "prefix of branches spawn names itself (<prefix><id>)"),
+        Key(name: worktreeRoot, defaultValue: "<main worktree>.ao", summary: "folder that holds session worktrees; relative paths are taken from the main worktree"),
+        Key(name: "ao.agent.<name>.command", defaultValue: "", summary: "argv template of a custom agent; {prompt}, {prompt_file} and {session} are filled in"),
+        Key(name: "ao.agent.<name>.resume", defaultValue: "", summary: "argv template that resumes a custom agent's conversation; adds {agent_session}"),
+        Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: its screen stops changing)"),
+    ]
+}

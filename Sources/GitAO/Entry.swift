@@ -1,0 +1,38 @@
+import ArgumentParser
+import Glibc
+
+@main
+enum Entry {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let wantsJSON = arguments.contains("--json")
+        var command: ParsableCommand
+        do {
+            command = try GitAOCommand.parseAsRoot(arguments)
+        } catch {
+            // Help and version requests, and usage errors, are ArgumentParser's to print; with
+            // --json a usage error is still a JSON object, so scripts parse one format.
+            if wantsJSON && GitAOCommand.exitCode(for: error) != .success {
+                let failure = AOError(.invalidArgument, GitAOCommand.message(for: error), hint: "See: git ao help")
+                Console.err(failure.jsonText())
+                exit(GitAOCommand.exitCode(for: error).rawValue)
+            }
+            GitAOCommand.exit(withError: error)
+        }
+        do {
+            try command.run()
+            Console.flush()
+            exit(0)
+        } catch let code as ExitCode {
+            Console.flush()
+            exit(code.rawValue)
+        } catch {
+            let failure = AOError.wrapping(error)
+            Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
+            exit(failure.code.exitStatus.rawValue)
+        }
+    }
+}
+
+/// chdir, for -C.
+func chdirTo(_ path: String) -> Int32 { chdir(path) }

@@ -1,0 +1,176 @@
+/// The tmux runtime: every tmux command git-ao runs goes through here.
+///
+/// Rules kept here so no caller can forget them:
+/// - No user text ever appears in tmux's argv: tmux splits commands on any argument ending in
+///   `;` and expands `#{...}`/`#(...)` in some options. Text reaches panes through buffers fed on
+///   stdin, agents start through `git-ao exec-agent`, which reads its argv from a private channel.
+/// - Targets use `=name` so `ao-ab` never matches `ao-abc` by prefix.
+/// - Which server is used follows tmux's own rules (`TMUX_TMPDIR`, `TMUX`), nothing else.
+struct Tmux {
+    let executable: String
+
+    /// The tmux on PATH, or nil.
+    static func locate() -> Tmux? {
+        Subprocess.findExecutable("tmux", searchPath: Environment.value("PATH")).map(Tmux.init(executable:))
+    }
+
+    static func require() throws -> Tmux {
+        guard let tmux = locate() else { throw Messages.tmuxMissing() }
+        return tmux
+    }
+
+    /// A target for session-level commands.
+    static func sessionTarget(_ name: String) -> String { "=" + name }
+    /// A target for the active pane of the session's active window.
+    static func paneTarget(_ name: String) -> String { "=" + name + ":" }
+
+    func run(_ arguments: [String], input: [UInt8] = [], timeout: Double = 10) throws -> ProcessResult {
+        try Subprocess.run([executable] + arguments, input: input, timeout: timeout)
+    }
+
+    func version() -> String? {
+        guard let result = try? run(["-V"], timeout: 5), result.succeeded else { return nil }
+        return result.stdoutText.trimmingSpaces
+    }
+
+    /// Whether an error text from tmux means "there is no server", which is an answer (no
+    /// sessions exist) rather than a failure to ask.
+    static func meansNoServer(_ stderr: String) -> Bool {
+        stderr.contains("no server running") || (stderr.contains("error connecting to") && stderr.contains("No such file or directory"))
+    }
+
+    // MARK: Sessions
+
+    /// Starts a detached session running `command` (argv, executed directly: with two or more
+    /// arguments tmux does not involve a shell). `directory` is the session's start directory.
+    func newSession(name: String, directory: String, command: [String], width: Int = 220, height: Int = 50) throws {
+        precondition(command.count >= 2, "tmux runs a single-word command through sh -c")
+        // -c is expanded as a tmux format, where #(...) would run a shell command: escape '#'.
+        let escapedDirectory = directory.replacingAll("#", with: "##")
+        let result = try run(["new-session", "-d", "-s", name, "-c", escapedDirectory, "-x", "\(width)", "-y", "\(height)", "--"] + command)
+        guard result.succeeded else { throw Messages.runtimeFailed("start session '\(name)'", result.stderrText) }
+    }
+
+    /// Ends a session. Returns false when it did not exist (which is not an error).
+    @discardableResult
+    func killSession(_ name: String) throws -> Bool {
+        let result = try run(["kill-session", "-t", Tmux.sessionTarget(name)])
+        if result.succeeded { return true }
+        if result.stderrText.contains("can't find session") || Tmux.meansNoServer(result.stderrText) { return false }
+        throw Messages.runtimeFailed("end session '\(name)'", result.stderrText)
+    }
+
+    /// One query for every session of the server: name and start directory.
+    func listSessions() -> Probe {
+        let result: ProcessResult
+        do {
+            result = try run(["list-sessions", "-F", "#{session_name}\t#{session_path}"], timeout: 5)
+        } catch {
+            return .failed(String(describing: error))
+        }
+        if result.timedOut { return .failed("tmux did not answer within 5 s") }
+        if !result.succeeded {
+            return Tmux.meansNoServer(result.stderrText) ? .listed([:]) : .failed(result.stderrText.trimmingSpaces)
+        }
+        var sessions: [String: String] = [:]
+        for line in result.stdoutText.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            sessions[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return .listed(sessions)
+    }
+
+    enum Probe: Equatable {
+        /// Session name -> start directory.
+        case listed([String: String])
+        /// tmux could not be asked (timeout, unreachable server): not evidence of anything.
+        case failed(String)
+    }
+
+    // MARK: Panes
+
+    struct PaneState {
+        var inMode: Bool
+        var cursorX: Int
+        var cursorY: Int
+        var cursorVisible: Bool
+        var width: Int
+        var height: Int
+    }
+
+    func paneState(_ name: String) throws -> PaneState {
+        let format = "#{pane_in_mode} #{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
+        let result = try run(["display-message", "-p", "-t", Tmux.paneTarget(name), format])
+        guard result.succeeded else { throw Messages.runtimeFailed("read the pane of '\(name)'", result.stderrText) }
+        let n = result.stdoutText.trimmingSpaces.split(separator: " ").map { Int($0) ?? 0 }
+        guard n.count == 6 else { throw Messages.runtimeFailed("read the pane of '\(name)'", "unexpected answer '\(result.stdoutText)'") }
+        return PaneState(inMode: n[0] != 0, cursorX: n[1], cursorY: n[2], cursorVisible: n[3] != 0, width: n[4], height: n[5])
+    }
+
+    /// The visible screen of the session's active pane, one string per row.
+    func capture(_ name: String) throws -> [String] {
+        let result = try run(["capture-pane", "-p", "-t", Tmux.paneTarget(name)])
+        guard result.succeeded else { throw Messages.runtimeFailed("read the screen of '\(name)'", result.stderrText) }
+        var rows = result.stdoutText.components(separatedBy: "\n")
+        if rows.last == "" { rows.removeLast() }
+        return rows
+    }
+
+    /// Leaves copy mode (or any other pane mode), so keys reach the program again.
+    func leaveMode(_ name: String) throws {
+        let result = try run(["send-keys", "-t", Tmux.paneTarget(name), "-X", "cancel"])
+        guard result.succeeded else { throw Messages.runtimeFailed("leave copy mode in '\(name)'", result.stderrText) }
+    }
+
+    /// Pastes `text` into the pane as a terminal paste would (bracketed when the program asked
+    /// for it). The text travels on stdin into a private buffer, never through argv.
+    func paste(_ text: String, into name: String) throws {
+        let buffer = "ao-paste-\(name)"
+        let load = try run(["load-buffer", "-b", buffer, "-"], input: Array(text.utf8))
+        guard load.succeeded else { throw Messages.runtimeFailed("load text for '\(name)'", load.stderrText) }
+        let paste = try run(["paste-buffer", "-d", "-p", "-b", buffer, "-t", Tmux.paneTarget(name)])
+        guard paste.succeeded else {
+            _ = try? run(["delete-buffer", "-b", buffer])
+            throw Messages.runtimeFailed("paste into '\(name)'", paste.stderrText)
+        }
+    }
+
+    /// Presses one key (a tmux key name such as `Enter`, chosen by git-ao, never by the user).
+    func press(_ key: String, in name: String) throws {
+        let result = try run(["send-keys", "-t", Tmux.paneTarget(name), key])
+        guard result.succeeded else { throw Messages.runtimeFailed("press \(key) in '\(name)'", result.stderrText) }
+    }
+
+    /// The argv that attaches the terminal to a session: `switch-client` from inside tmux,
+    /// `attach-session` otherwise.
+    func attachCommand(_ name: String) -> [String] {
+        if Environment.isSet("TMUX") {
+            return [executable, "switch-client", "-t", Tmux.sessionTarget(name)]
+        }
+        return [executable, "attach-session", "-t", Tmux.sessionTarget(name)]
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+
+    /// Splits on a separator string (FoundationEssentials has no `components(separatedBy:)`).
+    func components(separatedBy separator: String) -> [String] {
+        guard !separator.isEmpty else { return [self] }
+        var parts: [String] = []
+        var current = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: separator) {
+            current += rest[..<range.lowerBound]
+            parts.append(current)
+            current = ""
+            rest = rest[range.upperBound...]
+        }
+        parts.append(current + rest)
+        return parts
+    }
+}

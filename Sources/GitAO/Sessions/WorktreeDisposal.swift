@@ -1,0 +1,32 @@
+import Worktree
+
+/// Removing a session's worktree only when nothing in it can be lost.
+enum WorktreeDisposal {
+    enum Outcome: Equatable {
+        case removed
+        /// The directory was already gone (git's bookkeeping, if any, was pruned).
+        case alreadyGone
+        case kept(String)
+    }
+
+    /// Removes the worktree at `path` if it has no uncommitted changes and is not locked.
+    static func removeIfClean(_ path: String, repository: Repository) -> Outcome {
+        guard fileExists(path) else {
+            try? repository.removeWorktree(at: path)
+            return .alreadyGone
+        }
+        do {
+            if let info = try repository.worktrees().first(where: { samePath($0.path, path) }), info.isLocked {
+                return .kept("it is locked (git worktree unlock '\(path)')")
+            }
+            let changes = try repository.changes(inWorktreeAt: path)
+            if !changes.isClean {
+                return .kept("it has uncommitted changes (\(changes.tracked) modified, \(changes.untracked) untracked)")
+            }
+            try repository.removeWorktree(at: path)
+            return .removed
+        } catch {
+            return .kept("it could not be checked: \(AOError.wrapping(error).message)")
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Lifecycle
+import Worktree
+
+/// What the user asked spawn for.
+struct SpawnRequest {
+    var branch: String?
+    var base: String?
+    var agent: String?
+    var name: String?
+    var prompt: String?
+}
+
+/// Everything spawn will do, decided and checked before anything durable is created.
+struct SpawnPlan {
+    enum BranchSource: Equatable {
+        /// The local branch exists; use it as it is.
+        case existing
+        /// Create the local branch from a remote-tracking branch and set it as upstream.
+        case remote(upstream: String, sha: String)
+        /// Create the local branch at the base commit.
+        case base(sha: String)
+    }
+
+    var id: SessionID
+    var name: String?
+    var branch: String
+    var branchSource: BranchSource
+    var baseRef: String
+    var baseSHA: String
+    var worktreeRoot: String
+    var worktreeName: String
+    var worktreePath: String
+    var agent: AgentDefinition
+    var agentProgramPath: String
+    var agentSession: String?
+    var prompt: String?
+    var tmux: Tmux
+    var tmuxName: String
+    /// Notes for the user (which remote branch was picked, say).
+    var notes: [String] = []
+}
+
+/// Checks a spawn request against the repository, in the order the user would want to hear
+/// about problems: the repository, the branch, the base, the agent program, tmux.
+struct SpawnPlanner {
+    let repository: Repository
+    let config: GitConfig
+    let worktreeRoot: String
+
+    func plan(_ request: SpawnRequest, id: SessionID) throws -> SpawnPlan {
+        // The repository.
+        if repository.isEmpty { throw Messages.noCommits(try repository.mainWorktreePath() ?? repository.commonDir) }
+        let catalog = AgentCatalog(config: config)
+        let agent = try catalog.definition(request.agent ?? catalog.defaultAgentName)
+        let hasPrompt = !(request.prompt ?? "").isEmpty
+        if agent.kind == .shell && hasPrompt { throw Messages.agentTakesNoPrompt(agent.name) }
+
+        // The branch.
+        let prefix = config.string(ConfigKeys.branchPrefix) ?? ConfigKeys.defaultBranchPrefix
+        var notes: [String] = []
+        let requested = request.branch ?? prefix + id.rawValue
+        guard repository.isValidBranchName(requested) else {
+            if request.branch == nil {
+                throw Messages.invalidConfig(key: ConfigKeys.branchPrefix, value: prefix, expected: "a prefix that makes valid branch names")
+            }
+            throw Messages.invalidBranch(requested)
+        }
+        var (branch, source) = try resolveBranch(requested, notes: &notes)
+        if source == .existing, let holder = try repository.worktree(holding: branch) {
+            throw Messages.branchCheckedOutElsewhere(branch, path: holder.path)
+        }
+
+        // The base.
+        let base = try resolveBase(request.base, branch: branch, source: source)
+        if case .base = source { source = .base(sha: base.sha) }
+
+        // Where the worktree goes.
+        try checkRootOutsideWorktrees()
+        let directoryName = SpawnPlanner.directoryName(for: branch)
+        let worktreePath = worktreeRoot + "/" + directoryName
+        if fileExists(worktreePath) { throw Messages.worktreePathExists(worktreePath) }
+
+        // The agent program.
+        let launchProgram = agent.launchArgv(.init(prompt: request.prompt, session: id.rawValue))[0]
+        guard let programPath = Subprocess.findExecutable(launchProgram, searchPath: Environment.value("PATH")) else {
+            throw Messages.agentBinaryNotFound(agent.name, program: launchProgram)
+        }
+
+        // tmux.
+        let tmux = try Tmux.require()
+
+        return SpawnPlan(
+            id: id, name: request.name, branch: branch, branchSource: source,
+            baseRef: base.ref, baseSHA: base.sha, worktreeRoot: worktreeRoot,
+            worktreeName: repository.availableWorktreeName(base: directoryName), worktreePath: worktreePath,
+            agent: agent, agentProgramPath: programPath,
+            agentSession: agent.pinsAgentSession ? AgentDefinition.newAgentSessionID() : nil,
+            prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), notes: notes)
+    }
+
+    /// The worktree folder for a branch: its name with `/` and anything unusual turned into `-`.
+    static func directoryName(for branch: String) -> String {
+        let mapped = branch.map { c -> Character in
+            (c.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "_" || c == "." ? c : "-"
+        }
+        var name = String(mapped)
+        while name.hasPrefix(".") { name.removeFirst() }
+        return name.isEmpty ? "worktree" : name
+    }
+
+    // MARK: Branch resolution
+
+    /// 1. a local branch; 2. `<remote>/<name>` spelled out, or a unique remote-tracking branch of
+    /// that name; 3. a new branch from the base.
+    private func resolveBranch(_ name: String, notes: inout [String]) throws -> (String, SpawnPlan.BranchSource) {
+        if try repository.localBranchTip(name) != nil { return (name, .existing) }
+        let remotes = try repository.remoteNames()
+
+        // `origin/feature`: the user means the remote branch.
+        if let remote = remotes.sorted(by: { $0.count > $1.count }).first(where: { name.hasPrefix($0 + "/") }) {
+            let short = String(name.dropFirst(remote.count + 1))
+            guard let sha = try repository.referenceTarget("refs/remotes/\(remote)/\(short)") else {
+                throw Messages.branchNotFetched(name, remote: remote)
+            }
+            if try repository.localBranchTip(short) != nil {
+                notes.append("using the existing local branch '\(short)' for \(name)")
+                return (short, .existing)
+            }
+            return (short, .remote(upstream: name, sha: sha))
+        }
+
+        var found: [(remote: String, sha: String)] = []
+        for remote in remotes {
+            if let sha = try repository.referenceTarget("refs/remotes/\(remote)/\(name)") { found.append((remote, sha)) }
+        }
+        if found.count > 1 {
+            let preferred = config.nonEmpty("checkout.defaultRemote")
+            guard let pick = found.first(where: { $0.remote == preferred }) else {
+                throw Messages.branchAmbiguous(name, remotes: found.map(\.remote))
+            }
+            found = [pick]
+        }
+        if let only = found.first {
+            return (name, .remote(upstream: "\(only.remote)/\(name)", sha: only.sha))
+        }
+        return (name, .base(sha: ""))
+    }
+
+    // MARK: Base resolution
+
+    /// `--base` as given; else origin's default branch (`refs/remotes/origin/HEAD`), then
+    /// `origin/main`, then the branch checked out here. For a branch that already exists the
+    /// base only records what cleanup compares the branch with.
+    private func resolveBase(_ requested: String?, branch: String, source: SpawnPlan.BranchSource) throws -> (ref: String, sha: String) {
+        if let requested {
+            if let resolved = try repository.resolveRevision(requested) { return (requested, resolved.sha) }
+            if let remote = try repository.remoteNames().first(where: { requested.hasPrefix($0 + "/") }) {
+                throw Messages.branchNotFetched(requested, remote: remote)
+            }
+            throw Messages.baseNotFound(requested)
+        }
+        if let target = try repository.symbolicTarget(of: "refs/remotes/origin/HEAD"),
+           let sha = try repository.referenceTarget(target) {
+            return (target.hasPrefix("refs/remotes/") ? String(target.dropFirst("refs/remotes/".count)) : target, sha)
+        }
+        if let sha = try repository.referenceTarget("refs/remotes/origin/main") { return ("origin/main", sha) }
+        if let current = try repository.currentBranch(), let sha = try repository.localBranchTip(current) {
+            return (current, sha)
+        }
+        if let head = try repository.headSHA() { return (head, head) }
+        switch source {
+        case .existing:
+            if let tip = try repository.localBranchTip(branch) { return (branch, tip) }
+        case .remote(let upstream, let sha):
+            return (upstream, sha)
+        case .base:
+            break
+        }
+        throw Messages.noDefaultBase()
+    }
+
+    /// Worktrees must not live inside another worktree: git would list them as untracked files.
+    private func checkRootOutsideWorktrees() throws {
+        let root = SpawnPlanner.canonicalizeExistingPrefix(worktreeRoot)
+        for worktree in try repository.worktrees() where worktree.isValid {
+            let top = canonicalPath(worktree.path)
+            if root == top || root.hasPrefix(top == "/" ? "/" : top + "/") {
+                throw Messages.worktreeRootInsideWorktree(root: worktreeRoot, worktree: worktree.path)
+            }
+        }
+    }
+
+    /// `realpath` of the longest existing prefix, with the rest appended: a root that does not
+    /// exist yet still compares correctly through symbolic links above it.
+    static func canonicalizeExistingPrefix(_ path: String) -> String {
+        var head = path
+        var tail: [String] = []
+        while !fileExists(head) && head != "/" {
+            tail.insert(baseName(head), at: 0)
+            head = parent(of: head)
+        }
+        let base = canonicalPath(head)
+        return tail.isEmpty ? base : (base == "/" ? "" : base) + "/" + tail.joined(separator: "/")
+    }
+}

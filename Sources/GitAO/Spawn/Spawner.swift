@@ -1,0 +1,88 @@
+import Glibc
+import Lifecycle
+import Store
+import Worktree
+
+/// Runs a checked spawn plan as one all-or-nothing operation.
+///
+/// Steps, in order: seed the session row, create the branch and the worktree, start the agent
+/// in tmux, deliver a pasted prompt, mark the session spawned. If a step fails (or the user
+/// presses Ctrl-C) everything created so far is undone, so `git worktree list`, `git branch`,
+/// tmux and `git ao status --all` are exactly as they were before.
+struct Spawner {
+    let provisioner: Provisioner
+    let config: GitConfig
+    let plan: SpawnPlan
+
+    func run() throws -> Session {
+        var steps = StepRunner(operation: "spawn of session \(plan.id)")
+        do {
+            let seed = seedSession()
+            try steps.run("recording the session") { try seedRow(seed) }
+            try steps.run("creating the branch") {
+                switch plan.branchSource {
+                case .existing: break
+                case .remote(let upstream, let sha): try provisioner.createBranch(plan.branch, at: sha, upstream: upstream)
+                case .base(let sha): try provisioner.createBranch(plan.branch, at: sha)
+                }
+            }
+            try steps.run("creating the worktree") {
+                try provisioner.createWorktree(name: plan.worktreeName, path: plan.worktreePath, branch: plan.branch)
+            }
+            let promptFile = try steps.run("writing the prompt file") {
+                plan.agent.wantsPromptFile ? try provisioner.writePromptFile(plan.prompt, for: plan.id) : nil
+            }
+            try steps.run("starting the agent in tmux") {
+                let context = AgentDefinition.Context(prompt: plan.prompt, promptFile: promptFile, session: plan.id.rawValue, agentSession: plan.agentSession)
+                var argv = plan.agent.launchArgv(context)
+                argv[0] = plan.agentProgramPath
+                try provisioner.launchAgent(seed, argv: argv)
+            }
+            try steps.run("delivering the prompt") {
+                if let prompt = plan.prompt, plan.agent.promptDelivery(hasPrompt: !prompt.isEmpty) == .paste {
+                    try provisioner.pastePrompt(prompt, agent: plan.agent, session: seed, config: config)
+                }
+            }
+            return try steps.run("marking the session spawned") { try markSpawned() }
+        } catch {
+            let created = provisioner.createdAnything
+            let report = provisioner.rollback()
+            throw Provisioner.failure(error, operation: "spawn of session \(plan.id)", step: steps.current, rollback: report, createdAnything: created)
+        }
+    }
+
+    private func seedSession() -> Session {
+        let created: Bool
+        if case .existing = plan.branchSource { created = false } else { created = true }
+        return Session(id: plan.id, name: plan.name, branch: BranchName(plan.branch), branchCreated: created,
+                       baseRef: plan.baseRef, baseSHA: CommitSHA(plan.baseSHA), worktreePath: plan.worktreePath,
+                       agent: plan.agent.name, prompt: plan.prompt, tmuxName: plan.tmuxName,
+                       agentSessionID: plan.agentSession, createdAt: Clock.now(), state: .notStarted)
+    }
+
+    private func seedRow(_ seed: Session) throws {
+        let store = provisioner.store
+        do {
+            try store.insertSeed(seed, spawnPID: getpid(), data: JSON.object(["branch": plan.branch, "agent": plan.agent.name, "base": plan.baseRef]))
+        } catch let conflict as SeedConflict {
+            switch conflict {
+            case .idTaken:
+                throw AOError(.spawnFailed, "session id \(plan.id) was taken at the same moment by another spawn.", hint: "Run the command again.")
+            case .nameTaken(let other):
+                throw Messages.nameInUse(plan.name ?? "", session: other.rawValue)
+            case .branchTaken(let other):
+                let path = (try? store.session(other))??.worktreePath ?? "?"
+                throw Messages.branchInUseBySession(plan.branch, session: other.rawValue, path: path)
+            }
+        }
+        provisioner.recordRow(plan.id)
+    }
+
+    private func markSpawned() throws -> Session {
+        let data = JSON.object(["tmux": plan.tmuxName, "worktree": plan.worktreePath])
+        guard let session = try provisioner.store.update(plan.id, at: Clock.now(), event: "spawned", data: data, { $0.state = .working }) else {
+            throw AOError(.spawnFailed, "session \(plan.id) disappeared from the state database during spawn.", hint: "Run 'git ao doctor'.")
+        }
+        return session
+    }
+}

@@ -1,0 +1,96 @@
+import Glibc
+
+/// Small POSIX file helpers. git-ao writes few files; each is written whole and privately.
+
+/// The file's contents as UTF-8 text (invalid bytes repaired), or nil when it cannot be read.
+func readFile(_ path: String) -> String? {
+    readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+func readBytes(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &buffer, buffer.count)
+        if n > 0 { result += buffer[0..<n]; continue }
+        if n < 0 && errno == EINTR { continue }
+        return n == 0 ? result : nil
+    }
+}
+
+/// Reads all of standard input.
+func readStandardInput() -> [UInt8] {
+    var result: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(0, &buffer, buffer.count)
+        if n > 0 { result += buffer[0..<n]; continue }
+        if n < 0 && errno == EINTR { continue }
+        return result
+    }
+}
+
+struct FileError: Error, CustomStringConvertible {
+    let path: String
+    let operation: String
+    let code: Int32
+    var description: String { "could not \(operation) '\(path)': \(String(cString: strerror(code)))" }
+}
+
+/// Writes `bytes` to `path` through a temporary file and rename, so readers never see half a file.
+/// With `exclusive`, refuses to replace an existing file.
+func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600, exclusive: Bool = false) throws {
+    let temp = path + ".tmp-\(getpid())"
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw FileError(path: temp, operation: "create", code: errno) }
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            let code = errno
+            close(fd); unlink(temp)
+            throw FileError(path: temp, operation: "write", code: code)
+        }
+        offset += n
+    }
+    fchmod(fd, mode)
+    close(fd)
+    if exclusive {
+        // link() fails when the target exists, which rename() would silently replace.
+        if link(temp, path) != 0 {
+            let code = errno
+            unlink(temp)
+            throw FileError(path: path, operation: "create", code: code)
+        }
+        unlink(temp)
+    } else if rename(temp, path) != 0 {
+        let code = errno
+        unlink(temp)
+        throw FileError(path: path, operation: "replace", code: code)
+    }
+}
+
+func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// Creates `path` and missing parents. Returns the directories it created, outermost first,
+/// so a rollback can remove exactly those.
+@discardableResult
+func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [String] {
+    if isDirectory(path) { return [] }
+    var created: [String] = []
+    let up = parent(of: path)
+    if up != path { created = try makeDirectories(up, mode: mode) }
+    if mkdir(path, mode) != 0 && errno != EEXIST {
+        throw FileError(path: path, operation: "create directory", code: errno)
+    }
+    return created + [path]
+}

@@ -1,0 +1,111 @@
+/// The session model: one agent, on one branch, in one worktree, inside one tmux session.
+
+/// The session axis: where a session is in its life.
+public enum SessionState: String, CaseIterable, Sendable, Codable {
+    case notStarted = "not_started"
+    case working
+    case idle
+    case needsInput = "needs_input"
+    case detecting
+    case stuck
+    case done
+    case terminated
+}
+
+/// Why a session ended.
+public enum TerminalReason: String, CaseIterable, Sendable, Codable {
+    case killed
+    case runtimeLost = "runtime_lost"
+    case prMerged = "pr_merged"
+    case prClosed = "pr_closed"
+    case spawnFailed = "spawn_failed"
+}
+
+/// A session as stored. Everything a later command needs to act on the session without
+/// guessing: the branch and worktree to restore, the agent's own session id to resume, the
+/// base to judge whether its work is safe to clean up.
+public struct Session: Equatable, Sendable {
+    public var id: SessionID
+    /// An optional human label; ids stay the handle commands take, a name is accepted too.
+    public var name: String?
+    public var branch: BranchName
+    /// Whether spawn created the branch (so cleanup may delete it once its work is safe).
+    public var branchCreated: Bool
+    /// The ref the branch was started from, as the user or the default resolution named it.
+    public var baseRef: String
+    public var baseSHA: CommitSHA
+    public var worktreePath: String
+    public var agent: String
+    public var prompt: String?
+    public var tmuxName: String
+    /// The agent's own session id (Claude Code's `--session-id`), used by native resume.
+    public var agentSessionID: String?
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+    /// Bumped by every stored change; writers check it so no update is lost.
+    public var revision: Int64
+    public var state: SessionState
+    /// Non-nil exactly when `state == .terminated`.
+    public var terminalReason: TerminalReason?
+    /// Set once cleanup has removed the worktree (and, where safe, the branch).
+    public var cleanedAt: Timestamp?
+
+    public init(
+        id: SessionID, name: String? = nil, branch: BranchName, branchCreated: Bool,
+        baseRef: String, baseSHA: CommitSHA, worktreePath: String, agent: String,
+        prompt: String? = nil, tmuxName: String, agentSessionID: String? = nil,
+        createdAt: Timestamp, updatedAt: Timestamp? = nil, revision: Int64 = 1,
+        state: SessionState = .notStarted, terminalReason: TerminalReason? = nil,
+        cleanedAt: Timestamp? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.branch = branch
+        self.branchCreated = branchCreated
+        self.baseRef = baseRef
+        self.baseSHA = baseSHA
+        self.worktreePath = worktreePath
+        self.agent = agent
+        self.prompt = prompt
+        self.tmuxName = tmuxName
+        self.agentSessionID = agentSessionID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.revision = revision
+        self.state = state
+        self.terminalReason = terminalReason
+        self.cleanedAt = cleanedAt
+    }
+
+    public var isTerminated: Bool { state == .terminated }
+
+    /// The tmux session name for an id: `ao-<id>`, reduced to what tmux accepts in a target
+    /// (tmux reserves `.` and `:` as separators, and a leading `=` or `@`/`$` changes the meaning).
+    public static func tmuxName(for id: SessionID) -> String {
+        let safe = id.rawValue.map { c -> Character in
+            (c.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "_" ? c : "_"
+        }
+        return "ao-" + String(safe)
+    }
+}
+
+/// One entry in the change log. Every stored change appends one, in the same transaction.
+public struct SessionEvent: Equatable, Sendable {
+    public var seq: Int64
+    public var sessionID: SessionID
+    public var at: Timestamp
+    public var kind: String
+    /// The session's revision after the change.
+    public var revision: Int64
+    /// Details as a flat JSON object text (kept as text: Lifecycle has no JSON coder).
+    public var data: String?
+
+    public init(seq: Int64 = 0, sessionID: SessionID, at: Timestamp, kind: String, revision: Int64, data: String? = nil) {
+        self.seq = seq
+        self.sessionID = sessionID
+        self.at = at
+        self.kind = kind
+        self.revision = revision
+        self.data = data
+    }
+}

@@ -1,0 +1,183 @@
+import CSQLite
+import Glibc
+
+/// A SQLite failure, with what the store was doing.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The database was written by a newer git-ao (it knows migrations this one does not).
+        case tooNew(known: Int, found: Int)
+        /// SQLite reports the file damaged or not a database.
+        case corrupt
+        /// Another process held the database past the busy timeout.
+        case busy
+        /// A uniqueness or other constraint refused the write.
+        case constraint
+        /// The row changed under us (revision check failed) more times than we retry.
+        case conflict
+        case other
+    }
+
+    public let kind: Kind
+    public let context: String
+    public let message: String
+
+    public init(_ kind: Kind, _ context: String, message: String = "") {
+        self.kind = kind
+        self.context = context
+        self.message = message
+    }
+
+    public var description: String { message.isEmpty ? context : "\(context): \(message)" }
+}
+
+/// One SQLite connection. Not shared between threads.
+final class Connection {
+    let handle: OpaquePointer
+    let path: String
+
+    init(path: String, create: Bool) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw StoreError(Connection.kind(of: code), "could not open the state database '\(path)'", message: message)
+        }
+        self.handle = db
+        self.path = path
+        // Hooks and agents write from separate processes at the same moment: wait for the lock
+        // instead of failing with "database is locked".
+        sqlite3_busy_timeout(db, 15_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    static func kind(of code: Int32) -> StoreError.Kind {
+        switch code & 0xff {
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt
+        case SQLITE_CONSTRAINT: return .constraint
+        default: return .other
+        }
+    }
+
+    func error(_ code: Int32, _ context: String) -> StoreError {
+        StoreError(Connection.kind(of: code), context, message: String(cString: sqlite3_errmsg(handle)))
+    }
+
+    /// Runs one or more statements that return no rows.
+    func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? ""
+            sqlite3_free(message)
+            throw StoreError(Connection.kind(of: code), "could not run '\(sql.prefix(60))'", message: text)
+        }
+    }
+
+    func prepare(_ sql: String) throws -> Statement {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw error(code, "could not prepare '\(sql.prefix(60))'") }
+        return Statement(statement, connection: self)
+    }
+
+    /// A single integer from a query (`PRAGMA user_version`, `count(*)`).
+    func scalar(_ sql: String, _ values: [SQLValue] = []) throws -> Int64? {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        return try statement.step() ? statement.int(0) : nil
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE`: the write lock is taken up front, so a reader that
+    /// decides to write never fails half-way with SQLITE_BUSY. Commits on return, rolls back on throw.
+    func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        var attempts = 0
+        while true {
+            do {
+                try execute("BEGIN IMMEDIATE")
+                break
+            } catch let failure as StoreError where failure.kind == .busy && attempts < 5 {
+                // The busy timeout already waited; the holder is slow, not gone. Wait more.
+                attempts += 1
+                usleep(50_000)
+            }
+        }
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// A value bound to or read from a statement.
+enum SQLValue {
+    case null
+    case int(Int64)
+    case text(String)
+
+    init(_ text: String?) { self = text.map(SQLValue.text) ?? .null }
+    init(_ int: Int64?) { self = int.map(SQLValue.int) ?? .null }
+}
+
+/// A prepared statement, finalized when released.
+final class Statement {
+    let handle: OpaquePointer
+    unowned let connection: Connection
+
+    init(_ handle: OpaquePointer, connection: Connection) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func bind(_ values: [SQLValue]) throws {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .int(let v): code = sqlite3_bind_int64(handle, index, v)
+            case .text(let v): code = sqlite3_bind_text(handle, index, v, -1, ao_sqlite_transient())
+            }
+            guard code == SQLITE_OK else { throw connection.error(code, "could not bind parameter \(index)") }
+        }
+    }
+
+    /// Advances to the next row; false when done.
+    func step() throws -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw connection.error(code, "could not run '\(String(cString: sqlite3_sql(handle)).prefix(60))'")
+        }
+    }
+
+    /// Binds and runs a statement that returns no rows.
+    func run(_ values: [SQLValue]) throws {
+        try bind(values)
+        while try step() {}
+    }
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+
+    func text(_ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+}

@@ -1,0 +1,171 @@
+import Lifecycle
+
+/// Why a seed row could not be written.
+public enum SeedConflict: Error, Equatable, Sendable {
+    /// Another session already has this id (retry with a new one).
+    case idTaken
+    /// A live session already uses this name.
+    case nameTaken(SessionID)
+    /// A live session already works on this branch.
+    case branchTaken(SessionID)
+}
+
+extension StateStore {
+    static let sessionColumns = """
+        id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
+        agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at
+        """
+
+    static func decodeSession(_ row: Statement) -> Session {
+        Session(
+            id: SessionID(row.text(0) ?? ""),
+            name: row.text(1),
+            branch: BranchName(row.text(2) ?? ""),
+            branchCreated: row.int(3) != 0,
+            baseRef: row.text(4) ?? "",
+            baseSHA: CommitSHA(row.text(5) ?? ""),
+            worktreePath: row.text(6) ?? "",
+            agent: row.text(7) ?? "",
+            prompt: row.text(8),
+            tmuxName: row.text(9) ?? "",
+            agentSessionID: row.text(10),
+            createdAt: Timestamp(milliseconds: row.int(11)),
+            updatedAt: Timestamp(milliseconds: row.int(12)),
+            revision: row.int(13),
+            state: SessionState(rawValue: row.text(14) ?? "") ?? .notStarted,
+            terminalReason: row.text(15).flatMap(TerminalReason.init(rawValue:)),
+            cleanedAt: row.optionalInt(16).map(Timestamp.init(milliseconds:))
+        )
+    }
+
+    /// Every session, oldest first.
+    public func sessions() throws -> [Session] {
+        let rows = try connection.prepare("SELECT \(Self.sessionColumns) FROM sessions ORDER BY created_at, id")
+        var result: [Session] = []
+        while try rows.step() { result.append(Self.decodeSession(rows)) }
+        return result
+    }
+
+    public func session(_ id: SessionID) throws -> Session? {
+        let rows = try connection.prepare("SELECT \(Self.sessionColumns) FROM sessions WHERE id = ?")
+        try rows.bind([.text(id.rawValue)])
+        return try rows.step() ? Self.decodeSession(rows) : nil
+    }
+
+    /// Writes the seed row of a spawn, with its first event, after checking in the same
+    /// transaction that no live session holds the same name or branch.
+    public func insertSeed(_ session: Session, spawnPID: Int32, data: String? = nil) throws {
+        try connection.immediateTransaction {
+            if try connection.scalar("SELECT count(*) FROM sessions WHERE id = ?", [.text(session.id.rawValue)]) ?? 0 > 0 {
+                throw SeedConflict.idTaken
+            }
+            if let name = session.name, let other = try liveSession(where: "name = ?", .text(name)) {
+                throw SeedConflict.nameTaken(other)
+            }
+            if let other = try liveSession(where: "branch = ?", .text(session.branch.rawValue)) {
+                throw SeedConflict.branchTaken(other)
+            }
+            try connection.prepare("""
+                INSERT INTO sessions (\(Self.sessionColumns), terminal, spawn_pid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).run(Self.values(of: session) + [.int(session.isTerminated ? 1 : 0), .int(Int64(spawnPID))])
+            try appendEvent(SessionEvent(sessionID: session.id, at: session.createdAt, kind: "seeded", revision: session.revision, data: data))
+        }
+    }
+
+    private func liveSession(where condition: String, _ value: SQLValue) throws -> SessionID? {
+        let rows = try connection.prepare("SELECT id FROM sessions WHERE terminal = 0 AND \(condition) LIMIT 1")
+        try rows.bind([value])
+        return try rows.step() ? rows.text(0).map(SessionID.init) : nil
+    }
+
+    static func values(of s: Session) -> [SQLValue] {
+        [.text(s.id.rawValue), SQLValue(s.name), .text(s.branch.rawValue), .int(s.branchCreated ? 1 : 0),
+         .text(s.baseRef), .text(s.baseSHA.rawValue), .text(s.worktreePath), .text(s.agent), SQLValue(s.prompt),
+         .text(s.tmuxName), SQLValue(s.agentSessionID), .int(s.createdAt.milliseconds), .int(s.updatedAt.milliseconds),
+         .int(s.revision), .text(s.state.rawValue), SQLValue(s.terminalReason?.rawValue), SQLValue(s.cleanedAt?.milliseconds)]
+    }
+
+    /// Changes one session: reads it inside `BEGIN IMMEDIATE`, lets `change` edit it, and writes it
+    /// back with a revision check and one event, all in one transaction. A change that leaves the
+    /// session as it was writes nothing (no revision bump, no event). Returns the session as
+    /// stored afterwards, or nil when there is no such session.
+    @discardableResult
+    public func update(_ id: SessionID, at now: Timestamp, event kind: String, data: String? = nil,
+                       _ change: (inout Session) throws -> Void) throws -> Session? {
+        try connection.immediateTransaction {
+            guard let before = try session(id) else { return nil }
+            var after = before
+            try change(&after)
+            after.id = before.id
+            after.revision = before.revision
+            after.updatedAt = before.updatedAt
+            guard after != before else { return before }
+            after.revision = before.revision + 1
+            after.updatedAt = now
+            try write(after, expectedRevision: before.revision)
+            try appendEvent(SessionEvent(sessionID: id, at: now, kind: kind, revision: after.revision, data: data))
+            return after
+        }
+    }
+
+    /// Writes a whole row, refusing when someone else changed it since `expectedRevision`.
+    func write(_ session: Session, expectedRevision: Int64) throws {
+        try connection.prepare("""
+            UPDATE sessions SET name = ?, branch = ?, branch_created = ?, base_ref = ?, base_sha = ?,
+                worktree_path = ?, agent = ?, prompt = ?, tmux_name = ?, agent_session_id = ?, created_at = ?,
+                updated_at = ?, revision = ?, state = ?, terminal_reason = ?, cleaned_at = ?, terminal = ?
+            WHERE id = ? AND revision = ?
+            """).run(Array(Self.values(of: session).dropFirst()) + [
+                .int(session.isTerminated ? 1 : 0), .text(session.id.rawValue), .int(expectedRevision),
+            ])
+        guard connection.changes == 1 else {
+            throw StoreError(.conflict, "session \(session.id) changed while it was being updated")
+        }
+    }
+
+    /// Appends one event to the change log.
+    func appendEvent(_ event: SessionEvent) throws {
+        try connection.prepare("INSERT INTO events (session_id, at, kind, revision, data) VALUES (?, ?, ?, ?, ?)")
+            .run([.text(event.sessionID.rawValue), .int(event.at.milliseconds), .text(event.kind), .int(event.revision), SQLValue(event.data)])
+    }
+
+    /// Records an event without changing the session (a message sent, a commit seen).
+    public func recordEvent(_ event: SessionEvent) throws {
+        try connection.immediateTransaction { try appendEvent(event) }
+    }
+
+    /// Removes a session and its events: only for undoing a spawn that never completed, so the
+    /// session never existed as far as anyone can tell.
+    public func deleteSession(_ id: SessionID) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("DELETE FROM events WHERE session_id = ?").run([.text(id.rawValue)])
+            try connection.prepare("DELETE FROM sessions WHERE id = ?").run([.text(id.rawValue)])
+        }
+    }
+
+    /// The process that wrote a session's seed row (to tell an abandoned spawn from a running one).
+    public func spawnPID(of id: SessionID) throws -> Int32? {
+        try connection.scalar("SELECT spawn_pid FROM sessions WHERE id = ?", [.text(id.rawValue)]).map { Int32($0) }
+    }
+
+    /// Events in order, optionally for one session, after a sequence number, newest `limit` only.
+    public func events(session: SessionID? = nil, after seq: Int64 = 0, limit: Int? = nil) throws -> [SessionEvent] {
+        var sql = "SELECT seq, session_id, at, kind, revision, data FROM events WHERE seq > ?"
+        var values: [SQLValue] = [.int(seq)]
+        if let session { sql += " AND session_id = ?"; values.append(.text(session.rawValue)) }
+        if let limit {
+            sql = "SELECT * FROM (\(sql) ORDER BY seq DESC LIMIT \(limit)) ORDER BY seq"
+        } else {
+            sql += " ORDER BY seq"
+        }
+        let rows = try connection.prepare(sql)
+        try rows.bind(values)
+        var result: [SessionEvent] = []
+        while try rows.step() {
+            result.append(SessionEvent(seq: rows.int(0), sessionID: SessionID(rows.text(1) ?? ""), at: Timestamp(milliseconds: rows.int(2)),
+                                       kind: rows.text(3) ?? "", revision: rows.int(4), data: rows.text(5)))
+        }
+        return result
+    }
+}

@@ -1,0 +1,133 @@
+import Glibc
+import CGit2
+
+/// A libgit2 failure, with the context of what git-ao was doing.
+///
+/// The libgit2 message and class are read in the same synchronous function as the failing call
+/// (see `Git.check`), before anything else can overwrite the thread's last error.
+public struct GitError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case notFound, exists, ambiguous, invalidSpec, locked, unbornBranch, owner, checkedOut, other
+    }
+
+    /// What git-ao was doing: "could not find branch 'x'".
+    public let context: String
+    /// libgit2's return code (`GIT_ENOTFOUND`, ...).
+    public let code: Int32
+    /// libgit2's error class (`GIT_ERROR_REFERENCE`, ...).
+    public let errorClass: Int32
+    /// libgit2's own message, if it left one.
+    public let message: String
+
+    public var kind: Kind {
+        switch code {
+        case GIT_ENOTFOUND.rawValue: return .notFound
+        case GIT_EEXISTS.rawValue: return .exists
+        case GIT_EAMBIGUOUS.rawValue: return .ambiguous
+        case GIT_EINVALIDSPEC.rawValue: return .invalidSpec
+        case GIT_ELOCKED.rawValue: return .locked
+        case GIT_EUNBORNBRANCH.rawValue: return .unbornBranch
+        case GIT_EOWNER.rawValue: return .owner
+        default:
+            return message.contains("already checked out") ? .checkedOut : .other
+        }
+    }
+
+    public init(context: String, code: Int32, errorClass: Int32 = 0, message: String = "") {
+        self.context = context
+        self.code = code
+        self.errorClass = errorClass
+        self.message = message
+    }
+
+    public var description: String { message.isEmpty ? context : "\(context): \(message)" }
+}
+
+/// Process-wide libgit2 set-up. libgit2 is loaded and initialised on the first call that needs
+/// it and never on paths that do not (initialisation alone costs ~4 ms: mbedTLS parses the CA
+/// bundle).
+public enum Git {
+    /// Loads and initialises libgit2 once. Throws when the library is missing or incomplete.
+    public static func prepare() throws {
+        if let failure = loaded { throw failure }
+    }
+
+    private static let loaded: GitError? = {
+        if let reason = aogit_load() {
+            return GitError(context: "could not load libgit2", code: -1, message: String(cString: reason))
+        }
+        if ao_git_libgit2_init() < 0 {
+            return GitError(context: "could not initialise libgit2", code: -1)
+        }
+        // Repositories touched by `git sparse-checkout` (worktreeconfig), by partial clones
+        // or by `git gc --cruft` setups must still open; libgit2 refuses them by default.
+        withCStrings(["noop", "objectformat", "worktreeconfig", "preciousobjects", "partialclone"]) { pointers in
+            var ptrs = pointers
+            _ = ptrs.withUnsafeMutableBufferPointer { buffer in
+                aogit_opts_strings(Int32(GIT_OPT_SET_EXTENSIONS.rawValue), buffer.baseAddress, buffer.count)
+            }
+        }
+        // git itself does not re-hash objects it reads; verifying every object read during a
+        // checkout makes worktree creation markedly slower on large trees for no safety gain
+        // over `git fsck`.
+        _ = aogit_opts_int(Int32(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION.rawValue), 0)
+        return nil
+    }()
+
+    /// libgit2's version as "major.minor.revision".
+    public static func libraryVersion() throws -> String {
+        try prepare()
+        var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
+        _ = ao_git_libgit2_version(&major, &minor, &rev)
+        return "\(major).\(minor).\(rev)"
+    }
+
+    /// Turns a libgit2 return code into a thrown `GitError`, reading the last error at once.
+    @discardableResult
+    static func check(_ code: Int32, _ context: @autoclosure () -> String) throws -> Int32 {
+        guard code < 0 else { return code }
+        throw lastError(code: code, context: context())
+    }
+
+    static func lastError(code: Int32, context: String) -> GitError {
+        var message = ""
+        var errorClass: Int32 = 0
+        if let last = ao_git_error_last() {
+            errorClass = last.pointee.klass
+            if let text = last.pointee.message { message = String(cString: text) }
+        }
+        ao_git_error_clear()
+        return GitError(context: context, code: code, errorClass: errorClass, message: message)
+    }
+}
+
+/// Converts an optional C string without trusting it to be UTF-8 (invalid bytes are repaired
+/// rather than trapping).
+func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+    guard let pointer else { return nil }
+    return String(cString: pointer)
+}
+
+/// Hands `body` an array of C strings valid for the duration of the call.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let owned: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { owned.forEach { free($0) } }
+    return body(owned.map { UnsafePointer($0) })
+}
+
+extension git_oid {
+    var hex: String {
+        var copy = self
+        var buffer = [CChar](repeating: 0, count: 41)
+        return buffer.withUnsafeMutableBufferPointer { chars in
+            _ = ao_git_oid_tostr(chars.baseAddress, 41, &copy)
+            return String(cString: chars.baseAddress!)
+        }
+    }
+
+    init?(hex: String) {
+        var oid = git_oid()
+        guard ao_git_oid_fromstr(&oid, hex) == 0 else { return nil }
+        self = oid
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// A repository with an `origin`, the fake agents installed and registered, and a private tmux
+/// server: the starting point of most end-to-end tests.
+public final class Scenario: @unchecked Sendable {
+    public let env: TestEnvironment
+    public let repo: URL
+
+    public init(_ label: String, origin: Bool = true, files: [String: String] = ["README.md": "hello\n"]) throws {
+        env = try TestEnvironment(label)
+        repo = try env.makeRepository("repo", files: files)
+        try FakeAgents.install(in: env)
+        try FakeAgents.register(in: env, repository: repo)
+        if origin { try env.addOrigin(to: repo) }
+    }
+
+    public func close() { env.close() }
+
+    /// `git ao <arguments>` in the repository.
+    @discardableResult
+    public func ao(_ arguments: String..., input: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+        try env.ao(arguments, in: repo, input: input, environment: environment)
+    }
+
+    @discardableResult
+    public func ao(arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+        try env.ao(arguments, in: directory ?? repo, input: input, environment: environment)
+    }
+
+    /// Spawns with `--no-attach` and returns the id; throws with the output when spawn fails.
+    public func spawn(_ arguments: String...) throws -> String {
+        let result = try ao(arguments: ["spawn", "--no-attach"] + arguments)
+        guard result.succeeded else { throw TestFailure("spawn failed: \(result)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `git ao status --all --json` sessions, by id.
+    public func sessions() throws -> [String: [String: Any]] {
+        let result = try ao("status", "--all", "--json")
+        guard result.succeeded else { throw TestFailure("status failed: \(result)") }
+        let list = try result.json()["sessions"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as! String, $0) })
+    }
+
+    public func session(_ id: String) throws -> [String: Any] {
+        guard let session = try sessions()[id] else { throw TestFailure("no session \(id)") }
+        return session
+    }
+
+    public func tmuxSessions() throws -> [String] {
+        let result = try env.run(["tmux", "list-sessions", "-F", "#{session_name}"])
+        return result.succeeded ? result.stdout.split(separator: "\n").map(String.init).sorted() : []
+    }
+
+    /// `git worktree list --porcelain`, as (path, branch) pairs.
+    public func worktrees() throws -> [(path: String, branch: String?)] {
+        let text = try env.git(["worktree", "list", "--porcelain"], in: repo)
+        var result: [(String, String?)] = []
+        for block in text.components(separatedBy: "\n\n") where !block.isEmpty {
+            let lines = block.split(separator: "\n")
+            guard let path = lines.first(where: { $0.hasPrefix("worktree ") })?.dropFirst("worktree ".count) else { continue }
+            let branch = lines.first(where: { $0.hasPrefix("branch refs/heads/") })?.dropFirst("branch refs/heads/".count)
+            result.append((String(path), branch.map(String.init)))
+        }
+        return result
+    }
+
+    public func branches() throws -> [String] {
+        try env.git(["for-each-ref", "--format=%(refname)", "refs/heads", "refs/ao"], in: repo).split(separator: "\n").map(String.init).sorted()
+    }
+
+    public func worktreePath(of id: String) throws -> URL {
+        URL(fileURLWithPath: try session(id)["worktree"] as! String)
+    }
+
+    /// Everything a failed spawn must leave exactly as it was.
+    public struct World: Equatable, CustomStringConvertible {
+        public let worktrees: [String]
+        public let branches: [String]
+        public let tmux: [String]
+        public let status: String
+        public let worktreeRootEntries: [String]
+
+        public var description: String {
+            "worktrees=\(worktrees)\nbranches=\(branches)\ntmux=\(tmux)\nstatus=\(status)\nroot=\(worktreeRootEntries)"
+        }
+    }
+
+    public func world() throws -> World {
+        let status = try ao("status", "--all", "--porcelain")
+        let root = repo.deletingLastPathComponent().appendingPathComponent("repo.ao")
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.sorted() ?? []
+        return World(worktrees: try worktrees().map { "\($0.path) \($0.branch ?? "-")" }, branches: try branches(),
+                     tmux: try tmuxSessions(), status: status.stdout, worktreeRootEntries: entries)
+    }
+
+    /// Runs SQL against the real state database with the sqlite3 program (for injecting faults).
+    @discardableResult
+    public func sql(_ statement: String) throws -> String {
+        let db = repo.appendingPathComponent(".git/ao/state.db").path
+        let result = try env.run(["sqlite3", db, statement])
+        guard result.succeeded else { throw TestFailure("sqlite3 failed: \(result)") }
+        return result.stdout
+    }
+}
