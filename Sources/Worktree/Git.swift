@@ -21,6 +21,10 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind {
         switch code {
+        // libgit2 1.5.1 reports a failed ownership check as GIT_ENOTFOUND: its lookup of
+        // safe.directory overwrites GIT_EOWNER with "config value 'safe.directory' was not found".
+        case GIT_ENOTFOUND.rawValue where message.contains("safe.directory") || message.contains("not owned by current user"):
+            return .owner
         case GIT_ENOTFOUND.rawValue: return .notFound
         case GIT_EEXISTS.rawValue: return .exists
         case GIT_EAMBIGUOUS.rawValue: return .ambiguous

@@ -80,18 +80,22 @@ public final class Scenario: @unchecked Sendable {
         public let tmux: [String]
         public let status: String
         public let worktreeRootEntries: [String]
+        /// `.git/worktrees/*` and `.git/ao/run/*`: leftovers a failed add or launch could leave.
+        public let adminEntries: [String]
 
         public var description: String {
-            "worktrees=\(worktrees)\nbranches=\(branches)\ntmux=\(tmux)\nstatus=\(status)\nroot=\(worktreeRootEntries)"
+            "worktrees=\(worktrees)\nbranches=\(branches)\ntmux=\(tmux)\nstatus=\(status)\nroot=\(worktreeRootEntries)\nadmin=\(adminEntries)"
         }
     }
 
     public func world() throws -> World {
         let status = try ao("status", "--all", "--porcelain")
         let root = repo.deletingLastPathComponent().appendingPathComponent("repo.ao")
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.sorted() ?? []
+        let list = { (path: String) in (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? [] }
+        let git = repo.appendingPathComponent(".git").path
+        let admin = list(git + "/worktrees").map { "worktrees/" + $0 } + list(git + "/ao/run").map { "run/" + $0 }
         return World(worktrees: try worktrees().map { "\($0.path) \($0.branch ?? "-")" }, branches: try branches(),
-                     tmux: try tmuxSessions(), status: status.stdout, worktreeRootEntries: entries)
+                     tmux: try tmuxSessions(), status: status.stdout, worktreeRootEntries: list(root.path), adminEntries: admin)
     }
 
     /// Runs SQL against the real state database with the sqlite3 program (for injecting faults).

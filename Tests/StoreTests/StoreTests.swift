@@ -1,1 +1,156 @@
+import AOTestSupport
+import Foundation
+import Lifecycle
 import Testing
+@testable import Store
+
+@Suite("state store")
+struct StoreTests {
+    let env: TestEnvironment
+    let directory: String
+
+    init() throws {
+        env = try TestEnvironment("store")
+        directory = env.root.appendingPathComponent("common/ao").path
+        try FileManager.default.createDirectory(atPath: env.root.appendingPathComponent("common").path, withIntermediateDirectories: true)
+    }
+
+    func makeStore() throws -> StateStore { try #require(try StateStore.open(directory: directory, create: true)) }
+
+    func seed(_ id: String, branch: String? = nil, name: String? = nil) -> Session {
+        Session(id: SessionID(id), name: name, branch: BranchName(branch ?? "ao/\(id)"), branchCreated: true, baseRef: "origin/main",
+                baseSHA: CommitSHA(String(repeating: "a", count: 40)), worktreePath: "/tmp/\(id)", agent: "fake",
+                prompt: "p", tmuxName: "ao-\(id)", createdAt: Timestamp(seconds: 1000))
+    }
+
+    func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+    }
+
+    @Test("the shipped migration names never change")
+    func frozenMigrations() {
+        defer { env.close() }
+        // Append new names; never edit, rename or reorder these.
+        #expect(StateStore.migrationNames == ["0001_sessions_and_events"])
+    }
+
+    @Test("opening without create does not create anything")
+    func noCreateOnRead() throws {
+        defer { env.close() }
+        #expect(try StateStore.open(directory: directory, create: false) == nil)
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+
+    @Test("ao/ is 0700, its files 0600, and the database is in WAL mode with every migration applied")
+    func creation() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        try store.insertSeed(seed("aaaaaa"), spawnPID: 1)
+        #expect(try mode(directory) == 0o700)
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            #expect(try mode(directory + "/" + file) == 0o600, "\(file)")
+        }
+        #expect(try store.appliedMigrations() == StateStore.migrationNames)
+        #expect(try store.connection.prepare("PRAGMA journal_mode").step())
+        let journal = try store.connection.prepare("PRAGMA journal_mode")
+        _ = try journal.step()
+        #expect(journal.text(0) == "wal")
+    }
+
+    @Test("a database from a newer git-ao is refused and left byte for byte as it was")
+    func newerDatabaseRefused() throws {
+        defer { env.close() }
+        _ = try makeStore()
+        let path = directory + "/state.db"
+        let db = try #require(try StateStore.open(directory: directory, create: false))
+        try db.connection.execute("INSERT INTO schema_migrations VALUES ('0099_from_the_future', 0); PRAGMA user_version = 99")
+        try db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect {
+            _ = try StateStore.open(directory: directory, create: false)
+        } throws: { error in
+            guard let error = error as? StoreError, case .tooNew = error.kind else { return false }
+            return true
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+
+        // An unknown migration name is refused even when the version number looks old.
+        try db.connection.execute("PRAGMA user_version = 0")
+        #expect(throws: StoreError.self) { _ = try StateStore.open(directory: directory, create: false) }
+    }
+
+    @Test("updates bump the revision and log one event; an update that changes nothing writes nothing")
+    func updatesAndEvents() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        try store.insertSeed(seed("bbbbbb"), spawnPID: 1)
+        let id = SessionID("bbbbbb")
+        let working = try store.update(id, at: Timestamp(seconds: 2000), event: "spawned") { $0.state = .working }
+        #expect(working?.revision == 2)
+        #expect(working?.updatedAt == Timestamp(seconds: 2000))
+        let same = try store.update(id, at: Timestamp(seconds: 3000), event: "noop") { $0.state = .working }
+        #expect(same?.revision == 2)
+        #expect(same?.updatedAt == Timestamp(seconds: 2000))
+        #expect(try store.events(session: id).map(\.kind) == ["seeded", "spawned"])
+        #expect(try store.events(session: id).map(\.revision) == [1, 2])
+        #expect(try store.update(SessionID("nobody"), at: Timestamp(seconds: 1), event: "x") { $0.state = .idle } == nil)
+    }
+
+    @Test("a write with a stale revision is refused")
+    func revisionCheck() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        var session = seed("cccccc")
+        try store.insertSeed(session, spawnPID: 1)
+        session.state = .working
+        session.revision = 2
+        #expect {
+            try store.connection.immediateTransaction { try store.write(session, expectedRevision: 5) }
+        } throws: { ($0 as? StoreError)?.kind == .conflict }
+    }
+
+    @Test("seeding refuses a live session's name or branch, and a taken id")
+    func seedConflicts() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        try store.insertSeed(seed("dddddd", branch: "topic", name: "login"), spawnPID: 1)
+        #expect(throws: SeedConflict.idTaken) { try store.insertSeed(seed("dddddd"), spawnPID: 1) }
+        #expect(throws: SeedConflict.nameTaken(SessionID("dddddd"))) { try store.insertSeed(seed("eeeeee", name: "login"), spawnPID: 1) }
+        #expect(throws: SeedConflict.branchTaken(SessionID("dddddd"))) { try store.insertSeed(seed("ffffff", branch: "topic"), spawnPID: 1) }
+        // Once the first ends, both are free again.
+        try store.update(SessionID("dddddd"), at: Timestamp(seconds: 5), event: "killed") {
+            $0.state = .terminated
+            $0.terminalReason = .killed
+        }
+        try store.insertSeed(seed("gggggg", branch: "topic", name: "login"), spawnPID: 1)
+        try store.deleteSession(SessionID("gggggg"))
+        #expect(try store.session(SessionID("gggggg")) == nil)
+        #expect(try store.events(session: SessionID("gggggg")).isEmpty)
+    }
+
+    @Test("many threads creating and writing the same fresh database at once all succeed")
+    func concurrentCreation() async throws {
+        defer { env.close() }
+        let directory = self.directory
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    let store = try #require(try StateStore.open(directory: directory, create: true))
+                    for n in 0..<25 {
+                        let id = "w\(worker)n\(n)"
+                        let session = Session(id: SessionID(id), branch: BranchName("b/\(id)"), branchCreated: true, baseRef: "main",
+                                              baseSHA: CommitSHA("0"), worktreePath: "/tmp/\(id)", agent: "fake", tmuxName: "ao-\(id)",
+                                              createdAt: Timestamp(seconds: 1))
+                        try store.insertSeed(session, spawnPID: 1)
+                        try store.update(SessionID(id), at: Timestamp(seconds: 2), event: "spawned") { $0.state = .working }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let store = try makeStore()
+        #expect(try store.sessions().count == 200)
+        #expect(try store.events().count == 400)
+        #expect(try store.integrityCheck() == ["ok"])
+    }
+}

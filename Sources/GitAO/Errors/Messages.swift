@@ -11,8 +11,8 @@ enum Messages {
                 hint: "Run git-ao from a repository or one of its worktrees, or pass -C <path>.")
     }
 
-    static func unsafeRepository(_ directory: String, _ detail: String) -> AOError {
-        AOError(.unsafeRepository, "the repository at '\(directory)' is owned by someone else (\(detail)).",
+    static func unsafeRepository(_ directory: String) -> AOError {
+        AOError(.unsafeRepository, "the repository at '\(directory)' is owned by another user, so git (and git-ao) will not use it.",
                 hint: "If you trust it, run: git config --global --add safe.directory '\(directory)'")
     }
 

@@ -33,7 +33,7 @@ final class Workspace {
             if error.context.hasPrefix("could not load") || error.context.hasPrefix("could not initialise") {
                 throw Messages.libgit2Missing(error)
             }
-            if error.kind == .owner { throw Messages.unsafeRepository(currentDirectory(), error.message) }
+            if error.kind == .owner { throw Messages.unsafeRepository(currentDirectory()) }
             throw Messages.notARepository(currentDirectory())
         }
     }

@@ -89,8 +89,9 @@ func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [String] {
     var created: [String] = []
     let up = parent(of: path)
     if up != path { created = try makeDirectories(up, mode: mode) }
-    if mkdir(path, mode) != 0 && errno != EEXIST {
-        throw FileError(path: path, operation: "create directory", code: errno)
-    }
-    return created + [path]
+    if mkdir(path, mode) == 0 { return created + [path] }
+    // EEXIST for something that is not a directory (a file, a dangling symlink) is a failure:
+    // nothing can be created inside it.
+    if errno == EEXIST && isDirectory(path) { return created }
+    throw FileError(path: path, operation: "create directory", code: errno)
 }
