@@ -4,8 +4,19 @@ import Glibc
 @main
 enum Entry {
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        var arguments = Array(CommandLine.arguments.dropFirst())
         let wantsJSON = arguments.contains("--json")
+        // `git ao -C <path> <command>`: like git, leading -C options (several allowed, each
+        // relative to the previous) apply before the command is even parsed.
+        while arguments.count >= 2 && arguments[0] == "-C" {
+            let path = arguments[1]
+            arguments.removeFirst(2)
+            if !path.isEmpty && chdirTo(path) != 0 {
+                let failure = AOError(.invalidArgument, "cannot change to '\(path)'.", hint: "Check that the folder exists.")
+                Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
+                exit(failure.code.exitStatus.rawValue)
+            }
+        }
         var command: ParsableCommand
         do {
             command = try GitAOCommand.parseAsRoot(arguments)

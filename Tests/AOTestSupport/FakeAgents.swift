@@ -9,7 +9,7 @@ public enum FakeAgents {
     public static let echo = """
         #!/bin/bash
         out="$FAKE_AGENT_OUT/$AO_SESSION_ID"
-        printf '%s\\0' "$@" > "$out.args"
+        if (( $# > 0 )); then printf '%s\\0' "$@"; fi > "$out.args"
         env -0 > "$out.env"
         pwd > "$out.cwd"
         printf 'fake agent ready\\n> '
@@ -71,6 +71,13 @@ public enum FakeAgents {
         try env.git(["config", "ao.agent.stubborn.command", "stubborn-agent"], in: repository)
         try env.git(["config", "ao.agent.deaf.command", "deaf-agent"], in: repository)
         try env.git(["config", "ao.agent", "fake"], in: repository)
+    }
+
+    /// Waits until the fake agent of `session` has recorded its start (argv, environment, cwd).
+    public static func waitForStart(_ session: String, in env: TestEnvironment) throws {
+        try env.eventually("agent \(session) to start") {
+            FileManager.default.fileExists(atPath: env.outputDirectory.appendingPathComponent("\(session).cwd").path)
+        }
     }
 
     /// The argv a fake agent of `session` recorded (without argv[0]).

@@ -28,8 +28,8 @@ public final class Scenario: @unchecked Sendable {
     }
 
     /// Spawns with `--no-attach` and returns the id; throws with the output when spawn fails.
-    public func spawn(_ arguments: String...) throws -> String {
-        let result = try ao(arguments: ["spawn", "--no-attach"] + arguments)
+    public func spawn(_ arguments: String..., environment: [String: String] = [:]) throws -> String {
+        let result = try ao(arguments: ["spawn", "--no-attach"] + arguments, environment: environment)
         guard result.succeeded else { throw TestFailure("spawn failed: \(result)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -27,7 +27,7 @@ struct SpawnTests {
         #expect(fsck.succeeded && fsck.stderr.isEmpty, "\(fsck)")
 
         // The agent got its prompt and ran in the worktree with the session environment.
-        try s.env.eventually("agent start") { FakeAgents.arguments(of: id, in: s.env) != nil }
+        try FakeAgents.waitForStart(id, in: s.env)
         #expect(FakeAgents.arguments(of: id, in: s.env) == ["--task", "fix the bug", "--session", id])
         let agentEnv = FakeAgents.environment(of: id, in: s.env) ?? [:]
         #expect(agentEnv["AO_SESSION_ID"] == id)

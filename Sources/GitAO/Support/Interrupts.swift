@@ -9,6 +9,12 @@ private let pendingSignal = Atomic<Int32>(0)
 enum Interrupts {
     /// Starts catching the signals (without SA_RESTART, so blocking waits return early).
     static func catchTermination() {
+        // A parent may have started us with these blocked (test runners, some IDEs); a blocked
+        // signal would never reach the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signal) }
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { received in pendingSignal.store(received, ordering: .relaxed) }
