@@ -37,10 +37,14 @@ enum Entry {
         } catch let code as ExitCode {
             Console.flush()
             exit(code.rawValue)
-        } catch {
+        } catch let error as DomainFailure {
             let failure = AOError.wrapping(error)
             Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
             exit(failure.code.exitStatus.rawValue)
+        } catch {
+            // ArgumentParser's own (help requested by `git ao help spawn`, say).
+            Console.flush()
+            GitAOCommand.exit(withError: error)
         }
     }
 }

@@ -48,7 +48,16 @@ final class Connection {
         self.path = path
         // Hooks and agents write from separate processes at the same moment: wait for the lock
         // instead of failing with "database is locked".
-        sqlite3_busy_timeout(db, 15_000)
+        sqlite3_busy_timeout(db, Int32(Connection.busyTimeoutSeconds * 1000))
+    }
+
+    /// How long a writer waits for another process's write transaction before giving up.
+    static let busyTimeoutSeconds = 15.0
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     deinit { sqlite3_close_v2(handle) }
@@ -96,15 +105,16 @@ final class Connection {
     /// Runs `body` inside `BEGIN IMMEDIATE`: the write lock is taken up front, so a reader that
     /// decides to write never fails half-way with SQLITE_BUSY. Commits on return, rolls back on throw.
     func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
-        var attempts = 0
+        // The busy handler waits up to the busy timeout inside BEGIN. SQLite can still answer
+        // SQLITE_BUSY at once in some WAL situations (a checkpoint or recovery in progress);
+        // those are retried, within the same overall budget.
+        let deadline = Connection.now() + Connection.busyTimeoutSeconds
         while true {
             do {
                 try execute("BEGIN IMMEDIATE")
                 break
-            } catch let failure as StoreError where failure.kind == .busy && attempts < 5 {
-                // The busy timeout already waited; the holder is slow, not gone. Wait more.
-                attempts += 1
-                usleep(50_000)
+            } catch let failure as StoreError where failure.kind == .busy && Connection.now() < deadline {
+                usleep(20_000)
             }
         }
         do {

@@ -26,15 +26,17 @@ struct KillCommand: ParsableCommand {
         let session = try workspace.resolveSession(self.session)
         let store = try workspace.requireStore()
         let tmux = try Tmux.require()
-        let wasRunning = try tmux.killSession(session.tmuxName)
         let alreadyEnded = session.isTerminated
+        // Record first: if the database cannot be written, nothing has been touched yet. If
+        // tmux then fails, killing again finishes the job.
         let updated = try workspace.storeCall {
-            try store.update(session.id, at: Clock.now(), event: "killed", data: JSON.object(["tmux_was_running": wasRunning ? "yes" : "no"])) {
+            try store.update(session.id, at: Clock.now(), event: "killed") {
                 guard !$0.isTerminated else { return }
                 $0.state = .terminated
                 $0.terminalReason = .killed
             }
         } ?? session
+        let wasRunning = try tmux.killSession(session.tmuxName)
         let repository = try workspace.repository()
         let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
 

@@ -21,5 +21,6 @@ enum ConfigKeys {
         Key(name: "ao.agent.<name>.command", defaultValue: "", summary: "argv template of a custom agent; {prompt}, {prompt_file} and {session} are filled in"),
         Key(name: "ao.agent.<name>.resume", defaultValue: "", summary: "argv template that resumes a custom agent's conversation; adds {agent_session}"),
         Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: its screen stops changing)"),
+        Key(name: "ao.agent.<name>.readyTimeout", defaultValue: "30s", summary: "how long spawn waits for that readiness before giving up"),
     ]
 }
