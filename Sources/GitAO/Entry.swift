@@ -17,6 +17,9 @@ enum Entry {
                 exit(failure.code.exitStatus.rawValue)
             }
         }
+        if let action = FastPath.action(for: arguments) {
+            finish(wantsJSON: wantsJSON) { try action() }
+        }
         var command: ParsableCommand
         do {
             command = try GitAOCommand.parseAsRoot(arguments)
@@ -30,8 +33,13 @@ enum Entry {
             }
             GitAOCommand.exit(withError: error)
         }
+        finish(wantsJSON: wantsJSON) { try command.run() }
+    }
+
+    /// Runs a command and exits with the status the error table gives.
+    static func finish(wantsJSON: Bool, _ body: () throws -> Void) -> Never {
         do {
-            try command.run()
+            try body()
             Console.flush()
             exit(0)
         } catch let code as ExitCode {

@@ -33,6 +33,12 @@ public struct RunResult: CustomStringConvertible, Sendable {
 }
 
 /// Runs a program with an exact environment, feeding stdin and collecting output.
+///
+/// Caution: Foundation's Process lets the child inherit descriptors that are not close-on-exec,
+/// among them the write ends of this call's own pipes. A program that leaves a daemon behind
+/// (a `tmux` client starting a server) keeps them open, and the read here then waits until the
+/// daemon exits. Tests therefore never start a tmux server directly; git-ao starts it, and
+/// git-ao closes every inherited descriptor in its children.
 public enum ProcessRunner {
     public static func run(_ argv: [String], environment: [String: String], directory: URL, input: Data?, timeout: TimeInterval) throws -> RunResult {
         let process = Process()

@@ -76,6 +76,9 @@ struct StatusTests {
         let s = try Scenario("status-foreign")
         defer { s.close() }
         let id = try s.spawn()
+        // A second session keeps the tmux server up, so the test's tmux client below never
+        // starts a server (which would hold the test's output pipe open; see ProcessRunner).
+        _ = try s.spawn()
         try s.env.run(["tmux", "kill-session", "-t", "=ao-\(id)"])
         try s.env.run(["tmux", "new-session", "-d", "-s", "ao-\(id)", "-c", s.env.root.path, "sleep", "60"])
         #expect(try s.session(id)["status"] as? String == "detecting")

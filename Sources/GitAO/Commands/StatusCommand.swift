@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lifecycle
+import Store
 
 /// `git ao status` (also plain `git ao`): every session of the repository, in one table.
 /// No network, and one tmux query for all sessions together.
@@ -30,22 +31,50 @@ struct StatusCommand: ParsableCommand {
         if output.json && porcelain { throw ValidationError("--json and --porcelain cannot be combined.") }
     }
 
+    var options: StatusOptions {
+        StatusOptions(all: all, verbose: verbose, json: output.json, porcelain: porcelain)
+    }
+
     func run() throws {
         try global.apply()
+        try StatusAction.run(options)
+    }
+}
+
+/// What `git ao status` was asked for: plain values, filled by ArgumentParser or, for the
+/// common spellings, by the fast dispatcher (see FastPath).
+struct StatusOptions: Equatable {
+    var all = false
+    var verbose = false
+    var json = false
+    var porcelain = false
+}
+
+enum StatusAction {
+    static func run(_ options: StatusOptions) throws {
         let workspace = try Workspace.locate()
+        // One tmux query for all sessions, started before the database is read so the two
+        // overlap; dropped unanswered when nothing turns out to be live.
+        let hasDatabase = fileExists(workspace.location.aoDirectory + "/" + StateStore.fileName)
+        let pending = hasDatabase ? Tmux.locate()?.startListingSessions() : nil
         let sessions = try workspace.sessions()
         let live = sessions.filter { !$0.isTerminated }
-        // One tmux query, and none at all when nothing is live.
-        let probe: Tmux.Probe = live.isEmpty ? .listed([:]) : (Tmux.locate()?.listSessions() ?? .failed("tmux is not installed"))
-        let shown = all ? sessions : live
+        let probe: Tmux.Probe
+        if live.isEmpty {
+            pending?.cancel()
+            probe = .listed([:])
+        } else {
+            probe = pending?.result() ?? .failed("tmux is not installed")
+        }
+        let shown = options.all ? sessions : live
         let rows = shown.map { StatusRow(session: $0, status: DisplayedStatus.of($0, runtime: RuntimeCheck.of($0, in: probe))) }
         let model = StatusModel(rows: rows, hidden: sessions.count - shown.count, now: Clock.now())
-        if output.json {
+        if options.json {
             Console.out(model.json())
-        } else if porcelain {
+        } else if options.porcelain {
             Console.out(model.porcelain())
         } else {
-            Console.out(model.human(verbose: verbose, palette: Console.palette(config: { try? workspace.config() })))
+            Console.out(model.human(verbose: options.verbose, palette: Console.palette(config: { try? workspace.config() })))
         }
     }
 }

@@ -62,12 +62,33 @@ struct Tmux {
 
     /// One query for every session of the server: name and start directory.
     func listSessions() -> Probe {
-        let result: ProcessResult
+        startListingSessions().result()
+    }
+
+    /// The same query, started now and collected later, so the caller can read the database
+    /// while tmux answers.
+    func startListingSessions() -> PendingProbe {
         do {
-            result = try run(["list-sessions", "-F", "#{session_name}\t#{session_path}"], timeout: 5)
+            return PendingProbe(running: try Subprocess.start([executable, "list-sessions", "-F", "#{session_name}\t#{session_path}"]), failure: nil)
         } catch {
-            return .failed(String(describing: error))
+            return PendingProbe(running: nil, failure: String(describing: error))
         }
+    }
+
+    struct PendingProbe {
+        let running: Subprocess.Running?
+        let failure: String?
+
+        func result() -> Probe {
+            guard let running else { return .failed(failure ?? "tmux could not be started") }
+            return Tmux.parseListing(running.finish(timeout: 5))
+        }
+
+        /// Not needed after all (nothing is live): stop it.
+        func cancel() { running?.abandon() }
+    }
+
+    static func parseListing(_ result: ProcessResult) -> Probe {
         if result.timedOut { return .failed("tmux did not answer within 5 s") }
         if !result.succeeded {
             return Tmux.meansNoServer(result.stderrText) ? .listed([:]) : .failed(result.stderrText.trimmingSpaces)

@@ -27,6 +27,49 @@ enum Subprocess {
     /// With a `timeout` (seconds), a child still running is killed and `timedOut` is set.
     static func run(_ argv: [String], environment: [String: String]? = nil, directory: String? = nil,
                     input: [UInt8] = [], timeout: Double? = nil) throws -> ProcessResult {
+        try start(argv, environment: environment, directory: directory).finish(input: input, timeout: timeout)
+    }
+
+    /// A started child whose output has not been collected yet: lets a caller do other work
+    /// (read the database, say) while the child runs.
+    final class Running {
+        let pid: pid_t
+        private let stdin: Int32
+        private let stdout: Int32
+        private let stderr: Int32
+        private var finished = false
+
+        init(pid: pid_t, stdin: Int32, stdout: Int32, stderr: Int32) {
+            self.pid = pid
+            self.stdin = stdin
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+
+        /// Feeds `input`, collects the output and waits for the child to exit.
+        func finish(input: [UInt8] = [], timeout: Double? = nil) -> ProcessResult {
+            precondition(!finished, "finish called twice")
+            finished = true
+            var result = ProcessResult(status: 0, stdout: [], stderr: [], timedOut: false)
+            Subprocess.pump(input: input, stdin: stdin, stdout: stdout, stderr: stderr, timeout: timeout, pid: pid, into: &result)
+            result.status = Subprocess.wait(for: pid)
+            return result
+        }
+
+        /// Stops waiting for the child: its output is discarded and it is reaped.
+        func abandon() {
+            guard !finished else { return }
+            finished = true
+            close(stdin); close(stdout); close(stderr)
+            kill(pid, SIGKILL)
+            _ = Subprocess.wait(for: pid)
+        }
+
+        deinit { abandon() }
+    }
+
+    /// Starts `argv` with pipes on all three standard streams; `finish` collects it.
+    static func start(_ argv: [String], environment: [String: String]? = nil, directory: String? = nil) throws -> Running {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe2(&inPipe, O_CLOEXEC) == 0, pipe2(&outPipe, O_CLOEXEC) == 0, pipe2(&errPipe, O_CLOEXEC) == 0 else {
             throw LaunchFailure(program: argv.first ?? "", code: errno)
@@ -47,11 +90,7 @@ enum Subprocess {
             throw error
         }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
-
-        var result = ProcessResult(status: 0, stdout: [], stderr: [], timedOut: false)
-        pump(input: input, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0], timeout: timeout, pid: pid, into: &result)
-        result.status = wait(for: pid)
-        return result
+        return Running(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0])
     }
 
     /// Starts `argv` in a new session with stdin from /dev/null and output appended to
@@ -136,7 +175,7 @@ enum Subprocess {
         return pid
     }
 
-    private static func pump(input: [UInt8], stdin: Int32, stdout: Int32, stderr: Int32,
+    fileprivate static func pump(input: [UInt8], stdin: Int32, stdout: Int32, stderr: Int32,
                              timeout: Double?, pid: pid_t, into result: inout ProcessResult) {
         var written = 0
         var inFD = stdin
@@ -184,7 +223,7 @@ enum Subprocess {
         close(stderr)
     }
 
-    private static func wait(for pid: pid_t) -> Int32 {
+    fileprivate static func wait(for pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { return 127 }
