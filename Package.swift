@@ -10,6 +10,8 @@ let package = Package(
     name: "git-ao",
     products: [
         .executable(name: "git-ao", targets: ["GitAO"]),
+        // For bench/worktree-step, which times spawn's worktree step on its own.
+        .library(name: "Worktree", targets: ["Worktree"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

@@ -100,7 +100,18 @@ static inline void *aogit_symbol(const char *name) {
     X(int, git_status_options_init, (git_status_options *opts, unsigned int version), (opts, version)) \
     X(const git_status_entry *, git_status_byindex, (git_status_list *statuslist, size_t idx), (statuslist, idx)) \
     X(int, git_graph_descendant_of, (git_repository *repo, const git_oid *commit, const git_oid *ancestor), (repo, commit, ancestor)) \
-    X(int, git_graph_ahead_behind, (size_t *ahead, size_t *behind, git_repository *repo, const git_oid *local, const git_oid *upstream), (ahead, behind, repo, local, upstream))
+    X(int, git_graph_ahead_behind, (size_t *ahead, size_t *behind, git_repository *repo, const git_oid *local, const git_oid *upstream), (ahead, behind, repo, local, upstream)) \
+    X(int, git_repository_config_snapshot, (git_config **out, git_repository *repo), (out, repo)) \
+    X(int, git_config_get_string_buf, (git_buf *out, const git_config *cfg, const char *name), (out, cfg, name)) \
+    X(void, git_config_free, (git_config *cfg), (cfg)) \
+    X(int, git_commit_tree, (git_tree **tree_out, const git_commit *commit), (tree_out, commit)) \
+    X(int, git_tree_lookup, (git_tree **out, git_repository *repo, const git_oid *id), (out, repo, id)) \
+    X(void, git_tree_free, (git_tree *tree), (tree)) \
+    X(size_t, git_tree_entrycount, (const git_tree *tree), (tree)) \
+    X(const git_tree_entry *, git_tree_entry_byindex, (const git_tree *tree, size_t idx), (tree, idx)) \
+    X(const char *, git_tree_entry_name, (const git_tree_entry *entry), (entry)) \
+    X(git_object_t, git_tree_entry_type, (const git_tree_entry *entry), (entry)) \
+    X(const git_oid *, git_tree_entry_id, (const git_tree_entry *entry), (entry))
 
 #define AOGIT_TRAMPOLINE(ret, name, params, args) \
     static inline ret ao_##name params { \

@@ -106,6 +106,9 @@ extension Repository {
         var options = git_worktree_add_options()
         try Git.check(ao_git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)), "could not prepare worktree options")
         options.ref = ref
+        if let tip = ao_git_reference_target(ref)?.pointee.hex, !main.checkoutNeedsFilters(commit: tip) {
+            options.checkout_options.disable_filters = 1
+        }
         var wt: OpaquePointer?
         let code = ao_git_worktree_add(&wt, main.pointer, name, path, &options)
         if code < 0 {

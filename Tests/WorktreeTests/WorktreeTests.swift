@@ -184,4 +184,33 @@ struct WorktreeTests {
         #expect(repo.availableWorktreeName(base: "feature/login") == "feature-login-2")
         #expect(repo.availableWorktreeName(base: "..") == "worktree")
     }
+
+    @Test("filters are skipped only when nothing could need them, and CRLF repositories still check out exactly")
+    func checkoutFilters() throws {
+        defer { env.close() }
+        let repo = try open()
+        let head = try #require(try repo.headSHA())
+        #expect(!repo.checkoutNeedsFilters(commit: head))
+
+        // A .gitattributes deep in the tree asks for CRLF.
+        try env.write("*.txt text eol=crlf\n", to: repoURL.appendingPathComponent("src/.gitattributes"))
+        try env.write("one\ntwo\n", to: repoURL.appendingPathComponent("src/lines.txt"))
+        try env.git(["add", "-A"], in: repoURL)
+        try env.git(["commit", "-q", "-m", "crlf"], in: repoURL)
+        let crlf = try #require(try repo.headSHA())
+        #expect(repo.checkoutNeedsFilters(commit: crlf))
+        try repo.createBranch("crlf", at: crlf)
+        let path = env.root.appendingPathComponent("crlf-wt")
+        _ = try repo.addWorktree(name: "crlf-wt", path: path.path, branch: "crlf")
+        #expect(try Data(contentsOf: path.appendingPathComponent("src/lines.txt")) == Data("one\r\ntwo\r\n".utf8))
+        #expect(try env.git(["status", "--porcelain"], in: path) == "")
+
+        // Configuration alone can ask for it too.
+        try env.git(["config", "core.autocrlf", "true"], in: repoURL)
+        #expect(repo.checkoutNeedsFilters(commit: head))
+        try env.git(["config", "core.autocrlf", "input"], in: repoURL)
+        #expect(!repo.checkoutNeedsFilters(commit: head))
+        try env.write("*.md ident\n", to: repoURL.appendingPathComponent(".git/info/attributes"))
+        #expect(repo.checkoutNeedsFilters(commit: head))
+    }
 }

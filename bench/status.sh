@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `git ao status` with 100 and 1,000 sessions, against the floor for "read the sessions and print
+# them": sqlite3 <state.db> 'select * from sessions'. Targets: <= 3x the floor at 100 sessions,
+# and <= 30 ms. The sessions are live (a tmux server runs), so status makes its one tmux query.
+#
+#   bench/status.sh [runs]        (default 200 runs per command)
+source "$(dirname "$0")/lib.sh"
+runs=${1:-200}
+need hyperfine sqlite3 python3 tmux git
+binary=$(release_binary)
+
+work=$(mktemp -d)
+export TMUX_TMPDIR="$work/tmux" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null NO_COLOR=1
+unset TMUX
+mkdir -p "$TMUX_TMPDIR" "$work/bin"
+ln -s "$binary" "$work/bin/git-ao"
+export PATH="$work/bin:$PATH"
+trap 'tmux kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for n in 100 1000; do
+  repo="$work/repo-$n"
+  git init -q -b main "$repo"
+  git -C "$repo" -c user.name=b -c user.email=b@b commit -q --allow-empty -m init
+  # One real session (tmux server, database), then n-1 more rows like it.
+  git -C "$repo" ao spawn --agent shell --no-attach -q >/dev/null
+  db="$repo/.git/ao/state.db"
+  sqlite3 "$db" "
+    WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n - 1)
+    INSERT INTO sessions (id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
+                          agent_session_id, created_at, updated_at, revision, state, terminal, terminal_reason, cleaned_at, spawn_pid)
+    SELECT printf('b%05d', i), 'session ' || i, printf('ao/b%05d', i), 1, base_ref, base_sha, worktree_path || i, agent,
+           'a prompt of moderate length for session ' || i, printf('ao-b%05d', i), NULL, created_at, updated_at, 2, 'working', 0, NULL, NULL, NULL
+    FROM k, (SELECT * FROM sessions LIMIT 1);"
+  [ "$(sqlite3 "$db" 'select count(*) from sessions')" = "$n" ]
+  (cd "$repo" && hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$work/status-$n-sessions.json" \
+      -n floor "sqlite3 $db 'select * from sessions'" \
+      -n "git-ao status" "git-ao status" \
+      -n "git ao status" "git ao status" >/dev/null)
+done
+report floor "$work/status-100-sessions.json" "$work/status-1000-sessions.json"
+echo
+echo "targets: 'git ao status' at 100 sessions <= 3x floor and <= 30 ms"
