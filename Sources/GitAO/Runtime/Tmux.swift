@@ -1,3 +1,5 @@
+import Glibc
+
 /// The tmux runtime: every tmux command git-ao runs goes through here.
 ///
 /// Rules kept here so no caller can forget them:
@@ -66,8 +68,12 @@ struct Tmux {
     }
 
     /// The same query, started now and collected later, so the caller can read the database
-    /// while tmux answers.
+    /// while tmux answers. When the server's socket does not exist there is no server, which is
+    /// an answer (no sessions) that needs no tmux process at all.
     func startListingSessions() -> PendingProbe {
+        if let socket = Tmux.defaultSocketPath(), !fileExists(socket) {
+            return PendingProbe(running: nil, failure: nil, answer: .listed([:]))
+        }
         do {
             return PendingProbe(running: try Subprocess.start([executable, "list-sessions", "-F", "#{session_name}\t#{session_path}"]), failure: nil)
         } catch {
@@ -78,14 +84,28 @@ struct Tmux {
     struct PendingProbe {
         let running: Subprocess.Running?
         let failure: String?
+        var answer: Probe? = nil
 
         func result() -> Probe {
+            if let answer { return answer }
             guard let running else { return .failed(failure ?? "tmux could not be started") }
             return Tmux.parseListing(running.finish(timeout: 5))
         }
 
         /// Not needed after all (nothing is live): stop it.
         func cancel() { running?.abandon() }
+    }
+
+    /// The socket tmux itself would use without -L/-S: the one named in $TMUX inside tmux,
+    /// else `$TMUX_TMPDIR/tmux-<uid>/default` (TMUX_TMPDIR defaults to /tmp).
+    static func defaultSocketPath() -> String? {
+        if let inside = Environment.value("TMUX"), !inside.isEmpty {
+            return inside.split(separator: ",", maxSplits: 1).first.map(String.init)
+        }
+        var directory = Environment.value("TMUX_TMPDIR") ?? "/tmp"
+        if directory.isEmpty { directory = "/tmp" }
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        return "\(directory)/tmux-\(getuid())/default"
     }
 
     static func parseListing(_ result: ProcessResult) -> Probe {
