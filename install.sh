@@ -55,9 +55,11 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 69
 fi
 
-say "building a release (static Swift runtime: git hooks pay start-up on every commit)"
-(cd "$here" && swift build -c release --static-swift-stdlib --product git-ao >&2)
-binary=$(cd "$here" && swift build -c release --static-swift-stdlib --show-bin-path)/git-ao
+# Static Swift runtime: git hooks pay start-up on every commit. No $ORIGIN run path: the
+# installed binary must not look for shared libraries in its own bin directory.
+say "building a release"
+(cd "$here" && swift build -c release --static-swift-stdlib --disable-local-rpath --product git-ao >&2)
+binary=$(cd "$here" && swift build -c release --static-swift-stdlib --disable-local-rpath --show-bin-path)/git-ao
 
 say "installing into $prefix"
 install -d "$prefix/bin" "$prefix/share/man/man1"

@@ -15,8 +15,8 @@ need() {
 
 # The release binary, built the way install.sh builds it.
 release_binary() {
-  (cd "$bench_root" && swift build -c release --static-swift-stdlib --product git-ao >&2)
-  echo "$(cd "$bench_root" && swift build -c release --static-swift-stdlib --show-bin-path)/git-ao"
+  (cd "$bench_root" && swift build -c release --static-swift-stdlib --disable-local-rpath --product git-ao >&2)
+  echo "$(cd "$bench_root" && swift build -c release --static-swift-stdlib --disable-local-rpath --show-bin-path)/git-ao"
 }
 
 # Prints medians and ratios from hyperfine JSON exports: report <baseline-name> <file>...

@@ -32,11 +32,18 @@ for n in 100 1000; do
            'a prompt of moderate length for session ' || i, printf('ao-b%05d', i), NULL, created_at, updated_at, 2, 'working', 0, NULL, NULL, NULL
     FROM k, (SELECT * FROM sessions LIMIT 1);"
   [ "$(sqlite3 "$db" 'select count(*) from sessions')" = "$n" ]
-  (cd "$repo" && hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$work/status-$n-sessions.json" \
+  # With the tmux server running, status makes its one tmux query.
+  (cd "$repo" && hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$work/status-$n-sessions-tmux-running.json" \
+      -n floor "sqlite3 $db 'select * from sessions'" \
+      -n "git-ao status" "git-ao status" \
+      -n "git ao status" "git ao status" >/dev/null)
+  # Seeded rows only, no tmux server: no tmux process is needed to know nothing runs.
+  tmux kill-server
+  (cd "$repo" && hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$work/status-$n-sessions-no-tmux-server.json" \
       -n floor "sqlite3 $db 'select * from sessions'" \
       -n "git-ao status" "git-ao status" \
       -n "git ao status" "git ao status" >/dev/null)
 done
-report floor "$work/status-100-sessions.json" "$work/status-1000-sessions.json"
+report floor "$work"/status-100-sessions-*.json "$work"/status-1000-sessions-*.json
 echo
 echo "targets: 'git ao status' at 100 sessions <= 3x floor and <= 30 ms"
