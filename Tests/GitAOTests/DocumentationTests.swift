@@ -104,4 +104,17 @@ struct DocumentationTests {
         #expect(try env.run(["git-ao", "completion", "fish"]).stdout.contains("complete -c 'git-ao'") || env.run(["git-ao", "completion", "fish"]).stdout.contains("complete -c git-ao"))
         #expect(try env.run(["git-ao", "completion", "tcsh"]).status == 64)
     }
+
+    @Test("every error code is exercised by some test")
+    func everyErrorCodeTested() throws {
+        let directory = TestEnvironment.packageRoot.appendingPathComponent("Tests/GitAOTests")
+        let sources = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".swift") && $0 != "DocumentationTests.swift" }
+            .map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+            .joined(separator: "\n")
+        for code in ErrorCode.allCases {
+            #expect(sources.contains("\"\(code.rawValue)\"") || sources.contains(": \(code.rawValue)\""),
+                    "no test expects \(code.rawValue)")
+        }
+    }
 }
