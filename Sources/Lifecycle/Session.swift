@@ -50,13 +50,32 @@ public struct Session: Equatable, Sendable {
     /// Set once cleanup has removed the worktree (and, where safe, the branch).
     public var cleanedAt: Timestamp?
 
+    // The lifecycle axes (see `decide`).
+    public var runtime: RuntimeState
+    public var activity: Activity?
+    /// When `activity` took its current value.
+    public var activitySince: Timestamp?
+    /// The last valid activity signal, refreshed at most once a minute while nothing changes.
+    public var lastSignalAt: Timestamp?
+    /// When the agent was (last) started.
+    public var launchedAt: Timestamp?
+    public var detecting: DetectingMemory?
+    public var pr: PRStatus?
+    /// Whether the agent reports its own activity (Claude Code, Codex, custom agents that say
+    /// so); the others are judged by their screen.
+    public var agentHasHooks: Bool
+    /// The worktree's HEAD after the last commit git-ao saw.
+    public var headSHA: CommitSHA?
+
     public init(
         id: SessionID, name: String? = nil, branch: BranchName, branchCreated: Bool,
         baseRef: String, baseSHA: CommitSHA, worktreePath: String, agent: String,
         prompt: String? = nil, tmuxName: String, agentSessionID: String? = nil,
         createdAt: Timestamp, updatedAt: Timestamp? = nil, revision: Int64 = 1,
         state: SessionState = .notStarted, terminalReason: TerminalReason? = nil,
-        cleanedAt: Timestamp? = nil
+        cleanedAt: Timestamp? = nil, runtime: RuntimeState = .unknown, activity: Activity? = nil,
+        activitySince: Timestamp? = nil, lastSignalAt: Timestamp? = nil, launchedAt: Timestamp? = nil,
+        detecting: DetectingMemory? = nil, pr: PRStatus? = nil, agentHasHooks: Bool = false, headSHA: CommitSHA? = nil
     ) {
         self.id = id
         self.name = name
@@ -75,7 +94,19 @@ public struct Session: Equatable, Sendable {
         self.state = state
         self.terminalReason = terminalReason
         self.cleanedAt = cleanedAt
+        self.runtime = runtime
+        self.activity = activity
+        self.activitySince = activitySince
+        self.lastSignalAt = lastSignalAt
+        self.launchedAt = launchedAt
+        self.detecting = detecting
+        self.pr = pr
+        self.agentHasHooks = agentHasHooks
+        self.headSHA = headSHA
     }
+
+    /// Whether the session has been given work (a prompt) it has not finished with a PR.
+    public var hasOpenTask: Bool { !(prompt ?? "").isEmpty && pr == nil }
 
     public var isTerminated: Bool { state == .terminated }
 

@@ -1,0 +1,111 @@
+/// The status people see, derived when read and never stored.
+public enum DisplayStatus: Equatable, Sendable {
+    case merged
+    case terminated
+    /// The runtime probe could not answer; whatever was last known cannot be confirmed.
+    case unreachable
+    case working
+    case needsInput
+    case stuck
+    case detecting
+    /// The pull request's own status (filled by the GitHub integration).
+    case pr(String)
+    case idle
+    /// An agent with hooks that has not signalled within 90 s of launch: its feedback loop is broken.
+    case noSignal
+    /// Seeded, spawn still running.
+    case spawning
+    /// An agent with hooks, launched less than 90 s ago, not signalled yet.
+    case starting
+    /// The agent's own session ended.
+    case done
+
+    public var name: String {
+        switch self {
+        case .merged: return "merged"
+        case .terminated: return "terminated"
+        case .unreachable: return "unreachable"
+        case .working: return "working"
+        case .needsInput: return "needs_input"
+        case .stuck: return "stuck"
+        case .detecting: return "detecting"
+        case .pr(let status): return status
+        case .idle: return "idle"
+        case .noSignal: return "no_signal"
+        case .spawning: return "spawning"
+        case .starting: return "starting"
+        case .done: return "done"
+        }
+    }
+
+    /// How long an agent with hooks may stay silent after launch before it shows `no_signal`.
+    public static let signalGrace = TimeSpan.seconds(90)
+
+    /// The status and the reason behind it. Rows apply in order; the first that matches wins:
+    /// 1 terminated + merged; 2 terminated; (unreachable: the probe failed, so nothing live can be
+    /// claimed); 3 working; 4 needs_input; 5 stuck; 6 detecting; 7 the PR's status; 8 idle;
+    /// 9 no_signal; then spawning, starting and done.
+    public static func of(_ s: Session, now: Timestamp) -> (status: DisplayStatus, reason: String) {
+        if s.isTerminated && s.pr?.state == .merged {
+            return (.merged, "ended after pull request #\(s.pr!.number) was merged")
+        }
+        if s.isTerminated {
+            return (.terminated, "ended: \(s.terminalReason?.rawValue ?? "unknown")")
+        }
+        if s.runtime == .probeFailed && s.state != .notStarted {
+            return (.unreachable, "tmux could not be asked about \(s.tmuxName); last known: \(s.state.rawValue)")
+        }
+        switch s.state {
+        case .working:
+            return (.working, s.activity == .active ? "the agent reported activity \(ago(s.activitySince, now))" : "the agent is running")
+        case .needsInput:
+            return (.needsInput, s.activity == .blocked ? "a permission dialog is open" : "the agent asked a question")
+        case .stuck:
+            return (.stuck, "no progress \(ago(s.lastSignalAt ?? s.activitySince, now))")
+        case .detecting:
+            return (.detecting, "tmux session \(s.tmuxName) is missing; confirming before concluding it is dead")
+        case .idle, .notStarted, .done, .terminated:
+            break
+        }
+        if let pr = s.pr, pr.state != .merged && pr.state != .closed {
+            return (.pr(pr.summary ?? "pr_\(pr.state.rawValue)"), "pull request #\(pr.number) is \(pr.state.rawValue)")
+        }
+        if s.state == .idle {
+            return (.idle, "the agent is waiting for work since \(ago(s.activitySince, now))")
+        }
+        if s.state == .notStarted {
+            if s.runtime == .unknown { return (.spawning, "spawn has not finished") }
+            if s.agentHasHooks, s.activity == nil, let launched = s.launchedAt, now - launched >= signalGrace {
+                return (.noSignal, "launched \(ago(launched, now)) and its hooks never reported; check the agent's hook set-up")
+            }
+            return (.starting, "launched; waiting for the agent's first signal")
+        }
+        return (.done, "the agent's session ended")
+    }
+
+    private static func ago(_ time: Timestamp?, _ now: Timestamp) -> String {
+        guard let time else { return "at an unknown time" }
+        let s = max(0, (now - time).seconds)
+        if s < 60 { return "\(s) s ago" }
+        if s < 3600 { return "\(s / 60) min ago" }
+        return "\(s / 3600) h ago"
+    }
+}
+
+/// Deaths in one pass that are more likely a probe problem than deaths.
+public enum MassDeathBreaker {
+    public static let minimumDeaths = 5
+
+    /// If at least 5 of the probed sessions are missing and they are more than half of those
+    /// probed, every missing one is treated as a failed probe: that is a restarted (or different)
+    /// tmux server, not five agents dying at once.
+    public static func apply(_ probes: [SessionID: RuntimeProbe]) -> (probes: [SessionID: RuntimeProbe], tripped: Bool) {
+        let deaths = probes.values.filter { if case .missing = $0 { return true } else { return false } }.count
+        guard deaths >= minimumDeaths && deaths * 2 > probes.count else { return (probes, false) }
+        let reason = "\(deaths) of \(probes.count) sessions missing in one pass: the tmux server was probably restarted or is not the one they ran in"
+        return (probes.mapValues { probe in
+            if case .missing = probe { return .failed(reason: reason) }
+            return probe
+        }, true)
+    }
+}
