@@ -75,7 +75,7 @@ public enum DisplayStatus: Equatable, Sendable {
         }
         if s.state == .notStarted {
             if s.runtime == .unknown { return (.spawning, "spawn has not finished") }
-            if s.agentHasHooks, s.activity == nil, let launched = s.launchedAt, now - launched >= signalGrace {
+            if s.agentHasHooks, s.activity == nil, s.lastSignalAt == nil, let launched = s.launchedAt, now - launched >= signalGrace {
                 return (.noSignal, "launched \(ago(launched, now)) and its hooks never reported; check the agent's hook set-up")
             }
             return (.starting, "launched; waiting for the agent's first signal")

@@ -14,8 +14,8 @@ public enum Observation: Equatable, Sendable {
     case activity(ActivitySignal)
     /// What the forge says about the session's pull request (rules arrive with the GitHub issue).
     case scm(PRStatus?)
-    /// A commit was made in the session's worktree.
-    case commit(CommitSHA)
+    /// HEAD moved in the session's worktree (seen by a git hook).
+    case head(CommitSHA, cause: HeadCause)
     /// Time passed: escalate sessions that are stuck.
     case tick(EscalationPolicy)
 }
@@ -33,17 +33,26 @@ public enum RuntimeProbe: Equatable, Sendable {
 
 /// An activity report.
 public struct ActivitySignal: Equatable, Sendable {
-    public var activity: Activity
+    /// nil: the agent is alive and said nothing about what it is doing (Claude Code's SessionStart).
+    public var activity: Activity?
     /// Where it came from ("claude-code:Stop", "screen"), for the change log.
     public var source: String
     /// The agent's own session id, when the signal carries one (Claude Code SessionStart).
     public var agentSessionID: String?
 
-    public init(_ activity: Activity, source: String, agentSessionID: String? = nil) {
+    public init(_ activity: Activity?, source: String, agentSessionID: String? = nil) {
         self.activity = activity
         self.source = source
         self.agentSessionID = agentSessionID
     }
+}
+
+/// Which git hook saw HEAD move; it names the change-log entry.
+public enum HeadCause: String, CaseIterable, Sendable {
+    case commit, rewrite, merge, checkout
+
+    /// The git hook that reports it.
+    public var hook: String { "post-" + rawValue }
 }
 
 /// When an unchanged session counts as stuck.

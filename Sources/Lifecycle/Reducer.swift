@@ -26,7 +26,7 @@ public enum Lifecycle {
         case .runtime(let probe): return applyRuntimeObservation(canonical, probe, now: now)
         case .activity(let signal): return applyActivitySignal(canonical, signal, now: now)
         case .scm(let pr): return applySCMObservation(canonical, pr)
-        case .commit(let sha): return applyCommit(canonical, sha)
+        case .head(let sha, let cause): return applyHead(canonical, sha, cause: cause)
         case .tick(let policy): return tickEscalations(canonical, policy, now: now)
         }
     }
@@ -148,24 +148,28 @@ public enum Lifecycle {
         // A valid signal is proof of life.
         next.runtime = .alive
         next.detecting = nil
-        if session.activity != signal.activity {
-            next.activity = signal.activity
+        let activity = signal.activity ?? session.activity
+        if session.activity != activity {
+            next.activity = activity
             next.activitySince = now
         }
-        if session.activity != signal.activity || session.lastSignalAt.map({ now - $0 >= signalRefresh }) ?? true {
+        if session.activity != activity || session.lastSignalAt.map({ now - $0 >= signalRefresh }) ?? true {
             next.lastSignalAt = now
         }
         if let id = signal.agentSessionID, !id.isEmpty { next.agentSessionID = id }
-        next.state = sessionState(for: signal.activity, agentHasHooks: session.agentHasHooks)
+        // A signal that says nothing about activity leaves escalation's `stuck` alone.
+        if signal.activity != nil || session.state == .detecting {
+            next.state = sessionState(for: activity, agentHasHooks: session.agentHasHooks)
+        }
 
         var effects: [Effect] = []
         if next.state == .needsInput && session.state != .needsInput {
-            let what = signal.activity == .blocked ? "is waiting at a permission dialog" : "is waiting for your answer"
+            let what = activity == .blocked ? "is waiting at a permission dialog" : "is waiting for your answer"
             effects.append(.notify(.needsInput, message: "session \(session.id) \(what)"))
         }
         if session.state == .needsInput && next.state != .needsInput { effects.append(.resolveNotification(.needsInput)) }
         if session.state == .stuck && next.state != .stuck { effects.append(.resolveNotification(.stuck)) }
-        return decision(session, next, reason: "\(signal.source): \(signal.activity.rawValue)", event: "activity", effects: effects)
+        return decision(session, next, reason: "\(signal.source): \(signal.activity?.rawValue ?? "alive")", event: "activity", effects: effects)
     }
 
     /// The session state an activity stands for.
@@ -179,7 +183,7 @@ public enum Lifecycle {
         }
     }
 
-    // MARK: SCM, commits
+    // MARK: SCM, HEAD
 
     public static func applySCMObservation(_ canonical: Session?, _ pr: PRStatus?) -> Decision {
         guard let session = canonical else { return .noChange("no such session") }
@@ -188,11 +192,12 @@ public enum Lifecycle {
         return decision(session, next, reason: "pull request \(pr.map { "#\($0.number) \($0.state.rawValue)" } ?? "none")", event: "pr")
     }
 
-    public static func applyCommit(_ canonical: Session?, _ sha: CommitSHA) -> Decision {
+    /// Records where HEAD is. Not an activity signal: a person may commit in an agent's worktree.
+    public static func applyHead(_ canonical: Session?, _ sha: CommitSHA, cause: HeadCause) -> Decision {
         guard let session = canonical else { return .noChange("no such session") }
         var next = session
         next.headSHA = sha
-        return decision(session, next, reason: "commit \(sha.short)", event: "commit")
+        return decision(session, next, reason: "\(cause.hook): HEAD is \(sha.short)", event: cause.rawValue)
     }
 
     // MARK: Escalation

@@ -44,5 +44,53 @@ enum Migrations {
             );
             CREATE INDEX events_by_session ON events(session_id, seq);
             """),
+        Migration(name: "0002_lifecycle_axes_outbox_notifications", sql: """
+            ALTER TABLE sessions ADD COLUMN runtime TEXT NOT NULL DEFAULT 'unknown';
+            ALTER TABLE sessions ADD COLUMN activity TEXT;
+            ALTER TABLE sessions ADD COLUMN activity_since INTEGER;
+            ALTER TABLE sessions ADD COLUMN last_signal_at INTEGER;
+            ALTER TABLE sessions ADD COLUMN launched_at INTEGER;
+            ALTER TABLE sessions ADD COLUMN detecting_since INTEGER;
+            ALTER TABLE sessions ADD COLUMN detecting_hash TEXT;
+            ALTER TABLE sessions ADD COLUMN detecting_attempts INTEGER;
+            ALTER TABLE sessions ADD COLUMN pr_number INTEGER;
+            ALTER TABLE sessions ADD COLUMN pr_state TEXT;
+            ALTER TABLE sessions ADD COLUMN pr_summary TEXT;
+            ALTER TABLE sessions ADD COLUMN agent_has_hooks INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE sessions ADD COLUMN head_sha TEXT;
+            -- Sessions spawned before this migration were running as far as anyone knew.
+            UPDATE sessions SET runtime = 'alive', launched_at = updated_at WHERE terminal = 0 AND state != 'not_started';
+            -- Effects of stored changes, delivered after the change commits (at least once).
+            CREATE TABLE outbox (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                session_id   TEXT NOT NULL,
+                created_at   INTEGER NOT NULL,
+                kind         TEXT NOT NULL,
+                topic        TEXT,
+                body         TEXT,
+                reason       TEXT,
+                event_seq    INTEGER,
+                delivered_at INTEGER,
+                attempts     INTEGER NOT NULL DEFAULT 0,
+                last_error   TEXT
+            );
+            CREATE INDEX outbox_pending ON outbox(delivered_at, session_id);
+            -- Open notifications, at most one per (session, kind).
+            CREATE TABLE notifications (
+                session_id TEXT NOT NULL,
+                kind       TEXT NOT NULL,
+                opened_at  INTEGER NOT NULL,
+                closed_at  INTEGER,
+                message    TEXT
+            );
+            CREATE UNIQUE INDEX notifications_open ON notifications(session_id, kind) WHERE closed_at IS NULL;
+            -- What the screen heuristic saw last, for agents that report no activity themselves.
+            CREATE TABLE screen_memory (
+                session_id       TEXT PRIMARY KEY,
+                hash             TEXT NOT NULL,
+                unchanged_passes INTEGER NOT NULL,
+                at               INTEGER NOT NULL
+            );
+            """),
     ]
 }

@@ -101,6 +101,7 @@ final class Connection {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs `body` inside `BEGIN IMMEDIATE`: the write lock is taken up front, so a reader that
     /// decides to write never fails half-way with SQLITE_BUSY. Commits on return, rolls back on throw.

@@ -13,7 +13,9 @@ public enum SeedConflict: Error, Equatable, Sendable {
 extension StateStore {
     static let sessionColumns = """
         id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
-        agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at
+        agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at,
+        runtime, activity, activity_since, last_signal_at, launched_at, detecting_since, detecting_hash,
+        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha
         """
 
     static func decodeSession(_ row: Statement) -> Session {
@@ -34,7 +36,20 @@ extension StateStore {
             revision: row.int(13),
             state: SessionState(rawValue: row.text(14) ?? "") ?? .notStarted,
             terminalReason: row.text(15).flatMap(TerminalReason.init(rawValue:)),
-            cleanedAt: row.optionalInt(16).map(Timestamp.init(milliseconds:))
+            cleanedAt: row.optionalInt(16).map(Timestamp.init(milliseconds:)),
+            runtime: RuntimeState(rawValue: row.text(17) ?? "") ?? .unknown,
+            activity: row.text(18).flatMap(Activity.init(rawValue:)),
+            activitySince: row.optionalInt(19).map(Timestamp.init(milliseconds:)),
+            lastSignalAt: row.optionalInt(20).map(Timestamp.init(milliseconds:)),
+            launchedAt: row.optionalInt(21).map(Timestamp.init(milliseconds:)),
+            detecting: row.optionalInt(22).map {
+                DetectingMemory(startedAt: Timestamp(milliseconds: $0), evidenceHash: row.text(23) ?? "", attempts: Int(row.int(24)))
+            },
+            pr: row.optionalInt(25).flatMap { number in
+                row.text(26).flatMap(PRStatus.State.init(rawValue:)).map { PRStatus(number: Int(number), state: $0, summary: row.text(27)) }
+            },
+            agentHasHooks: row.int(28) != 0,
+            headSHA: row.text(29).map(CommitSHA.init)
         )
     }
 
@@ -65,10 +80,9 @@ extension StateStore {
             if let other = try liveSession(where: "branch = ?", .text(session.branch.rawValue)) {
                 throw SeedConflict.branchTaken(other)
             }
-            try connection.prepare("""
-                INSERT INTO sessions (\(Self.sessionColumns), terminal, spawn_pid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).run(Self.values(of: session) + [.int(session.isTerminated ? 1 : 0), .int(Int64(spawnPID))])
+            let placeholders = Array(repeating: "?", count: Self.values(of: session).count + 2).joined(separator: ", ")
+            try connection.prepare("INSERT INTO sessions (\(Self.sessionColumns), terminal, spawn_pid) VALUES (\(placeholders))")
+                .run(Self.values(of: session) + [.int(session.isTerminated ? 1 : 0), .int(Int64(spawnPID))])
             try appendEvent(SessionEvent(sessionID: session.id, at: session.createdAt, kind: "seeded", revision: session.revision, data: data))
         }
     }
@@ -83,7 +97,16 @@ extension StateStore {
         [.text(s.id.rawValue), SQLValue(s.name), .text(s.branch.rawValue), .int(s.branchCreated ? 1 : 0),
          .text(s.baseRef), .text(s.baseSHA.rawValue), .text(s.worktreePath), .text(s.agent), SQLValue(s.prompt),
          .text(s.tmuxName), SQLValue(s.agentSessionID), .int(s.createdAt.milliseconds), .int(s.updatedAt.milliseconds),
-         .int(s.revision), .text(s.state.rawValue), SQLValue(s.terminalReason?.rawValue), SQLValue(s.cleanedAt?.milliseconds)]
+         .int(s.revision), .text(s.state.rawValue), SQLValue(s.terminalReason?.rawValue), SQLValue(s.cleanedAt?.milliseconds),
+         .text(s.runtime.rawValue), SQLValue(s.activity?.rawValue), SQLValue(s.activitySince?.milliseconds),
+         SQLValue(s.lastSignalAt?.milliseconds), SQLValue(s.launchedAt?.milliseconds), SQLValue(s.detecting?.startedAt.milliseconds),
+         SQLValue(s.detecting?.evidenceHash), SQLValue(s.detecting.map { Int64($0.attempts) }), SQLValue(s.pr.map { Int64($0.number) }),
+         SQLValue(s.pr?.state.rawValue), SQLValue(s.pr?.summary), .int(s.agentHasHooks ? 1 : 0), SQLValue(s.headSHA?.rawValue)]
+    }
+
+    /// `column = ?` for every stored field except the id, in `values(of:)` order.
+    static var assignments: String {
+        sessionColumns.split(separator: ",").dropFirst().map { $0.trimmingCharacters() + " = ?" }.joined(separator: ", ")
     }
 
     /// Changes one session: reads it inside `BEGIN IMMEDIATE`, lets `change` edit it, and writes it
@@ -111,12 +134,8 @@ extension StateStore {
 
     /// Writes a whole row, refusing when someone else changed it since `expectedRevision`.
     func write(_ session: Session, expectedRevision: Int64) throws {
-        try connection.prepare("""
-            UPDATE sessions SET name = ?, branch = ?, branch_created = ?, base_ref = ?, base_sha = ?,
-                worktree_path = ?, agent = ?, prompt = ?, tmux_name = ?, agent_session_id = ?, created_at = ?,
-                updated_at = ?, revision = ?, state = ?, terminal_reason = ?, cleaned_at = ?, terminal = ?
-            WHERE id = ? AND revision = ?
-            """).run(Array(Self.values(of: session).dropFirst()) + [
+        try connection.prepare("UPDATE sessions SET \(Self.assignments), terminal = ? WHERE id = ? AND revision = ?")
+            .run(Array(Self.values(of: session).dropFirst()) + [
                 .int(session.isTerminated ? 1 : 0), .text(session.id.rawValue), .int(expectedRevision),
             ])
         guard connection.changes == 1 else {
@@ -167,5 +186,14 @@ extension StateStore {
                                        kind: rows.text(3) ?? "", revision: rows.int(4), data: rows.text(5)))
         }
         return result
+    }
+}
+
+extension Substring {
+    /// Without surrounding spaces and newlines.
+    func trimmingCharacters() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
     }
 }

@@ -133,7 +133,11 @@ struct SessionLifecycleTests {
 
         let codex = try s.spawn("--agent", "codex", "--prompt", "codex task")
         try FakeAgents.waitForStart(codex, in: s.env)
-        #expect(FakeAgents.arguments(of: codex, in: s.env) == ["--", "codex task"])
+        // Codex gets git-ao's hooks for this run on its command line, then the prompt.
+        let codexArgs = try #require(FakeAgents.arguments(of: codex, in: s.env))
+        #expect(codexArgs.suffix(2) == ["--", "codex task"])
+        #expect(codexArgs.contains { $0.hasPrefix("hooks.Stop=[{hooks=[{type=\"command\",command=\"") && $0.hasSuffix(" signal codex Stop\"}]}]") })
+        #expect(codexArgs.filter { $0 == "-c" }.count == 4)
 
         let aider = try s.spawn("--agent", "aider", "--prompt", "aider task")
         try FakeAgents.waitForStart(aider, in: s.env)

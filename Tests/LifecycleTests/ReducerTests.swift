@@ -162,7 +162,7 @@ struct ReducerTableTests {
         Case(name: "scm observation records the PR axis", given: session(), observation: .scm(PRStatus(number: 3, state: .open)), now: at(1)) { d, s in
             s?.pr?.number == 3 && d.patch.fieldNames == ["pr"]
         },
-        Case(name: "a commit records the new HEAD", given: session(), observation: .commit(CommitSHA("f00d")), now: at(1)) { d, s in
+        Case(name: "a commit records the new HEAD", given: session(), observation: .head(CommitSHA("f00d"), cause: .commit), now: at(1)) { d, s in
             s?.headSHA == CommitSHA("f00d") && d.event == "commit"
         },
     ]

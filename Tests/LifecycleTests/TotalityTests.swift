@@ -39,7 +39,7 @@ struct TotalityTests {
             .spawnAbandoned, .killRequested,
             .runtime(.alive), .runtime(.missing(evidence: "e")), .runtime(.failed(reason: "r")), .runtime(.indeterminate(reason: "r")),
             .scm(nil), .scm(PRStatus(number: 2, state: .open)), .scm(PRStatus(number: 2, state: .merged)),
-            .commit(CommitSHA("abc")), .tick(EscalationPolicy(stuckAfter: .minutes(10))), .tick(EscalationPolicy(stuckAfter: .seconds(0))),
+            .head(CommitSHA("abc"), cause: .commit), .head(CommitSHA("abc"), cause: .rewrite), .tick(EscalationPolicy(stuckAfter: .minutes(10))), .tick(EscalationPolicy(stuckAfter: .seconds(0))),
         ]
         for activity in Activity.allCases {
             all.append(.activity(ActivitySignal(activity, source: "t")))
@@ -61,7 +61,7 @@ struct TotalityTests {
         if after.state == .detecting && after.runtime == .alive { problems.append("detecting while alive") }
         if let before, before.isTerminated {
             if case .restored = observation {} else if !after.isTerminated { problems.append("resurrected without restore") }
-            if case .runtime = observation {} else if case .scm = observation {} else if case .commit = observation {} else if case .restored = observation {} else if !decision.patch.isEmpty {
+            if case .runtime = observation {} else if case .scm = observation {} else if case .head = observation {} else if case .restored = observation {} else if !decision.patch.isEmpty {
                 problems.append("a terminated session changed by \(observation)")
             }
         }

@@ -31,7 +31,7 @@ struct StoreTests {
     func frozenMigrations() {
         defer { env.close() }
         // Append new names; never edit, rename or reorder these.
-        #expect(StateStore.migrationNames == ["0001_sessions_and_events"])
+        #expect(StateStore.migrationNames == ["0001_sessions_and_events", "0002_lifecycle_axes_outbox_notifications"])
     }
 
     @Test("opening without create does not create anything")
@@ -152,5 +152,66 @@ struct StoreTests {
         #expect(try store.sessions().count == 200)
         #expect(try store.events().count == 400)
         #expect(try store.integrityCheck() == ["ok"])
+    }
+
+    @Test("apply writes the patch, one event and the effects together; an observation that changes nothing writes nothing")
+    func applyObservation() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        try store.insertSeed(seed("hhhhhh"), spawnPID: 1)
+        let id = SessionID("hhhhhh")
+        let rejected = try store.apply(SessionID("nobody"), .spawnCompleted(agentHasHooks: true), at: Timestamp(seconds: 2000))
+        #expect(rejected.decision.rejection != nil && !rejected.changed)
+
+        let spawned = try store.apply(id, .spawnCompleted(agentHasHooks: true), at: Timestamp(seconds: 2000)) { "{\"reason\":\"\($0.reason)\"}" }
+        #expect(spawned.changed)
+        #expect(spawned.session?.runtime == .alive && spawned.session?.revision == 2)
+
+        let blocked = try store.apply(id, .activity(ActivitySignal(.blocked, source: "test")), at: Timestamp(seconds: 2001))
+        #expect(blocked.session?.state == .needsInput)
+        let outbox = try store.pendingOutbox(session: id)
+        #expect(outbox.map(\.kind) == [.notify])
+        #expect(outbox.first?.topic == "needs_input")
+
+        let again = try store.apply(id, .activity(ActivitySignal(.blocked, source: "test")), at: Timestamp(seconds: 2002))
+        #expect(!again.changed)
+        #expect(try store.session(id)?.revision == 3)
+        #expect(try store.events(session: id).map(\.kind) == ["seeded", "spawned", "activity"])
+        #expect(try store.events(session: id).first { $0.kind == "spawned" }?.data == "{\"reason\":\"agent started; waiting for its first signal\"}")
+
+        try store.markDelivered(outbox[0], at: Timestamp(seconds: 2003), event: SessionEvent(sessionID: id, at: Timestamp(seconds: 2003), kind: "notified", revision: 3))
+        #expect(try store.pendingOutbox().isEmpty)
+        // Delivering twice records nothing twice.
+        try store.markDelivered(outbox[0], at: Timestamp(seconds: 2004), event: SessionEvent(sessionID: id, at: Timestamp(seconds: 2004), kind: "notified", revision: 3))
+        #expect(try store.events(session: id).filter { $0.kind == "notified" }.count == 1)
+    }
+
+    @Test("open notifications are deduplicated per session and kind")
+    func notificationDedupe() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        let id = SessionID("iiiiii")
+        #expect(try store.openNotification(.needsInput, for: id, message: "a", at: Timestamp(seconds: 1)))
+        #expect(try !store.openNotification(.needsInput, for: id, message: "b", at: Timestamp(seconds: 2)))
+        #expect(try store.openNotification(.stuck, for: id, message: "c", at: Timestamp(seconds: 3)))
+        #expect(try store.openNotifications(for: id) == [.needsInput, .stuck])
+        try store.closeNotification(.needsInput, for: id, at: Timestamp(seconds: 4))
+        #expect(try store.openNotification(.needsInput, for: id, message: "d", at: Timestamp(seconds: 5)))
+    }
+
+    @Test("a database from the first schema is upgraded in place, and its live sessions count as running")
+    func upgradeFromFirstSchema() throws {
+        defer { env.close() }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/state.db"
+        let old = try Connection(path: path, create: true)
+        try old.execute("PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);")
+        try old.execute(Migrations.all[0].sql)
+        try old.execute("INSERT INTO schema_migrations VALUES ('0001_sessions_and_events', 0); PRAGMA user_version = 1;")
+        try old.execute("INSERT INTO sessions (id, branch, base_ref, base_sha, worktree_path, agent, tmux_name, created_at, updated_at, state) VALUES ('jjjjjj', 'b', 'main', 'x', '/w', 'fake', 'ao-jjjjjj', 1000, 2000, 'working')")
+        let store = try makeStore()
+        #expect(try store.appliedMigrations() == StateStore.migrationNames)
+        let upgraded = try #require(try store.session(SessionID("jjjjjj")))
+        #expect(upgraded.runtime == .alive && upgraded.launchedAt == Timestamp(milliseconds: 2000) && upgraded.state == .working)
     }
 }

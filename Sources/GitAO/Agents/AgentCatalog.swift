@@ -25,6 +25,21 @@ struct AgentDefinition {
     let kind: Kind
     /// Text the agent shows when ready for a pasted prompt; nil means "its screen stopped changing".
     let readyPattern: String?
+    /// A custom agent that calls `git ao signal <name> <activity>` itself (`ao.agent.<name>.hooks`).
+    var customHooks = false
+    /// Screen text that means a custom agent without hooks waits for its next task / asks a question.
+    var promptPattern: String? = nil
+    var questionPattern: String? = nil
+
+    /// Whether the agent reports its own activity through `git ao signal`; the others are judged
+    /// by their screen between observation passes.
+    var hasHooks: Bool {
+        switch kind {
+        case .claudeCode, .codex: return true
+        case .aider, .shell: return false
+        case .custom: return customHooks
+        }
+    }
 
     /// What spawn and restore fill the argv with.
     struct Context {
@@ -85,7 +100,7 @@ struct AgentDefinition {
             // `--` so a prompt that starts with '-' is never read as an option.
             return ["claude"] + (context.agentSession.map { ["--session-id", $0] } ?? []) + (prompt.map { ["--", $0] } ?? [])
         case .codex:
-            return ["codex"] + (prompt.map { ["--", $0] } ?? [])
+            return ["codex"] + AgentHooks.codexArguments() + (prompt.map { ["--", $0] } ?? [])
         case .aider:
             return ["aider"]
         case .shell:
@@ -102,7 +117,7 @@ struct AgentDefinition {
         case .claudeCode:
             return context.agentSession.map { ["claude", "--resume", $0] }
         case .codex:
-            return context.agentSession.map { ["codex", "resume", $0] }
+            return context.agentSession.map { ["codex", "resume"] + AgentHooks.codexArguments() + [$0] }
         case .aider:
             return ["aider", "--restore-chat-history"]
         case .shell:
@@ -149,7 +164,11 @@ struct AgentCatalog {
                     throw Messages.agentCommandInvalid(name, key: resumeKey, reason: error.description)
                 }
             }
-            return AgentDefinition(name: name, kind: .custom(launch: launch, resume: resume), readyPattern: readyPattern)
+            var definition = AgentDefinition(name: name, kind: .custom(launch: launch, resume: resume), readyPattern: readyPattern)
+            definition.customHooks = try config.bool("ao.agent.\(name).hooks") ?? false
+            definition.promptPattern = config.nonEmpty("ao.agent.\(name).promptPattern")
+            definition.questionPattern = config.nonEmpty("ao.agent.\(name).questionPattern")
+            return definition
         }
         let kind: AgentDefinition.Kind
         switch name {

@@ -100,6 +100,11 @@ struct DoctorCommand: ParsableCommand {
         }
 
         // Sessions.
+        let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: probe)
+        if tripped {
+            add("sessions", .warning, "most sessions' tmux sessions are missing at once: the tmux server was restarted, or this shell uses another one (TMUX_TMPDIR, TMUX)",
+                fix: "Run git-ao from the environment the agents were started in; after a reboot, git ao restore <id> or git ao kill <id>")
+        }
         for session in sessions where !session.isTerminated {
             let id = session.id.rawValue
             if session.state == .notStarted {
@@ -109,9 +114,15 @@ struct DoctorCommand: ParsableCommand {
                     continue
                 }
             }
-            if case .missing = RuntimeCheck.of(session, in: probe) {
+            if case .missing = probes[session.id] {
                 add("session \(id)", .problem, "its tmux session \(session.tmuxName) has disappeared",
                     fix: "git ao restore \(id) to bring it back, or git ao kill \(id) to end it")
+            } else if case .failed = probes[session.id], !tripped {
+                add("session \(id)", .warning, "tmux could not be asked about \(session.tmuxName)", fix: "tmux list-sessions")
+            }
+            if session.agentHasHooks, DisplayStatus.of(session, now: Clock.now()).status == .noSignal {
+                add("session \(id)", .problem, "agent \(session.agent) has never reported activity since it started: its hooks do not reach git-ao",
+                    fix: "Check \(session.worktreePath)/\(AgentHooks.claudeSettingsPath) (Claude Code) or the agent's hook trust settings")
             }
             if !fileExists(session.worktreePath) {
                 add("session \(id)", .problem, "its worktree \(session.worktreePath) has disappeared",

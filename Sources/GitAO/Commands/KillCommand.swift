@@ -30,11 +30,7 @@ struct KillCommand: ParsableCommand {
         // Record first: if the database cannot be written, nothing has been touched yet. If
         // tmux then fails, killing again finishes the job.
         let updated = try workspace.storeCall {
-            try store.update(session.id, at: Clock.now(), event: "killed") {
-                guard !$0.isTerminated else { return }
-                $0.state = .terminated
-                $0.terminalReason = .killed
-            }
+            try store.apply(session.id, .killRequested, at: Clock.now(), eventData: EventData.of([:])).session
         } ?? session
         let wasRunning = try tmux.killSession(session.tmuxName)
         let repository = try workspace.repository()

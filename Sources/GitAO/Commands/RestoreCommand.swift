@@ -72,9 +72,10 @@ struct RestoreCommand: ParsableCommand {
                 try steps.run("recreating the branch") { try ensureBranch(session, repository: repository, provisioner: provisioner) }
                 try steps.run("recreating the worktree") {
                     let name = repository.availableWorktreeName(base: baseName(session.worktreePath))
-                    try provisioner.createWorktree(name: name, path: session.worktreePath, branch: session.branch.rawValue)
+                    try provisioner.createWorktree(name: name, path: session.worktreePath, branch: session.branch.rawValue, session: session.id)
                 }
             }
+            try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(agent, worktree: session.worktreePath) }
             if agent.wantsPromptFile && !fileExists(promptFilePath) {
                 _ = try steps.run("writing the prompt file") { try provisioner.writePromptFile(session.prompt, for: session.id) }
             }
@@ -85,13 +86,13 @@ struct RestoreCommand: ParsableCommand {
                 try steps.run("delivering the prompt") { try provisioner.pastePrompt(prompt, agent: agent, session: launched, config: config) }
             }
             restored = try steps.run("marking the session restored") {
-                let data = JSON.object(["mode": mode, "worktree_recreated": worktreeNeeded ? "yes" : "no"])
-                guard let updated = try store.update(session.id, at: Clock.now(), event: "restored", data: data, {
-                    $0.state = .working
-                    $0.terminalReason = nil
-                    $0.cleanedAt = nil
-                    $0.agentSessionID = context.agentSession
-                }) else { throw Messages.sessionNotFound(session.id.rawValue) }
+                if context.agentSession != session.agentSessionID {
+                    try store.update(session.id, at: Clock.now(), event: "agent_session") { $0.agentSessionID = context.agentSession }
+                }
+                let data = EventData.of(["mode": mode, "worktree_recreated": worktreeNeeded ? "yes" : "no"])
+                guard let updated = try store.apply(session.id, .restored(agentHasHooks: agent.hasHooks), at: Clock.now(), eventData: data).session else {
+                    throw Messages.sessionNotFound(session.id.rawValue)
+                }
                 return updated
             }
         } catch {
@@ -102,7 +103,7 @@ struct RestoreCommand: ParsableCommand {
         Interrupts.restoreDefaults()
 
         if output.json {
-            Console.out(JSON.encode(SessionView(restored, status: DisplayedStatus.of(restored, runtime: .alive), includePrompt: true), pretty: true) + "\n")
+            Console.out(JSON.encode(SessionView(restored, now: Clock.now(), includePrompt: true), pretty: true) + "\n")
         } else {
             Console.line(restored.id.rawValue)
             if !global.quiet {

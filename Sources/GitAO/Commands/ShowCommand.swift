@@ -20,9 +20,9 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
-        let session = try workspace.resolveSession(self.session)
-        let probe: Tmux.Probe = session.isTerminated ? .listed([:]) : (Tmux.locate()?.listSessions() ?? .failed("tmux is not installed"))
-        let status = DisplayedStatus.of(session, runtime: RuntimeCheck.of(session, in: probe))
+        let session = try RuntimeProbing.refresh([try workspace.resolveSession(self.session)], workspace: workspace)[0]
+        let now = Clock.now()
+        let status = DisplayStatus.of(session, now: now)
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -30,14 +30,15 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, status: status, includePrompt: true), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true), events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
-        let now = Clock.now()
         var lines = [palette.bold("session \(session.id)") + (session.name.map { " (\(displaySafe($0)))" } ?? "")]
         func field(_ label: String, _ value: String) { lines.append("  " + (label + ":").padding(11) + value) }
-        field("status", StatusModel.paint(status.status, status.status, palette) + " - " + status.reason)
+        field("status", StatusModel.paint(status.status.name, status.status.name, palette) + " - " + status.reason)
+        field("axes", "runtime \(session.runtime.rawValue), activity \(session.activity?.rawValue ?? "none")" +
+              (session.activitySince.map { " since \(compactAge(now - $0)) ago" } ?? "") + (session.agentHasHooks ? ", reports its own activity" : ", judged by its screen"))
         field("branch", "\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))")
         field("worktree", session.worktreePath)
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))

@@ -84,7 +84,7 @@ struct SpawnCommand: ParsableCommand {
         Interrupts.restoreDefaults()
 
         if output.json {
-            Console.out(JSON.encode(SessionView(session, status: DisplayedStatus.of(session, runtime: .alive), includePrompt: true), pretty: true) + "\n")
+            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true), pretty: true) + "\n")
             return
         }
         Console.line(session.id.rawValue)

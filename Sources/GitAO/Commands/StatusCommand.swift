@@ -57,18 +57,19 @@ enum StatusAction {
         // overlap; dropped unanswered when nothing turns out to be live.
         let hasDatabase = fileExists(workspace.location.aoDirectory + "/" + StateStore.fileName)
         let pending = hasDatabase ? Tmux.locate()?.startListingSessions() : nil
-        let sessions = try workspace.sessions()
-        let live = sessions.filter { !$0.isTerminated }
-        let probe: Tmux.Probe
-        if live.isEmpty {
+        var sessions = try workspace.sessions()
+        let probed = RuntimeProbing.probed(sessions)
+        let now = Clock.now()
+        if probed.isEmpty {
             pending?.cancel()
-            probe = .listed([:])
-        } else {
-            probe = pending?.result() ?? .failed("tmux is not installed")
+        } else if let pending, let store = try workspace.store() {
+            // What the probe saw goes through the reducer, so status both shows and keeps the
+            // truth (a vanished tmux session moves on to detecting, then to terminated).
+            let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: pending.result())
+            sessions = try workspace.storeCall { try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions }
         }
-        let shown = options.all ? sessions : live
-        let rows = shown.map { StatusRow(session: $0, status: DisplayedStatus.of($0, runtime: RuntimeCheck.of($0, in: probe))) }
-        let model = StatusModel(rows: rows, hidden: sessions.count - shown.count, now: Clock.now())
+        let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
+        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -79,18 +80,18 @@ enum StatusAction {
     }
 }
 
-struct StatusRow {
-    let session: Session
-    let status: DisplayedStatus
-}
-
 /// What status shows, and its three renderings.
 struct StatusModel {
     static let formatVersion = 1
 
-    let rows: [StatusRow]
+    let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+
+    private func display(_ s: Session) -> (status: String, reason: String) {
+        let (status, reason) = DisplayStatus.of(s, now: now)
+        return (status.name, reason)
+    }
 
     func json() -> String {
         struct Payload: Encodable {
@@ -99,7 +100,7 @@ struct StatusModel {
             let hidden_terminated: Int
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: rows.map { SessionView($0.session, status: $0.status, includePrompt: false) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false) },
                                    hidden_terminated: hidden), pretty: true) + "\n"
     }
 
@@ -107,30 +108,29 @@ struct StatusModel {
     /// `s <id> <status> <agent> <created-unix> <branch> <worktree> <name>`, with the worktree and
     /// the name C-quoted when they hold spaces, quotes, control or non-ASCII characters (`""` for none).
     func porcelain() -> String {
-        var out = "# ao.version \(StatusModel.formatVersion)\n# ao.sessions \(rows.count) \(hidden)\n"
-        for row in rows {
-            let s = row.session
-            out += "s \(s.id) \(row.status.status) \(s.agent) \(s.createdAt.seconds) \(s.branch) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
+        var out = "# ao.version \(StatusModel.formatVersion)\n# ao.sessions \(sessions.count) \(hidden)\n"
+        for s in sessions {
+            out += "s \(s.id) \(display(s).status) \(s.agent) \(s.createdAt.seconds) \(s.branch) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
         }
         return out
     }
 
     func human(verbose: Bool, palette: Palette) -> String {
-        if rows.isEmpty {
+        if sessions.isEmpty {
             var text = "No sessions."
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
             return text
         }
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
-        for row in rows {
-            let s = row.session
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, row.status.status, compactAge(now - s.createdAt)]
-            if verbose { cells += [s.worktreePath, row.status.reason] }
+        let displayed = sessions.map(display)
+        for (s, shown) in zip(sessions, displayed) {
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status, compactAge(now - s.createdAt)]
+            if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in
             guard c == 4 else { return c == 0 ? palette.bold(text) : text }
-            return StatusModel.paint(self.rows[r].status.status, text, palette)
+            return StatusModel.paint(displayed[r].status, text, palette)
         }
         var out = table.render()
         if hidden > 0 { out += "\(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all)\n" }
@@ -140,8 +140,8 @@ struct StatusModel {
     static func paint(_ status: String, _ text: String, _ palette: Palette) -> String {
         switch status {
         case "working": return palette.green(text)
-        case "needs_input", "stuck", "no_signal": return palette.yellow(text)
-        case "detecting", "dead": return palette.red(text)
+        case "needs_input", "stuck": return palette.yellow(text)
+        case "detecting", "unreachable", "no_signal": return palette.red(text)
         case "terminated", "merged": return palette.dim(text)
         default: return palette.cyan(text)
         }

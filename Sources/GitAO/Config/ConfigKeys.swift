@@ -22,5 +22,13 @@ enum ConfigKeys {
         Key(name: "ao.agent.<name>.resume", defaultValue: "", summary: "argv template that resumes a custom agent's conversation; adds {agent_session}"),
         Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: its screen stops changing)"),
         Key(name: "ao.agent.<name>.readyTimeout", defaultValue: "30s", summary: "how long spawn waits for that readiness before giving up"),
+        Key(name: "ao.agent.<name>.hooks", defaultValue: "false", summary: "the custom agent reports its own activity with git ao signal <name> <activity>"),
+        Key(name: "ao.agent.<name>.promptPattern", defaultValue: "", summary: "screen text meaning a custom agent without hooks waits for its next task (idle)"),
+        Key(name: "ao.agent.<name>.questionPattern", defaultValue: "", summary: "screen text meaning it asks the human a question (waiting_input)"),
+        Key(name: stuckAfter, defaultValue: "10m", summary: "how long a working session may go without a sign of activity, or an idle one with its task open, before it is stuck"),
+        Key(name: notifyCommand, defaultValue: "", summary: "program that receives each notification as JSON on standard input (else notify-send)"),
     ]
+
+    static let stuckAfter = "ao.stuckAfter"
+    static let notifyCommand = "ao.notify.command"
 }

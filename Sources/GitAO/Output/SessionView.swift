@@ -1,54 +1,4 @@
-import Worktree
 import Lifecycle
-
-/// What one tmux query said about a session's tmux session.
-enum RuntimeCheck: Equatable {
-    case alive
-    case missing
-    /// tmux could not be asked; says nothing about the session.
-    case unknown(String)
-    /// Not asked (the session has ended).
-    case notProbed
-
-    /// Classifies a session against one `list-sessions` answer. A tmux session of the same name
-    /// that was started somewhere else (another repository's session with the same id) is not ours.
-    static func of(_ session: Session, in probe: Tmux.Probe) -> RuntimeCheck {
-        if session.isTerminated { return .notProbed }
-        switch probe {
-        case .failed(let reason): return .unknown(reason)
-        case .listed(let sessions):
-            guard let path = sessions[session.tmuxName] else { return .missing }
-            return path.isEmpty || samePathText(path, session.worktreePath) ? .alive : .missing
-        }
-    }
-}
-
-private func samePathText(_ a: String, _ b: String) -> Bool {
-    a == b || canonicalPath(a) == canonicalPath(b)
-}
-
-/// The status shown to people, derived when read and never stored, with the reason behind it.
-struct DisplayedStatus: Equatable {
-    let status: String
-    let reason: String
-
-    static func of(_ session: Session, runtime: RuntimeCheck) -> DisplayedStatus {
-        if session.isTerminated {
-            return DisplayedStatus(status: "terminated", reason: "ended: \(session.terminalReason?.rawValue ?? "unknown")")
-        }
-        switch runtime {
-        case .missing:
-            return DisplayedStatus(status: "detecting", reason: "tmux session \(session.tmuxName) is not running; confirming it is gone")
-        case .unknown(let why):
-            return DisplayedStatus(status: session.state.rawValue, reason: "tmux could not be asked (\(why)); showing the last known state")
-        case .alive, .notProbed:
-            switch session.state {
-            case .notStarted: return DisplayedStatus(status: "spawning", reason: "spawn has not finished")
-            default: return DisplayedStatus(status: session.state.rawValue, reason: "tmux session \(session.tmuxName) is running")
-            }
-        }
-    }
-}
 
 /// A session as JSON. Field names are part of the `--json` contract: add, never rename.
 struct SessionView: Encodable {
@@ -71,8 +21,19 @@ struct SessionView: Encodable {
     let revision: Int64
     let cleaned_at: String?
     let prompt: String?
+    let runtime: String
+    let activity: String?
+    let activity_since: String?
+    let last_signal_at: String?
+    let launched_at: String?
+    let detecting_since: String?
+    let agent_has_hooks: Bool
+    let head_sha: String?
+    let pr_number: Int?
+    let pr_state: String?
 
-    init(_ session: Session, status: DisplayedStatus, includePrompt: Bool) {
+    init(_ session: Session, now: Timestamp, includePrompt: Bool) {
+        let display = DisplayStatus.of(session, now: now)
         id = session.id.rawValue
         name = session.name
         branch = session.branch.rawValue
@@ -83,8 +44,8 @@ struct SessionView: Encodable {
         tmux_session = session.tmuxName
         agent_session_id = session.agentSessionID
         state = session.state.rawValue
-        self.status = status.status
-        reason = status.reason
+        status = display.status.name
+        reason = display.reason
         terminated = session.isTerminated
         terminal_reason = session.terminalReason?.rawValue
         created_at = isoTimestamp(session.createdAt)
@@ -92,6 +53,16 @@ struct SessionView: Encodable {
         revision = session.revision
         cleaned_at = session.cleanedAt.map(isoTimestamp)
         prompt = includePrompt ? session.prompt : nil
+        runtime = session.runtime.rawValue
+        activity = session.activity?.rawValue
+        activity_since = session.activitySince.map(isoTimestamp)
+        last_signal_at = session.lastSignalAt.map(isoTimestamp)
+        launched_at = session.launchedAt.map(isoTimestamp)
+        detecting_since = session.detecting.map { isoTimestamp($0.startedAt) }
+        agent_has_hooks = session.agentHasHooks
+        head_sha = session.headSHA?.rawValue
+        pr_number = session.pr?.number
+        pr_state = session.pr?.state.rawValue
     }
 }
 

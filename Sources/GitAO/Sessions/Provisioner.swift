@@ -41,11 +41,21 @@ final class Provisioner {
         if let upstream { try repository.setUpstream(of: name, to: upstream) }
     }
 
-    func createWorktree(name: String, path: String, branch: String) throws {
+    /// Creates the worktree and marks it as the session's: `<admin dir>/ao-session` holds the id,
+    /// so a git hook there knows its session with one `stat` (and git's own prune removes it).
+    func createWorktree(name: String, path: String, branch: String, session: SessionID) throws {
         let created = try makeDirectories(parent(of: path))
         if !created.isEmpty { journal.append(.directories(created)) }
         _ = try repository.addWorktree(name: name, path: path, branch: branch)
         journal.append(.worktree(path: path))
+        try SessionMarker.write(session, worktreeAdminDir: repository.commonDir + "/worktrees/" + name)
+    }
+
+    /// Gives an agent that reports its own activity the hooks that report it.
+    func installAgentHooks(_ agent: AgentDefinition, worktree: String) throws {
+        if case .claudeCode = agent.kind {
+            try AgentHooks.installClaudeHooks(worktree: worktree, commonDir: workspace.location.commonDir)
+        }
     }
 
     /// Writes the prompt for `{prompt_file}` to `<common-dir>/ao/prompts/<id>.txt` (mode 0600).

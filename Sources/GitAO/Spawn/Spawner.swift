@@ -27,8 +27,9 @@ struct Spawner {
                 }
             }
             try steps.run("creating the worktree") {
-                try provisioner.createWorktree(name: plan.worktreeName, path: plan.worktreePath, branch: plan.branch)
+                try provisioner.createWorktree(name: plan.worktreeName, path: plan.worktreePath, branch: plan.branch, session: plan.id)
             }
+            try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(plan.agent, worktree: plan.worktreePath) }
             let promptFile = try steps.run("writing the prompt file") {
                 plan.agent.wantsPromptFile ? try provisioner.writePromptFile(plan.prompt, for: plan.id) : nil
             }
@@ -79,9 +80,10 @@ struct Spawner {
     }
 
     private func markSpawned() throws -> Session {
-        let data = JSON.object(["tmux": plan.tmuxName, "worktree": plan.worktreePath])
-        guard let session = try provisioner.store.update(plan.id, at: Clock.now(), event: "spawned", data: data, { $0.state = .working }) else {
-            throw AOError(.spawnFailed, "session \(plan.id) disappeared from the state database during spawn.", hint: "Run 'git ao doctor'.")
+        let applied = try provisioner.store.apply(plan.id, .spawnCompleted(agentHasHooks: plan.agent.hasHooks), at: Clock.now(),
+                                                  eventData: EventData.of(["tmux": plan.tmuxName, "worktree": plan.worktreePath]))
+        guard let session = applied.session, applied.decision.rejection == nil else {
+            throw AOError(.spawnFailed, "session \(plan.id) could not be marked spawned: \(applied.decision.reason).", hint: "Run 'git ao doctor'.")
         }
         return session
     }
