@@ -70,6 +70,9 @@ public enum FakeAgents {
         try env.git(["config", "ao.agent.paster.readyPattern", "fake agent ready"], in: repository)
         try env.git(["config", "ao.agent.stubborn.command", "stubborn-agent"], in: repository)
         try env.git(["config", "ao.agent.deaf.command", "deaf-agent"], in: repository)
+        // Reports its own activity through `git ao signal hooked <activity>` (tests play its hooks).
+        try env.git(["config", "ao.agent.hooked.command", "fake-agent --task {prompt}"], in: repository)
+        try env.git(["config", "ao.agent.hooked.hooks", "true"], in: repository)
         try env.git(["config", "ao.agent", "fake"], in: repository)
     }
 

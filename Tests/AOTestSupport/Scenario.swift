@@ -106,4 +106,35 @@ public final class Scenario: @unchecked Sendable {
         guard result.succeeded else { throw TestFailure("sqlite3 failed: \(result)") }
         return result.stdout
     }
+
+    /// Runs `git ao signal <agent> <event>` the way an agent's hook does: in the worktree, with
+    /// the session's environment, the payload on stdin.
+    @discardableResult
+    public func signal(_ id: String, _ event: String, agent: String = "hooked", payload: String = "{}") throws -> RunResult {
+        let worktree = try worktreePath(of: id)
+        return try env.run(["git-ao", "signal", agent, event], in: worktree, input: payload,
+                           environment: ["AO_SESSION_ID": id, "AO_REPO": repo.appendingPathComponent(".git").path])
+    }
+
+    /// The session's change-log kinds, oldest first.
+    public func eventKinds(_ id: String) throws -> [String] {
+        let result = try ao("events", "--json", "--session", id, "-n", "1000000")
+        return result.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["kind"] as? String
+        }
+    }
+
+    /// The lifecycle axes of a session as JSON reports them.
+    public func axes(_ id: String) throws -> (status: String, state: String, runtime: String, activity: String?) {
+        let s = try session(id)
+        return (s["status"] as! String, s["state"] as! String, s["runtime"] as! String, s["activity"] as? String)
+    }
+
+    /// Runs `git ao observe`.
+    @discardableResult
+    public func observe(_ arguments: String...) throws -> RunResult {
+        let result = try ao(arguments: ["observe"] + arguments)
+        guard result.succeeded else { throw TestFailure("observe failed: \(result)") }
+        return result
+    }
 }

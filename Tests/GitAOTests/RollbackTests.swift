@@ -68,6 +68,20 @@ struct RollbackTests {
         #expect(result.stderr.contains("cause: IO_FAILED"))
     }
 
+    @Test("a failure installing the agent's hooks (the branch has a settings file that is not JSON)")
+    func failAtAgentHooks() throws {
+        let (s, _) = try prepared("rb-agenthooks")
+        defer { s.close() }
+        try s.env.installScript("claude", FakeAgents.echo)
+        try s.env.write("{ this is not json", to: s.repo.appendingPathComponent(".claude/settings.local.json"))
+        try s.env.git(["add", "-A"], in: s.repo)
+        try s.env.git(["commit", "-q", "-m", "broken settings"], in: s.repo)
+        let before = try s.world()
+        let result = try s.ao("spawn", "--no-attach", "--agent", "claude-code", "--base", "main", "--prompt", "second")
+        try expectRolledBack(s, before, result, step: "installing the agent's hooks")
+        #expect(result.stderr.contains("not valid JSON"))
+    }
+
     @Test("a failure starting tmux (the server cannot create its socket)")
     func failAtTmux() throws {
         let (s, before) = try prepared("rb-tmux")

@@ -79,9 +79,10 @@ enum AgentHooks {
     }
 
     /// Adds git-ao's hooks to the worktree's `.claude/settings.local.json`, keeping everything
-    /// the user has there (their own hooks included), and excludes the file through
-    /// `<common-dir>/info/exclude` so the worktree stays clean. A file that is not valid JSON is
-    /// left alone and reported.
+    /// the user has there (their own hooks included), and keeps the worktree clean: an untracked
+    /// file is excluded through `<common-dir>/info/exclude` (never a tracked .gitignore), a file
+    /// the branch tracks is marked skip-worktree. A file that is not valid JSON is left alone and
+    /// reported.
     static func installClaudeHooks(worktree: String, commonDir: String) throws {
         let path = worktree + "/" + claudeSettingsPath
         var settings = JSONValue.object([])
@@ -111,9 +112,23 @@ enum AgentHooks {
             hooks.set(event, .array(groups))
         }
         settings.set("hooks", hooks)
+        let tracked = fileExists(path) && isTracked(claudeSettingsPath, in: worktree)
         try makeDirectories(worktree + "/.claude")
         try writeFileAtomically(path, Array((settings.serialized() + "\n").utf8), mode: 0o644)
-        try excludeFromGit("/" + claudeSettingsPath, commonDir: commonDir)
+        if tracked {
+            // The branch tracks the file, so excluding it does nothing: tell git to leave this
+            // worktree's copy alone instead, or every agent's worktree would look dirty.
+            let result = try GitCLI.run(["-C", worktree, "update-index", "--skip-worktree", "--", claudeSettingsPath])
+            guard result.succeeded else {
+                throw AOError(.gitFailed, "git could not mark '\(path)' skip-worktree: \(result.stderrText.trimmingSpaces)", hint: "Run 'git ao doctor'.")
+            }
+        } else {
+            try excludeFromGit("/" + claudeSettingsPath, commonDir: commonDir)
+        }
+    }
+
+    private static func isTracked(_ relativePath: String, in worktree: String) -> Bool {
+        (try? GitCLI.run(["-C", worktree, "ls-files", "--error-unmatch", "--", relativePath]))?.succeeded ?? false
     }
 
     /// Appends a pattern to `<common-dir>/info/exclude` unless it is there (shared by all worktrees).

@@ -107,7 +107,7 @@ struct DoctorCommand: ParsableCommand {
         }
         for session in sessions where !session.isTerminated {
             let id = session.id.rawValue
-            if session.state == .notStarted {
+            if session.state == .notStarted && session.runtime == .unknown {
                 let pid = (try? workspace.store()?.spawnPID(of: session.id)) ?? nil
                 if let pid, pid > 0, kill(pid, 0) != 0 && errno == ESRCH {
                     add("session \(id)", .problem, "its spawn (process \(pid)) stopped before finishing", fix: "git ao kill \(id)")

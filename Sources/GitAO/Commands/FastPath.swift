@@ -11,6 +11,14 @@ enum FastPath {
     /// The action for `arguments`, or nil to let ArgumentParser handle them.
     static func action(for arguments: [String]) -> (() throws -> Void)? {
         if let options = statusOptions(arguments) { return { try StatusAction.run(options) } }
+        // What agents' hooks run on every tool call: `signal <agent> <event>`.
+        if arguments.count == 3 && arguments[0] == "signal" && !arguments[1].hasPrefix("-") && !arguments[2].hasPrefix("-") {
+            return { HookActions.signal(agent: arguments[1], event: arguments[2]) }
+        }
+        // What git hooks run on every commit: `hook <name> [git's arguments]`.
+        if arguments.count >= 2 && arguments[0] == "hook" && GitHooksInstaller.hookNames.contains(arguments[1]) {
+            return { HookActions.gitHook(name: arguments[1], arguments: Array(arguments.dropFirst(2))) }
+        }
         return nil
     }
 

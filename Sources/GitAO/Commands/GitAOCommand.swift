@@ -16,8 +16,9 @@ struct GitAOCommand: ParsableCommand {
         version: version,
         subcommands: [
             StatusCommand.self, SpawnCommand.self, ShowCommand.self, AttachCommand.self, SendCommand.self,
-            KillCommand.self, RestoreCommand.self, CleanupCommand.self, DoctorCommand.self, CompletionCommand.self,
-            ExecAgentCommand.self,
+            KillCommand.self, RestoreCommand.self, CleanupCommand.self, ObserveCommand.self, WatchCommand.self,
+            EventsCommand.self, HooksCommand.self, InitCommand.self, SignalCommand.self, DoctorCommand.self,
+            CompletionCommand.self, ExecAgentCommand.self, HookCommand.self,
         ],
         defaultSubcommand: StatusCommand.self
     )

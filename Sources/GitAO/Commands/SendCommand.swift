@@ -12,12 +12,18 @@ struct SendCommand: ParsableCommand {
             then checks the agent took it: while the text still sits in the input line it presses \
             Enter again, up to 3 times, and reports failure (DELIVERY_NOT_CONFIRMED) if it stays. \
             Use '-' as the only message word to read the message from standard input. Everything \
-            after the session id is message text, so put options before the id.
+            after the session id is message text, so put options before the id. A session at a \
+            permission dialog is refused (SESSION_AWAITING_DECISION); --queue instead keeps the \
+            message and delivers it as soon as the agent can take it (not at a permission dialog, \
+            not waiting for an answer to its question), on the next observation pass.
             """
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
+
+    @Flag(help: "Queue the message and deliver it when the agent can take it.")
+    var queue = false
 
     @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
     var session: String
@@ -47,6 +53,10 @@ struct SendCommand: ParsableCommand {
         }
         let workspace = try Workspace.locate()
         let session = try workspace.resolveSession(self.session)
+        if queue {
+            try SendCommand.enqueue(text, for: session, workspace: workspace, quiet: global.quiet, json: output.json)
+            return
+        }
         let result = try SendCommand.deliver(text, to: session, workspace: workspace)
         if output.json {
             struct Payload: Encodable { let session: String; let confirmed: Bool; let enter_presses: Int }
@@ -59,6 +69,7 @@ struct SendCommand: ParsableCommand {
     /// Delivers `text` to a live session and records the attempt in the change log.
     static func deliver(_ text: String, to session: Session, workspace: Workspace) throws -> Delivery.Result {
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
+        if session.activity == .blocked { throw Messages.awaitingDecision(session.id.rawValue) }
         let tmux = try Tmux.require()
         if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
             throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
@@ -71,5 +82,23 @@ struct SendCommand: ParsableCommand {
         }
         if !result.confirmed { throw Messages.deliveryNotConfirmed(session.id.rawValue, attempts: result.presses) }
         return result
+    }
+
+    /// Puts the message in the outbox; delivers it right away when the agent can take it.
+    static func enqueue(_ text: String, for session: Session, workspace: Workspace, quiet: Bool, json: Bool) throws {
+        if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
+        let store = try workspace.requireStore()
+        try workspace.storeCall { try store.enqueueNudge(text, reason: "queued with git ao send --queue", for: session.id, at: Clock.now()) }
+        var delivered = false
+        if NudgeGuard.hold(session) == nil, case .ran(let changes) = try ObservePass(workspace: workspace, only: session.id).run() {
+            delivered = changes.contains { $0.text.hasPrefix("nudged") }
+        }
+        if json {
+            struct Payload: Encodable { let session: String; let queued: Bool; let delivered: Bool; let waiting_for: String? }
+            Console.out(JSON.encode(Payload(session: session.id.rawValue, queued: true, delivered: delivered, waiting_for: delivered ? nil : NudgeGuard.hold(session))) + "\n")
+        } else if !quiet {
+            Console.err(delivered ? "Delivered to \(session.id).\n"
+                                  : "Queued for \(session.id)\(NudgeGuard.hold(session).map { ": \($0)" } ?? ""); it is delivered as soon as the agent can take it.\n")
+        }
     }
 }

@@ -25,6 +25,9 @@ enum ErrorCode: String, CaseIterable, Sendable {
     case sessionNotRestorable = "SESSION_NOT_RESTORABLE"
     case sessionIncompleteHandle = "SESSION_INCOMPLETE_HANDLE"
     case sessionNotRunning = "SESSION_NOT_RUNNING"
+    case sessionAwaitingDecision = "SESSION_AWAITING_DECISION"
+    case watchAlreadyRunning = "WATCH_ALREADY_RUNNING"
+    case hookConflict = "HOOK_CONFLICT"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -57,7 +60,8 @@ enum ErrorCode: String, CaseIterable, Sendable {
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
-             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning:
+             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision,
+             .watchAlreadyRunning, .hookConflict:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

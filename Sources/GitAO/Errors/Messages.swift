@@ -154,6 +154,16 @@ enum Messages {
                 hint: "Start a fresh session instead: git ao spawn")
     }
 
+    static func awaitingDecision(_ id: String) -> AOError {
+        AOError(.sessionAwaitingDecision, "session \(id) is at a permission dialog, so no message is typed into it.",
+                hint: "Answer the dialog (git ao attach \(id)), or queue the message for when it can take it: git ao send --queue \(id) ...")
+    }
+
+    static func watchAlreadyRunning(pid: Int32?) -> AOError {
+        AOError(.watchAlreadyRunning, "git ao watch is already running for this repository\(pid.map { " (pid \($0))" } ?? "").",
+                hint: "One watch per repository is enough; stop the other one first\(pid.map { " (kill \($0))" } ?? "").")
+    }
+
     static func deliveryNotConfirmed(_ id: String, attempts: Int) -> AOError {
         AOError(.deliveryNotConfirmed, "the message reached session \(id)'s input line but was still there after pressing Enter \(attempts) times.",
                 hint: "Look at the agent (git ao attach \(id)): it may be busy or showing a dialog. The text is still in its input line.")

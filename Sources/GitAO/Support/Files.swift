@@ -21,6 +21,27 @@ func readBytes(_ path: String) -> [UInt8]? {
     }
 }
 
+/// Reads standard input up to `limit` bytes, giving up after `timeout` seconds without data
+/// (a hook payload is small, and a hook must never hang on a stdin nobody closes).
+func readStandardInput(limit: Int, timeout: Double) -> [UInt8] {
+    var result: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let deadline = monotonicSeconds() + timeout
+    while result.count < limit {
+        var entry = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        let left = deadline - monotonicSeconds()
+        if left <= 0 { break }
+        let ready = poll(&entry, 1, Int32(left * 1000) + 1)
+        if ready < 0 && errno == EINTR { continue }
+        if ready <= 0 { break }
+        let n = read(0, &buffer, min(buffer.count, limit - result.count))
+        if n > 0 { result += buffer[0..<n]; continue }
+        if n < 0 && errno == EINTR { continue }
+        break
+    }
+    return result
+}
+
 /// Reads all of standard input.
 func readStandardInput() -> [UInt8] {
     var result: [UInt8] = []

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Lifecycle
+
+/// `git ao observe`: one observation pass.
+struct ObserveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "observe",
+        abstract: "Run one observation pass over the sessions.",
+        discussion: """
+            One tmux query probes every session's runtime (a session whose tmux session is gone is \
+            detecting, and terminated only if it is still gone 10 s later); agents that do not report \
+            their own activity are judged by their screen; stuck sessions are escalated; then \
+            notifications and queued messages are delivered. Only one pass per repository runs at a \
+            time: a second one waits up to 2 s, then leaves it to the first. git hooks and agents' \
+            hooks start passes in the background; git ao watch repeats them.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Limit screen checks, escalation and delivery to this session.", valueName: "id"))
+    var session: String?
+
+    func run() throws {
+        try global.apply()
+        let workspace = try Workspace.locate()
+        let only = try session.map { try workspace.resolveSession($0).id }
+        switch try ObservePass(workspace: workspace, only: only).run() {
+        case .busy(let owner):
+            if !global.quiet { Console.err("Another observation pass is running\(owner.map { " (pid \($0))" } ?? ""); leaving it to that one.\n") }
+        case .ran(let changes):
+            if !global.quiet {
+                for change in changes { Console.line("\(change.session)  \(change.text)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Glibc
+import Lifecycle
+import Store
+
+/// One observation pass over a repository's sessions:
+/// abandoned spawns, one tmux query for every session's runtime, the screen heuristic for agents
+/// without hooks, escalation ticks, then the outbox. Only one pass per repository runs at a time.
+struct ObservePass {
+    let workspace: Workspace
+    /// Limit the per-session work (heuristics, ticks, delivery) to one session; the tmux query
+    /// still covers every session, since it costs the same.
+    var only: SessionID?
+
+    /// One line per change, for `git ao watch` and `git ao observe`.
+    struct Change {
+        let session: SessionID
+        let text: String
+    }
+
+    enum Outcome {
+        case ran([Change])
+        /// Another pass held the lock for longer than we were willing to wait.
+        case busy(owner: Int32?)
+    }
+
+    static let lockName = "observe.lock"
+
+    func run(wait: Double = 2) throws -> Outcome {
+        guard let store = try workspace.store() else { return .ran([]) }
+        let lockPath = workspace.location.aoDirectory + "/" + ObservePass.lockName
+        guard let lock = try FileLock.acquire(lockPath, wait: wait) else { return .busy(owner: FileLock.owner(of: lockPath)) }
+        lock.recordOwner()
+        defer { lock.release() }
+        let config = (try? workspace.config()) ?? GitConfig()
+        return .ran(try workspace.storeCall { try pass(store: store, config: config) })
+    }
+
+    private func pass(store: StateStore, config: GitConfig) throws -> [Change] {
+        var changes: [Change] = []
+        var sessions = try store.sessions()
+        func record(_ applied: Applied) {
+            guard applied.changed, let session = applied.session else { return }
+            changes.append(Change(session: session.id, text: "\(applied.decision.event): \(applied.decision.reason)"))
+        }
+
+        // Spawns whose process died before they completed.
+        for session in sessions where session.state == .notStarted && session.runtime == .unknown && !session.isTerminated {
+            if Clock.now() - session.createdAt < .seconds(5) { continue }
+            if let pid = try store.spawnPID(of: session.id), pid > 0, kill(pid, 0) == 0 || errno != ESRCH { continue }
+            record(try store.apply(session.id, .spawnAbandoned, at: Clock.now(), eventData: EventData.of([:])))
+        }
+        sessions = try store.sessions()
+
+        // One tmux query for every session's runtime.
+        let tmux = Tmux.locate()
+        if !RuntimeProbing.probed(sessions).isEmpty {
+            let listing = tmux?.listSessions() ?? .failed("tmux is not installed")
+            let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: listing)
+            let result = try RuntimeProbing.apply(probes, to: sessions, store: store, now: Clock.now(), breakerTripped: tripped)
+            result.changes.forEach(record)
+            sessions = result.sessions
+        }
+
+        let mine = sessions.filter { only == nil || $0.id == only }
+        let catalog = AgentCatalog(config: config)
+
+        // The screen heuristic, for agents that do not report their own activity.
+        if let tmux {
+            for session in mine where !session.isTerminated && !session.agentHasHooks && session.runtime == .alive {
+                let agent = try? catalog.definition(session.agent)
+                guard let signal = try? ScreenHeuristic.signal(for: session, agent: agent, tmux: tmux, store: store, now: Clock.now()) else { continue }
+                if Lifecycle.decide(session, .activity(signal), Clock.now()).patch.isEmpty { continue }
+                record(try store.apply(session.id, .activity(signal), at: Clock.now(), eventData: EventData.of([:])))
+            }
+        }
+
+        // Escalations.
+        let policy = EscalationPolicy(stuckAfter: try config.timeSpan(ConfigKeys.stuckAfter) ?? .minutes(10))
+        for session in try store.sessions() where !session.isTerminated && (only == nil || session.id == only) {
+            if Lifecycle.decide(session, .tick(policy), Clock.now()).patch.isEmpty { continue }
+            record(try store.apply(session.id, .tick(policy), at: Clock.now(), eventData: EventData.of([:])))
+        }
+
+        // Effects of everything above (and of earlier changes whose delivery had to wait).
+        let delivery = OutboxDelivery(workspace: workspace, store: store, config: config)
+        for report in try delivery.deliver(session: only, now: Clock.now()) {
+            changes.append(Change(session: report.session, text: report.text))
+        }
+        return changes
+    }
+
+    /// Starts a pass in the background, detached, and returns at once: for git hooks and agents'
+    /// hooks, which must never wait for tmux, the notifier or the agent's reaction.
+    static func startInBackground(location: RepoLocation, session: SessionID?) {
+        var environment = Environment.all().filter { !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") }
+        environment["GIT_DIR"] = nil
+        var argv = [Workspace.executablePath, "-C", location.commonDir, "observe", "--quiet"]
+        if let session { argv += ["--session", session.rawValue] }
+        do {
+            try Subprocess.spawnDetached(argv, environment: environment, directory: "/", logPath: HookLog.path(aoDirectory: location.aoDirectory))
+        } catch {
+            HookLog.append("could not start a background pass: \(error)", aoDirectory: location.aoDirectory)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Lifecycle
+import Store
+
+/// Delivers effects that stored changes left in the outbox, after those changes committed.
+///
+/// An item is marked delivered only after it was delivered, so a crash in between repeats it
+/// once at most and never loses it. Notifications are deduplicated per open (session, kind).
+/// Nudges are guarded: never typed into a permission dialog, held while the agent waits for an
+/// answer or has exited, kept while the session is ended (a restore brings it back), and
+/// delivered on a later pass instead.
+struct OutboxDelivery {
+    let workspace: Workspace
+    let store: StateStore
+    let config: GitConfig
+
+    /// What one item came to, for the pass's summary.
+    struct Report {
+        let session: SessionID
+        let text: String
+    }
+
+    /// How many passes try a notification command that keeps failing before giving up on it.
+    static let maxAttempts = 5
+
+    func deliver(session only: SessionID? = nil, now: Timestamp) throws -> [Report] {
+        var reports: [Report] = []
+        for item in try store.pendingOutbox(session: only) {
+            if let report = try deliver(item, now: now) { reports.append(report) }
+        }
+        return reports
+    }
+
+    private func deliver(_ item: OutboxItem, now: Timestamp) throws -> Report? {
+        let session = try store.session(item.sessionID)
+        let revision = session?.revision ?? 0
+        func event(_ kind: String, _ data: [String: String?]) -> SessionEvent {
+            SessionEvent(sessionID: item.sessionID, at: now, kind: kind, revision: revision, data: JSON.object(data))
+        }
+        switch item.kind {
+        case .resolve:
+            if let kind = item.topic.flatMap(NotificationKind.init(rawValue:)) {
+                try store.closeNotification(kind, for: item.sessionID, at: now)
+            }
+            try store.markDelivered(item, at: now, event: nil)
+            return nil
+
+        case .notify:
+            guard let kind = item.topic.flatMap(NotificationKind.init(rawValue:)) else {
+                try store.markDelivered(item, at: now, event: nil, error: "unknown notification kind")
+                return nil
+            }
+            let message = item.body ?? kind.rawValue
+            guard try store.openNotification(kind, for: item.sessionID, message: message, at: now) else {
+                try store.markDelivered(item, at: now, event: nil, error: "already open")
+                return nil
+            }
+            let notifier = Notifier(config: config, repository: workspace.location.commonDir)
+            switch notifier.send(kind, message: message, session: session, sessionID: item.sessionID, now: now) {
+            case .delivered(let via):
+                try store.markDelivered(item, at: now, event: event("notified", ["type": kind.rawValue, "message": message, "via": via]))
+                return Report(session: item.sessionID, text: "notified \(kind.rawValue) via \(via)")
+            case .recordedOnly:
+                try store.markDelivered(item, at: now, event: event("notified", ["type": kind.rawValue, "message": message, "via": "none"]))
+                return Report(session: item.sessionID, text: "\(kind.rawValue): \(message)")
+            case .failed(let reason):
+                // Reopen on the next pass: the notification is not open until someone was told.
+                try store.closeNotification(kind, for: item.sessionID, at: now)
+                if item.attempts + 1 >= OutboxDelivery.maxAttempts {
+                    try store.markDelivered(item, at: now, event: event("notify_failed", ["type": kind.rawValue, "message": message, "error": reason]), error: reason)
+                } else {
+                    try store.recordAttempt(item, error: reason)
+                }
+                return Report(session: item.sessionID, text: "could not notify \(kind.rawValue): \(reason)")
+            }
+
+        case .nudge:
+            guard let session, !session.isTerminated else { return nil }
+            if NudgeGuard.hold(session) != nil { return nil }
+            guard let tmux = Tmux.locate() else { return nil }
+            let text = item.body ?? ""
+            let result: Delivery.Result
+            do {
+                result = try Delivery(tmux: tmux, target: session.tmuxName).deliver(text)
+            } catch {
+                try store.recordAttempt(item, error: AOError.wrapping(error).message)
+                return Report(session: item.sessionID, text: "could not nudge: \(AOError.wrapping(error).message)")
+            }
+            let kind = result.confirmed ? "nudged" : "nudge_unconfirmed"
+            // Unconfirmed still counts as delivered: the text sits in the input line, and pasting
+            // it again would double it.
+            try store.markDelivered(item, at: now, event: event(kind, ["text": text, "reason": item.reason, "enter_presses": String(result.presses)]),
+                                    error: result.confirmed ? nil : "not confirmed")
+            return Report(session: item.sessionID, text: result.confirmed ? "nudged (\(item.reason ?? "queued message"))" : "nudge not confirmed")
+        }
+    }
+}
+
+/// When a message must not be typed into an agent.
+enum NudgeGuard {
+    /// Why an automated nudge has to wait, or nil when it may go now.
+    static func hold(_ session: Session) -> String? {
+        switch session.activity {
+        case .blocked: return "a permission dialog is open"
+        case .waitingInput: return "the agent waits for an answer to its question"
+        case .exited: return "the agent's session has ended"
+        default: return nil
+        }
+    }
+}
