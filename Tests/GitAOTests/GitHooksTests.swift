@@ -80,6 +80,24 @@ struct GitHooksTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: absolute.path).isEmpty)
     }
 
+    @Test("commits made in quick succession are each recorded with their own sha")
+    func rapidCommits() throws {
+        let s = try Scenario("hooks-rapid")
+        defer { s.close() }
+        try s.ao("init")
+        let id = try s.spawn()
+        let worktree = try s.worktreePath(of: id)
+        var shas: [String] = []
+        for n in 0..<5 {
+            try s.env.git(["commit", "-q", "--allow-empty", "-m", "quick \(n)"], in: worktree)
+            shas.append(try s.env.git(["rev-parse", "HEAD"], in: worktree).trimmingCharacters(in: .newlines))
+        }
+        try s.env.eventually("five commit events") { try s.eventKinds(id).filter { $0 == "commit" }.count == 5 }
+        let events = try s.ao("show", "--json", "--events", "100", id).json()["events"] as? [[String: Any]] ?? []
+        let recorded = events.filter { $0["kind"] as? String == "commit" }.compactMap { ($0["data"] as? [String: String])?["sha"] }
+        #expect(Set(recorded) == Set(shas))
+    }
+
     @Test("a commit in a session worktree is recorded with its sha; one elsewhere is not")
     func recordsCommits() throws {
         let s = try Scenario("hooks-commit")
@@ -130,7 +148,7 @@ struct GitHooksTests {
         #expect(commit.succeeded, "\(commit)")
         #expect(commit.stderr.isEmpty, "the hook printed: \(commit.stderr)")
         #expect(Date().timeIntervalSince(started) < 3)
-        #expect((s.env.read(ao.appendingPathComponent("hooks.log")) ?? "").contains("session \(id)"))
+        try s.env.eventually("the problem in hooks.log") { (s.env.read(ao.appendingPathComponent("hooks.log")) ?? "").contains("session \(id)") }
     }
 
     @Test("a hook and a .ao-chained copy that are both someone else's are left alone")

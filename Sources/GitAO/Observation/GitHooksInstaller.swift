@@ -117,14 +117,29 @@ struct GitHooksInstaller {
             \(marker) (\(name)). Installed by 'git ao hooks install';
             # 'git ao hooks uninstall' puts back what was here. It runs the hook that was here before,
             # with the same arguments and input, keeping its output and exit status; then, only in a
-            # git-ao session's worktree, it tells git-ao, which returns at once.
+            # git-ao session's worktree, it hands the event to git-ao in the background, so git never
+            # waits for it. HEAD is read here, with shell built-ins only, so each event carries the
+            # commit it is about even when the next commit follows at once.
             status=0
             chained="$0\(chainedSuffix)"
             \(runChained)
-            if [ -f "${GIT_DIR:-.git}/ao-session" ]; then
+            gitdir=${GIT_DIR:-.git}
+            if [ -f "$gitdir/ao-session" ]; then
+            	head=
+            	if read -r ref < "$gitdir/HEAD"; then
+            		case $ref in
+            		"ref: "*)
+            			common=$gitdir
+            			if read -r dir < "$gitdir/commondir" 2>/dev/null; then
+            				case $dir in /*) common=$dir ;; *) common=$gitdir/$dir ;; esac
+            			fi
+            			read -r head < "$common/${ref#ref: }" 2>/dev/null || head= ;;
+            		*) head=$ref ;;
+            		esac
+            	fi
             	ao=\(binary)
             	[ -x "$ao" ] || ao=git-ao
-            	"$ao" hook \(name) "$@" </dev/null >/dev/null 2>&1 || :
+            	AO_HOOK_HEAD=$head "$ao" hook \(name) "$@" </dev/null >/dev/null 2>&1 &
             fi
             exit $status
 

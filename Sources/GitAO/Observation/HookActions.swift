@@ -50,7 +50,10 @@ enum HookActions {
             HookLog.append("unknown git hook '\(name)'", aoDirectory: location.aoDirectory)
             return
         }
-        guard let sha = GitRefs.headSHA(gitDir: gitDir, commonDir: commonDir) else {
+        // The hook script read HEAD when git ran it (this process runs in the background, when
+        // HEAD may already have moved on); a packed ref it could not read is resolved here.
+        let fromScript = Environment.value("AO_HOOK_HEAD").flatMap { GitRefs.isSHA($0) ? $0 : nil }
+        guard let sha = fromScript ?? GitRefs.headSHA(gitDir: gitDir, commonDir: commonDir) else {
             HookLog.append("\(name) in session \(id): could not read HEAD in \(gitDir)", aoDirectory: location.aoDirectory)
             return
         }
