@@ -48,11 +48,15 @@ final class Connection {
         self.path = path
         // Hooks and agents write from separate processes at the same moment: wait for the lock
         // instead of failing with "database is locked".
-        sqlite3_busy_timeout(db, Int32(Connection.busyTimeoutSeconds * 1000))
+        sqlite3_busy_timeout(db, Int32(Connection.defaultBusyTimeout * 1000))
     }
 
     /// How long a writer waits for another process's write transaction before giving up.
-    static let busyTimeoutSeconds = 15.0
+    static let defaultBusyTimeout = 15.0
+
+    var busyTimeoutSeconds = Connection.defaultBusyTimeout {
+        didSet { sqlite3_busy_timeout(handle, Int32(busyTimeoutSeconds * 1000)) }
+    }
 
     static func now() -> Double {
         var ts = timespec()
@@ -109,7 +113,7 @@ final class Connection {
         // The busy handler waits up to the busy timeout inside BEGIN. SQLite can still answer
         // SQLITE_BUSY at once in some WAL situations (a checkpoint or recovery in progress);
         // those are retried, within the same overall budget.
-        let deadline = Connection.now() + Connection.busyTimeoutSeconds
+        let deadline = Connection.now() + busyTimeoutSeconds
         while true {
             do {
                 try execute("BEGIN IMMEDIATE")

@@ -90,6 +90,11 @@ public final class StateStore {
         return names
     }
 
+    /// How long writes wait for another process's write transaction (default 15 s).
+    public func setBusyTimeout(seconds: Double) {
+        connection.busyTimeoutSeconds = seconds
+    }
+
     /// SQLite's own integrity check: "ok" or the problems it found.
     public func integrityCheck() throws -> [String] {
         let rows = try connection.prepare("PRAGMA quick_check")

@@ -103,6 +103,11 @@ extension Repository {
         try Git.check(ao_git_branch_lookup(&ref, main.pointer, branch, GIT_BRANCH_LOCAL), "could not find branch '\(branch)'")
         defer { ao_git_reference_free(ref) }
 
+        // libgit2 creates `<common-dir>/worktrees` with an exclusive mkdir: two first adds in a
+        // repository at the same moment would make one of them fail. Make sure it exists.
+        if mkdir(main.commonDir + "/worktrees", 0o755) != 0 && errno != EEXIST {
+            throw GitError(context: "could not create '\(main.commonDir)/worktrees'", code: -1, message: String(cString: strerror(errno)))
+        }
         var options = git_worktree_add_options()
         try Git.check(ao_git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)), "could not prepare worktree options")
         options.ref = ref

@@ -108,4 +108,31 @@ struct DatabaseTests {
             #expect(try mode(url) == (isDir.boolValue ? 0o700 : 0o600), "\(name)")
         }
     }
+
+    @Test("status stays quick when another process holds the database: it shows what tmux said without storing it")
+    func statusWhileBusy() throws {
+        let s = try Scenario("db-busy-status")
+        defer { s.close() }
+        let id = try s.spawn()
+        _ = try s.spawn()
+        try s.env.run(["tmux", "kill-session", "-t", "=ao-\(id)"])
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        holder.arguments = [s.repo.appendingPathComponent(".git/ao/state.db").path]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE; UPDATE sessions SET name = name;\n".utf8))
+        Thread.sleep(forTimeInterval: 0.5)
+        let started = Date()
+        let status = try s.ao("status", "--porcelain")
+        let elapsed = Date().timeIntervalSince(started)
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        #expect(status.succeeded, "\(status)")
+        #expect(status.stdout.contains("s \(id) detecting "))
+        #expect(elapsed < 5)
+        #expect(try s.sql("SELECT state FROM sessions WHERE id = '\(id)'") == "working\n", "not stored while busy")
+    }
 }

@@ -64,9 +64,16 @@ enum StatusAction {
             pending?.cancel()
         } else if let pending, let store = try workspace.store() {
             // What the probe saw goes through the reducer, so status both shows and keeps the
-            // truth (a vanished tmux session moves on to detecting, then to terminated).
+            // truth (a vanished tmux session moves on to detecting, then to terminated). Keeping it
+            // is opportunistic: when another process holds the database for more than a second,
+            // status shows what the probe saw without storing it.
             let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: pending.result())
-            sessions = try workspace.storeCall { try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions }
+            store.setBusyTimeout(seconds: 1)
+            do {
+                sessions = try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions
+            } catch let error as StoreError where error.kind == .busy || error.kind == .conflict {
+                sessions = sessions.map { s in probes[s.id].map { Lifecycle.decide(s, .runtime($0), now).patch.applied(to: s) } ?? s }
+            }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
         let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
