@@ -8,16 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 runs=${1:-100}
 need hyperfine python3 tmux git
-binary=$(release_binary)
-
-work=$(mktemp -d)
-export TMUX_TMPDIR="$work/tmux" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig" NO_COLOR=1
-unset TMUX
-printf '[user]\n\tname = bench\n\temail = bench@example.com\n[gc]\n\tauto = 0\n' > "$GIT_CONFIG_GLOBAL"
-mkdir -p "$TMUX_TMPDIR" "$work/bin"
-ln -s "$binary" "$work/bin/git-ao"
-export PATH="$work/bin:$PATH"
-trap 'tmux kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+sandbox
 
 setup() {  # setup <name> <with-hooks:yes|no> -> prints the session worktree
   local repo="$work/$1"

@@ -19,6 +19,21 @@ release_binary() {
   echo "$(cd "$bench_root" && swift build -c release --static-swift-stdlib --disable-local-rpath --show-bin-path)/git-ao"
 }
 
+# A private world for a benchmark: $work, its own tmux server and git config, and git-ao (the
+# release build) first on PATH. Everything goes when the script exits.
+sandbox() {
+  local binary
+  binary=$(release_binary)
+  work=$(mktemp -d)
+  export TMUX_TMPDIR="$work/tmux" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig" NO_COLOR=1
+  unset TMUX
+  printf '[user]\n\tname = bench\n\temail = bench@example.com\n[gc]\n\tauto = 0\n' > "$GIT_CONFIG_GLOBAL"
+  mkdir -p "$TMUX_TMPDIR" "$work/bin"
+  ln -s "$binary" "$work/bin/git-ao"
+  export PATH="$work/bin:$PATH"
+  trap 'tmux kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+}
+
 # Prints medians and ratios from hyperfine JSON exports: report <baseline-name> <file>...
 report() {
   python3 - "$@" <<'PY'

@@ -7,16 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 runs=${1:-300}
 need hyperfine python3 tmux git
-binary=$(release_binary)
-
-work=$(mktemp -d)
-export TMUX_TMPDIR="$work/tmux" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig" NO_COLOR=1
-unset TMUX
-printf '[user]\n\tname = bench\n\temail = bench@example.com\n' > "$GIT_CONFIG_GLOBAL"
-mkdir -p "$TMUX_TMPDIR" "$work/bin"
-ln -s "$binary" "$work/bin/git-ao"
-export PATH="$work/bin:$PATH"
-trap 'tmux kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+sandbox
 
 repo="$work/repo"
 git init -q -b main "$repo" && git -C "$repo" commit -q --allow-empty -m init

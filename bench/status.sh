@@ -7,15 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 runs=${1:-200}
 need hyperfine sqlite3 python3 tmux git
-binary=$(release_binary)
-
-work=$(mktemp -d)
-export TMUX_TMPDIR="$work/tmux" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null NO_COLOR=1
-unset TMUX
-mkdir -p "$TMUX_TMPDIR" "$work/bin"
-ln -s "$binary" "$work/bin/git-ao"
-export PATH="$work/bin:$PATH"
-trap 'tmux kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+sandbox
 
 for n in 100 1000; do
   repo="$work/repo-$n"
@@ -24,13 +16,14 @@ for n in 100 1000; do
   # One real session (tmux server, database), then n-1 more rows like it.
   git -C "$repo" ao spawn --agent shell --no-attach -q >/dev/null
   db="$repo/.git/ao/state.db"
+  # Copies of the real session's row, every column, each with its own id, branch and names.
   sqlite3 "$db" "
+    CREATE TEMP TABLE copies AS SELECT * FROM sessions WHERE 0;
     WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n - 1)
-    INSERT INTO sessions (id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
-                          agent_session_id, created_at, updated_at, revision, state, terminal, terminal_reason, cleaned_at, spawn_pid)
-    SELECT printf('b%05d', i), 'session ' || i, printf('ao/b%05d', i), 1, base_ref, base_sha, worktree_path || i, agent,
-           'a prompt of moderate length for session ' || i, printf('ao-b%05d', i), NULL, created_at, updated_at, 2, 'working', 0, NULL, NULL, NULL
-    FROM k, (SELECT * FROM sessions LIMIT 1);"
+    INSERT INTO copies SELECT sessions.* FROM sessions, k;
+    UPDATE copies SET id = printf('b%05d', rowid), name = 'session ' || rowid, branch = printf('ao/b%05d', rowid),
+                      tmux_name = printf('ao-b%05d', rowid), worktree_path = worktree_path || rowid;
+    INSERT INTO sessions SELECT * FROM copies;"
   [ "$(sqlite3 "$db" 'select count(*) from sessions')" = "$n" ]
   # With the tmux server running, status makes its one tmux query.
   (cd "$repo" && hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$work/status-$n-sessions-tmux-running.json" \

@@ -137,4 +137,34 @@ public final class Scenario: @unchecked Sendable {
         guard result.succeeded else { throw TestFailure("observe failed: \(result)") }
         return result
     }
+
+    /// Holds the state database's write lock from another process (sqlite3) until released.
+    public func holdDatabaseLock() throws -> DatabaseLockHolder {
+        try DatabaseLockHolder(database: repo.appendingPathComponent(".git/ao/state.db"))
+    }
+}
+
+/// Another process in the middle of a write transaction on the state database.
+public final class DatabaseLockHolder {
+    private let process = Process()
+    private let input = Pipe()
+
+    init(database: URL) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [database.path]
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE; UPDATE sessions SET name = name;\n".utf8))
+        // Give sqlite3 time to take the lock.
+        Thread.sleep(forTimeInterval: 0.5)
+    }
+
+    /// Ends the transaction (sqlite3 rolls it back when its input closes).
+    public func release() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { release() } }
 }

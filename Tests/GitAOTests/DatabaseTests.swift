@@ -74,19 +74,9 @@ struct DatabaseTests {
         let s = try Scenario("db-busy")
         defer { s.close() }
         let id = try s.spawn()
-        // sqlite3 holds an exclusive write lock until its stdin closes.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        holder.arguments = [s.repo.appendingPathComponent(".git/ao/state.db").path]
-        let input = Pipe()
-        holder.standardInput = input
-        holder.standardOutput = FileHandle.nullDevice
-        try holder.run()
-        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE; UPDATE sessions SET name = 'held';\n".utf8))
-        Thread.sleep(forTimeInterval: 0.5)
+        let holder = try s.holdDatabaseLock()
         let result = try s.ao("kill", id)
-        try input.fileHandleForWriting.close()
-        holder.waitUntilExit()
+        holder.release()
         expectError(result, "DATABASE_BUSY", mentioning: ["another process"])
         // Nothing was touched: the agent still runs.
         #expect(try s.tmuxSessions() == ["ao-\(id)"])
@@ -116,20 +106,11 @@ struct DatabaseTests {
         let id = try s.spawn()
         _ = try s.spawn()
         try s.env.run(["tmux", "kill-session", "-t", "=ao-\(id)"])
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        holder.arguments = [s.repo.appendingPathComponent(".git/ao/state.db").path]
-        let input = Pipe()
-        holder.standardInput = input
-        holder.standardOutput = FileHandle.nullDevice
-        try holder.run()
-        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE; UPDATE sessions SET name = name;\n".utf8))
-        Thread.sleep(forTimeInterval: 0.5)
+        let holder = try s.holdDatabaseLock()
         let started = Date()
         let status = try s.ao("status", "--porcelain")
         let elapsed = Date().timeIntervalSince(started)
-        try input.fileHandleForWriting.close()
-        holder.waitUntilExit()
+        holder.release()
         #expect(status.succeeded, "\(status)")
         #expect(status.stdout.contains("s \(id) detecting "))
         #expect(elapsed < 5)
