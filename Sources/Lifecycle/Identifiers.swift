@@ -24,11 +24,6 @@ public struct SessionID: Hashable, Comparable, Sendable, CustomStringConvertible
         while chars.count < length { chars.append(alphabet[random(alphabet.count)]) }
         return SessionID(String(chars))
     }
-
-    /// Whether a string has the shape of an id this version generates or accepts.
-    public static func isWellFormed(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64 && text.allSatisfy { alphabet.contains($0) || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
-    }
 }
 
 /// A local branch name, without `refs/heads/`.

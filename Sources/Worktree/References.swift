@@ -154,16 +154,6 @@ extension Repository {
         ao_git_reference_free(ref)
     }
 
-    /// Deletes a reference if it exists.
-    public func deleteReference(_ name: String) throws {
-        var ref: OpaquePointer?
-        let code = ao_git_reference_lookup(&ref, pointer, name)
-        if code == GIT_ENOTFOUND.rawValue { ao_git_error_clear(); return }
-        try Git.check(code, "could not find reference '\(name)'")
-        defer { ao_git_reference_free(ref) }
-        try Git.check(ao_git_reference_delete(ref), "could not delete reference '\(name)'")
-    }
-
     /// Every reference matching a glob (`refs/ao/archive/*`), with the commit it points at.
     public func references(matching glob: String) throws -> [(name: String, sha: String)] {
         var iterator: OpaquePointer?

@@ -45,7 +45,8 @@ struct CleanupCommand: ParsableCommand {
         let workspace = try Workspace.locate()
         let candidates = try workspace.sessions().filter { $0.isTerminated && $0.cleanedAt == nil }
         let repository = try workspace.repository()
-        let items = try candidates.map { try evaluate($0, repository: repository) }
+        let worktrees = try repository.worktrees()
+        let items = try candidates.map { try evaluate($0, repository: repository, worktrees: worktrees) }
         let actionable = items.filter { $0.skipReason == nil }
 
         if dryRun {
@@ -75,11 +76,11 @@ struct CleanupCommand: ParsableCommand {
     }
 
     /// Decides what can go, without changing anything.
-    private func evaluate(_ session: Session, repository: Repository) throws -> Item {
+    private func evaluate(_ session: Session, repository: Repository, worktrees: [WorktreeInfo]) throws -> Item {
         var item = Item(session: session, tip: nil, removeWorktree: false, deleteBranch: false)
         let path = session.worktreePath
         if fileExists(path) {
-            if let info = try repository.worktrees().first(where: { samePath($0.path, path) }) {
+            if let info = worktrees.first(where: { samePath($0.path, path) }) {
                 if info.isLocked { item.skipReason = "its worktree \(path) is locked"; return item }
                 let changes = try repository.changes(inWorktreeAt: path)
                 if !changes.isClean {
@@ -107,7 +108,7 @@ struct CleanupCommand: ParsableCommand {
         }
         if !session.branchCreated {
             item.keptBranchReason = "git-ao did not create it"
-        } else if let holder = try repository.worktrees().first(where: { $0.branch == branch && !samePath($0.path, path) }) {
+        } else if let holder = worktrees.first(where: { $0.branch == branch && !samePath($0.path, path) }) {
             item.keptBranchReason = "it is checked out in \(holder.path)"
         } else {
             item.deleteBranch = true

@@ -69,7 +69,7 @@ struct DoctorCommand: ParsableCommand {
             }
             let program = agent.launchArgv(.init(session: "x"))[0]
             let configured = name == catalog.defaultAgentName || !agent.isBuiltIn
-            if let path = Subprocess.findExecutable(program, searchPath: Environment.value("PATH")) {
+            if let path = Subprocess.onPath(program) {
                 add("agent \(name)", .ok, "\(program) is \(path)\(name == catalog.defaultAgentName ? " (default agent)" : "")")
             } else if configured {
                 add("agent \(name)", .problem, "'\(program)' is not on PATH\(name == catalog.defaultAgentName ? " (it is the default agent, ao.agent)" : "")",

@@ -57,7 +57,7 @@ struct RestoreCommand: ParsableCommand {
             if agent.pinsAgentSession { context.agentSession = AgentDefinition.newAgentSessionID() }
             argv = agent.launchArgv(context)
         }
-        guard var argv, let program = Subprocess.findExecutable(argv[0], searchPath: Environment.value("PATH")) else {
+        guard var argv, let program = Subprocess.onPath(argv[0]) else {
             throw Messages.agentBinaryNotFound(agent.name, program: argv?.first ?? agent.program)
         }
         argv[0] = program

@@ -20,7 +20,10 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
-        let session = try RuntimeProbing.refresh([try workspace.resolveSession(self.session)], workspace: workspace)[0]
+        var session = try workspace.resolveSession(self.session)
+        if let store = try workspace.store() {
+            session = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate()).sessions[0] }
+        }
         let now = Clock.now()
         let status = DisplayStatus.of(session, now: now)
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }

@@ -1,6 +1,7 @@
 import Glibc
 import Lifecycle
 import Store
+import Worktree
 
 /// What agents' hooks (`git ao signal`) and git hooks (`git ao hook`) do. Both run on every tool
 /// call or commit, so both are fast, always succeed, never print, and write problems to
@@ -35,7 +36,7 @@ enum HookActions {
             gitDir = currentDirectory() + "/.git"
         }
         guard let id = SessionMarker.read(gitDir: gitDir) else { return }
-        let commonDir = readFile(gitDir + "/commondir").map { canonicalPathOf(absolute($0.trimmingSpaces, relativeTo: gitDir)) } ?? gitDir
+        let commonDir = readFile(gitDir + "/commondir").map { canonicalPath(absolute($0.trimmingSpaces, relativeTo: gitDir)) } ?? gitDir
         let location = RepoLocation(gitDir: gitDir, commonDir: commonDir)
         let cause: HeadCause
         switch name {
@@ -86,11 +87,4 @@ enum HookActions {
         if Lifecycle.decide(session, observation, now).patch.isEmpty { return nil }
         return try store.apply(session.id, observation, at: now, eventData: EventData.of(data))
     }
-}
-
-/// `realpath`, or the path itself.
-func canonicalPathOf(_ path: String) -> String {
-    guard let resolved = realpath(path, nil) else { return path }
-    defer { free(resolved) }
-    return String(cString: resolved)
 }

@@ -30,7 +30,7 @@ struct Notifier {
                               worktree: session?.worktreePath ?? "", message: message, repository: repository, at: isoTimestamp(now))
         if let command = config.nonEmpty(ConfigKeys.notifyCommand) {
             guard let template = try? CommandTemplate(parsing: command),
-                  let program = Subprocess.findExecutable(template.words[0], searchPath: Environment.value("PATH")) else {
+                  let program = Subprocess.onPath(template.words[0]) else {
                 return .failed("\(ConfigKeys.notifyCommand) '\(command)' cannot be run")
             }
             do {
@@ -40,7 +40,7 @@ struct Notifier {
                 return .failed(String(describing: error))
             }
         }
-        guard let notifySend = Subprocess.findExecutable("notify-send", searchPath: Environment.value("PATH")) else { return .recordedOnly }
+        guard let notifySend = Subprocess.onPath("notify-send") else { return .recordedOnly }
         let title = "git-ao: \(kind.rawValue.replacingAll("_", with: " "))"
         // Best effort: a desktop that is not there is not worth retrying.
         if let result = try? Subprocess.run([notifySend, "--app-name=git-ao", title, message], timeout: 5), result.succeeded {

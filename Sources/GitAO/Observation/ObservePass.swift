@@ -53,13 +53,9 @@ struct ObservePass {
 
         // One tmux query for every session's runtime.
         let tmux = Tmux.locate()
-        if !RuntimeProbing.probed(sessions).isEmpty {
-            let listing = tmux?.listSessions() ?? .failed("tmux is not installed")
-            let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: listing)
-            let result = try RuntimeProbing.apply(probes, to: sessions, store: store, now: Clock.now(), breakerTripped: tripped)
-            result.changes.forEach(record)
-            sessions = result.sessions
-        }
+        let probed = try RuntimeProbing.refresh(sessions, store: store, tmux: tmux)
+        probed.changes.forEach(record)
+        sessions = probed.sessions
 
         let mine = sessions.filter { only == nil || $0.id == only }
         let catalog = AgentCatalog(config: config)

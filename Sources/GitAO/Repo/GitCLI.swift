@@ -4,7 +4,7 @@ import Glibc
 /// (configuration) or that the user compares against (`git --version` in doctor).
 enum GitCLI {
     static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 30) throws -> ProcessResult {
-        guard let git = Subprocess.findExecutable("git", searchPath: Environment.value("PATH")) else {
+        guard let git = Subprocess.onPath("git") else {
             throw Messages.gitMissing()
         }
         return try Subprocess.run([git] + arguments, directory: directory, timeout: timeout)

@@ -13,7 +13,7 @@ struct Tmux {
 
     /// The tmux on PATH, or nil.
     static func locate() -> Tmux? {
-        Subprocess.findExecutable("tmux", searchPath: Environment.value("PATH")).map(Tmux.init(executable:))
+        Subprocess.onPath("tmux").map(Tmux.init(executable:))
     }
 
     static func require() throws -> Tmux {

@@ -51,12 +51,13 @@ enum RuntimeProbing {
         return (result, changes)
     }
 
-    /// Asks tmux once and applies what it said to `sessions` (for commands other than status,
-    /// which overlaps the query with its database read).
-    static func refresh(_ sessions: [Session], workspace: Workspace) throws -> [Session] {
-        guard !probed(sessions).isEmpty, let store = try workspace.store() else { return sessions }
-        let listing = Tmux.locate()?.listSessions() ?? .failed("tmux is not installed")
+    /// Asks tmux once (nothing when no session is live) and applies what it said: the one
+    /// probe of show and of every observation pass. (Status does the same with its query
+    /// overlapped with its database read.)
+    static func refresh(_ sessions: [Session], store: StateStore, tmux: Tmux?) throws -> (sessions: [Session], changes: [Applied]) {
+        guard !probed(sessions).isEmpty else { return (sessions, []) }
+        let listing = tmux?.listSessions() ?? .failed("tmux is not installed")
         let (probes, tripped) = self.probes(for: sessions, listing: listing)
-        return try workspace.storeCall { try apply(probes, to: sessions, store: store, now: Clock.now(), breakerTripped: tripped).sessions }
+        return try apply(probes, to: sessions, store: store, now: Clock.now(), breakerTripped: tripped)
     }
 }

@@ -82,7 +82,7 @@ struct SpawnPlanner {
 
         // The agent program.
         let launchProgram = agent.launchArgv(.init(prompt: request.prompt, session: id.rawValue))[0]
-        guard let programPath = Subprocess.findExecutable(launchProgram, searchPath: Environment.value("PATH")) else {
+        guard let programPath = Subprocess.onPath(launchProgram) else {
             throw Messages.agentBinaryNotFound(agent.name, program: launchProgram)
         }
 

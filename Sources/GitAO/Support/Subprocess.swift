@@ -125,6 +125,11 @@ enum Subprocess {
         return LaunchFailure(program: path, code: errno)
     }
 
+    /// The absolute path of `name` on this process's PATH.
+    static func onPath(_ name: String) -> String? {
+        findExecutable(name, searchPath: Environment.value("PATH"))
+    }
+
     /// The absolute path of `name` on `searchPath` (a PATH value), like `command -v`.
     /// A name containing `/` is checked as given.
     static func findExecutable(_ name: String, searchPath: String?) -> String? {
