@@ -1,11 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The dependency graph is the design's main guard:
-//   Lifecycle  <- nothing (pure domain, standard library only)
-//   Worktree   <- CGit2 (libgit2, loaded lazily)
-//   Store      <- CSQLite, Lifecycle
-//   GitAO      <- everything; the only place where the modules meet
+// The dependency graph is the design's main guard; arrows point only downwards:
+//
+//   GitAO (executable: commands, rendering, messages, composition)
+//     -> Agents        -> Platform, Lifecycle
+//     -> TmuxRuntime   -> Platform
+//     -> Store         -> CSQLite, Lifecycle
+//     -> Worktree      -> CGit2
+//     -> Platform      -> CSystem
+//     -> Lifecycle     (pure domain, standard library only)
+//
+// Lower targets use `package` access: visible to the targets of this package, not a public API.
 let package = Package(
     name: "git-ao",
     products: [
@@ -23,11 +29,14 @@ let package = Package(
         .target(name: "Lifecycle", path: "Sources/Lifecycle"),
         .target(name: "Worktree", dependencies: ["CGit2"], path: "Sources/Worktree"),
         .target(name: "Store", dependencies: ["CSQLite", "Lifecycle"], path: "Sources/Store"),
+        .target(name: "Platform", dependencies: ["CSystem"], path: "Sources/Platform"),
+        .target(name: "TmuxRuntime", dependencies: ["Platform"], path: "Sources/TmuxRuntime"),
+        .target(name: "Agents", dependencies: ["Platform", "Lifecycle"], path: "Sources/Agents"),
         .executableTarget(
             name: "GitAO",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "Lifecycle", "Worktree", "Store", "CSystem",
+                "Lifecycle", "Worktree", "Store", "Platform", "TmuxRuntime", "Agents",
             ],
             path: "Sources/GitAO"
         ),
@@ -37,6 +46,6 @@ let package = Package(
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
         .testTarget(name: "WorktreeTests", dependencies: ["Worktree", "AOTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Lifecycle", "AOTestSupport"]),
-        .testTarget(name: "GitAOTests", dependencies: ["GitAO", "Lifecycle", "AOTestSupport"]),
+        .testTarget(name: "GitAOTests", dependencies: ["GitAO", "Lifecycle", "Platform", "TmuxRuntime", "Agents", "AOTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Platform
 
 @main
 enum Entry {
@@ -12,7 +13,7 @@ enum Entry {
             let path = arguments[1]
             arguments.removeFirst(2)
             if !path.isEmpty && chdirTo(path) != 0 {
-                let failure = AOError(.invalidArgument, "cannot change to '\(path)'.", hint: "Check that the folder exists.")
+                let failure = Messages.cannotChangeDirectory(path)
                 Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
                 exit(failure.code.exitStatus.rawValue)
             }
@@ -27,7 +28,7 @@ enum Entry {
             // Help and version requests, and usage errors, are ArgumentParser's to print; with
             // --json a usage error is still a JSON object, so scripts parse one format.
             if wantsJSON && GitAOCommand.exitCode(for: error) != .success {
-                let failure = AOError(.invalidArgument, GitAOCommand.message(for: error), hint: "See: git ao help")
+                let failure = Messages.usage(GitAOCommand.message(for: error))
                 Console.err(failure.jsonText())
                 exit(GitAOCommand.exitCode(for: error).rawValue)
             }

@@ -4,13 +4,13 @@ public struct Decision: Equatable, Sendable {
     public var effects: [Effect]
     /// One human-readable sentence: what changed and why.
     public var reason: String
-    /// The kind of the change-log entry a non-empty patch produces ("detecting", "killed", ...).
-    public var event: String
+    /// The kind of the change-log entry a non-empty patch produces; nil when nothing changes.
+    public var event: EventKind?
     /// Set when the observation is invalid for this session (spawn completion for a session
     /// that was never seeded): the caller reports it as an error.
     public var rejection: String?
 
-    public init(patch: SessionPatch = SessionPatch(), effects: [Effect] = [], reason: String, event: String, rejection: String? = nil) {
+    public init(patch: SessionPatch = SessionPatch(), effects: [Effect] = [], reason: String, event: EventKind?, rejection: String? = nil) {
         self.patch = patch
         self.effects = effects
         self.reason = reason
@@ -21,8 +21,27 @@ public struct Decision: Equatable, Sendable {
     /// Nothing to store: no revision bump, no event, no effects.
     public var isEmpty: Bool { patch.isEmpty && effects.isEmpty }
 
-    static func noChange(_ reason: String) -> Decision { Decision(reason: reason, event: "none") }
-    static func rejected(_ reason: String) -> Decision { Decision(reason: reason, event: "rejected", rejection: reason) }
+    static func noChange(_ reason: String) -> Decision { Decision(reason: reason, event: nil) }
+    static func rejected(_ reason: String) -> Decision { Decision(reason: reason, event: nil, rejection: reason) }
+}
+
+/// The kinds of change-log entry the reducer writes. The raw values are what `git ao events`
+/// and `--json` show, so they never change.
+public enum EventKind: String, CaseIterable, Sendable {
+    case spawned, restored, killed, runtime, recovered, detecting, activity, pr, stuck
+    case spawnFailed = "spawn_failed"
+    case runtimeLost = "runtime_lost"
+    // HEAD moved, by the hook that saw it.
+    case commit, rewrite, merge, checkout
+
+    public init(_ cause: HeadCause) {
+        switch cause {
+        case .commit: self = .commit
+        case .rewrite: self = .rewrite
+        case .merge: self = .merge
+        case .checkout: self = .checkout
+        }
+    }
 }
 
 /// The fields a decision changes, and only those. Built by comparing the session before and

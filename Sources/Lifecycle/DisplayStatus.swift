@@ -85,10 +85,7 @@ public enum DisplayStatus: Equatable, Sendable {
 
     private static func ago(_ time: Timestamp?, _ now: Timestamp) -> String {
         guard let time else { return "at an unknown time" }
-        let s = max(0, (now - time).seconds)
-        if s < 60 { return "\(s) s ago" }
-        if s < 3600 { return "\(s / 60) min ago" }
-        return "\(s / 3600) h ago"
+        return (now - time).age(.spoken) + " ago"
     }
 }
 

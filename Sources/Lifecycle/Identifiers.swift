@@ -65,4 +65,19 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var seconds: Int64 { milliseconds / 1000 }
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.milliseconds < b.milliseconds }
     public var description: String { "\(milliseconds)ms" }
+
+    /// How an age reads: `.compact` for table cells ("42s", "5m", "3h", "2d"), `.spoken` for
+    /// sentences ("42 s", "5 min", "3 h", "2 d"). Negative spans read as zero.
+    public enum AgeStyle: Sendable { case compact, spoken }
+
+    public func age(_ style: AgeStyle) -> String {
+        let s = max(0, seconds)
+        let value: Int64
+        let unit: (compact: String, spoken: String)
+        if s < 60 { value = s; unit = ("s", " s") }
+        else if s < 3600 { value = s / 60; unit = ("m", " min") }
+        else if s < 86400 { value = s / 3600; unit = ("h", " h") }
+        else { value = s / 86400; unit = ("d", " d") }
+        return "\(value)" + (style == .compact ? unit.compact : unit.spoken)
+    }
 }

@@ -41,7 +41,7 @@ public enum Lifecycle {
         }
         var next = session
         started(&next, agentHasHooks: agentHasHooks, now: now)
-        return decision(session, next, reason: agentHasHooks ? "agent started; waiting for its first signal" : "agent started", event: "spawned")
+        return decision(session, next, reason: agentHasHooks ? "agent started; waiting for its first signal" : "agent started", event: .spawned)
     }
 
     public static func onRestored(_ canonical: Session?, agentHasHooks: Bool, now: Timestamp) -> Decision {
@@ -54,7 +54,7 @@ public enum Lifecycle {
         next.activitySince = nil
         next.lastSignalAt = nil
         started(&next, agentHasHooks: agentHasHooks, now: now)
-        return decision(session, next, reason: "restored by git ao restore", event: "restored")
+        return decision(session, next, reason: "restored by git ao restore", event: .restored)
     }
 
     /// What a fresh start of the agent looks like: alive, and working at once unless the agent
@@ -76,7 +76,7 @@ public enum Lifecycle {
         }
         var next = session
         terminate(&next, .spawnFailed)
-        return decision(session, next, reason: "the process spawning the session stopped before it finished", event: "spawn_failed")
+        return decision(session, next, reason: "the process spawning the session stopped before it finished", event: .spawnFailed)
     }
 
     public static func onKillRequested(_ canonical: Session?) -> Decision {
@@ -84,7 +84,7 @@ public enum Lifecycle {
         var next = session
         terminate(&next, .killed)
         next.runtime = .dead
-        return decision(session, next, reason: "killed by git ao kill", event: "killed", effects: resolvedNotifications(session))
+        return decision(session, next, reason: "killed by git ao kill", event: .killed, effects: resolvedNotifications(session))
     }
 
     // MARK: Runtime (liveness)
@@ -95,7 +95,7 @@ public enum Lifecycle {
         if session.isTerminated {
             // Terminal is terminal: a probe may only refresh what it measures.
             next.runtime = runtimeState(for: probe)
-            return decision(session, next, reason: "runtime of an ended session refreshed", event: "runtime")
+            return decision(session, next, reason: "runtime of an ended session refreshed", event: .runtime)
         }
         if session.state == .notStarted && session.runtime == .unknown {
             return .noChange("spawn is still in progress")
@@ -106,28 +106,28 @@ public enum Lifecycle {
             next.detecting = nil
             if session.state == .detecting {
                 next.state = sessionState(for: session.activity, agentHasHooks: session.agentHasHooks)
-                return decision(session, next, reason: "the tmux session is there again", event: "recovered")
+                return decision(session, next, reason: "the tmux session is there again", event: .recovered)
             }
-            return decision(session, next, reason: "the tmux session is running", event: "runtime")
+            return decision(session, next, reason: "the tmux session is running", event: .runtime)
         case .failed(let reason), .indeterminate(let reason):
             // Never evidence of death: only the runtime axis records that the probe failed.
             next.runtime = .probeFailed
-            return decision(session, next, reason: "the runtime probe failed (\(reason))", event: "runtime")
+            return decision(session, next, reason: "the runtime probe failed (\(reason))", event: .runtime)
         case .missing(let evidence):
             next.runtime = .dead
             let hash = evidenceHash(evidence)
             guard let memory = session.detecting else {
                 next.state = .detecting
                 next.detecting = DetectingMemory(startedAt: now, evidenceHash: hash, attempts: 1)
-                return decision(session, next, reason: "the tmux session is missing (\(evidence)); confirming before concluding it is dead", event: "detecting")
+                return decision(session, next, reason: "the tmux session is missing (\(evidence)); confirming before concluding it is dead", event: .detecting)
             }
             if now - memory.startedAt >= deathConfirmation {
                 terminate(&next, .runtimeLost)
                 return decision(session, next, reason: "the tmux session is still missing \((now - memory.startedAt).seconds) s after it was first found gone",
-                                event: "runtime_lost", effects: resolvedNotifications(session))
+                                event: .runtimeLost, effects: resolvedNotifications(session))
             }
             next.detecting = DetectingMemory(startedAt: memory.startedAt, evidenceHash: hash, attempts: memory.attempts + 1)
-            return decision(session, next, reason: "the tmux session is still missing; waiting until \(deathConfirmation.seconds) s have passed", event: "detecting")
+            return decision(session, next, reason: "the tmux session is still missing; waiting until \(deathConfirmation.seconds) s have passed", event: .detecting)
         }
     }
 
@@ -169,7 +169,7 @@ public enum Lifecycle {
         }
         if session.state == .needsInput && next.state != .needsInput { effects.append(.resolveNotification(.needsInput)) }
         if session.state == .stuck && next.state != .stuck { effects.append(.resolveNotification(.stuck)) }
-        return decision(session, next, reason: "\(signal.source): \(signal.activity?.rawValue ?? "alive")", event: "activity", effects: effects)
+        return decision(session, next, reason: "\(signal.source): \(signal.activity?.rawValue ?? "alive")", event: .activity, effects: effects)
     }
 
     /// The session state an activity stands for.
@@ -189,7 +189,7 @@ public enum Lifecycle {
         guard let session = canonical else { return .noChange("no such session") }
         var next = session
         next.pr = pr
-        return decision(session, next, reason: "pull request \(pr.map { "#\($0.number) \($0.state.rawValue)" } ?? "none")", event: "pr")
+        return decision(session, next, reason: "pull request \(pr.map { "#\($0.number) \($0.state.rawValue)" } ?? "none")", event: .pr)
     }
 
     /// Records where HEAD is. Not an activity signal: a person may commit in an agent's worktree.
@@ -197,7 +197,7 @@ public enum Lifecycle {
         guard let session = canonical else { return .noChange("no such session") }
         var next = session
         next.headSHA = sha
-        return decision(session, next, reason: "\(cause.hook): HEAD is \(sha.short)", event: cause.rawValue)
+        return decision(session, next, reason: "\(cause.hook): HEAD is \(sha.short)", event: EventKind(cause))
     }
 
     // MARK: Escalation
@@ -222,7 +222,7 @@ public enum Lifecycle {
         var next = session
         next.state = .stuck
         let minutes = (now - since).seconds / 60
-        return decision(session, next, reason: "\(why) for \(minutes) min", event: "stuck",
+        return decision(session, next, reason: "\(why) for \(minutes) min", event: .stuck,
                         effects: [.notify(.stuck, message: "session \(session.id) looks stuck: \(why) for \(minutes) min")])
     }
 
@@ -242,7 +242,7 @@ public enum Lifecycle {
     }
 
     /// A decision from the session before and after; empty (no write) when nothing changed.
-    private static func decision(_ old: Session, _ new: Session, reason: String, event: String, effects: [Effect] = []) -> Decision {
+    private static func decision(_ old: Session, _ new: Session, reason: String, event: EventKind, effects: [Effect] = []) -> Decision {
         let patch = SessionPatch(from: old, to: new)
         if patch.isEmpty { return .noChange(reason) }
         return Decision(patch: patch, effects: effects, reason: reason, event: event)

@@ -39,14 +39,14 @@ extension StateStore {
         try connection.immediateTransaction {
             let current = try session(id)
             let decision = Lifecycle.decide(current, observation, now)
-            guard let current, decision.rejection == nil, !decision.patch.isEmpty else {
+            guard let current, decision.rejection == nil, !decision.patch.isEmpty, let event = decision.event else {
                 return Applied(session: current, decision: decision, eventSeq: nil)
             }
             var next = decision.patch.applied(to: current)
             next.revision = current.revision + 1
             next.updatedAt = now
             try write(next, expectedRevision: current.revision)
-            try appendEvent(SessionEvent(sessionID: id, at: now, kind: decision.event, revision: next.revision, data: eventData(decision)))
+            try appendEvent(SessionEvent(sessionID: id, at: now, kind: event.rawValue, revision: next.revision, data: eventData(decision)))
             let seq = connection.lastInsertRowID
             for effect in decision.effects { try enqueue(effect, for: id, at: now, eventSeq: seq) }
             return Applied(session: next, decision: decision, eventSeq: seq)

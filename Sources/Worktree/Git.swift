@@ -1,5 +1,5 @@
-import Glibc
 import CGit2
+import Glibc
 
 /// A libgit2 failure, with the context of what git-ao was doing.
 ///

@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// `spawn --branch B`: local, remote-only, `<remote>/B`, new from a base; and the default base.

@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// The shared database, from the outside: concurrency, refusal of newer schemas, damage.

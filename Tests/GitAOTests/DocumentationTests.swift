@@ -1,7 +1,8 @@
 import AOTestSupport
 import Foundation
-import Testing
 @testable import GitAO
+import Platform
+import Testing
 
 /// Man pages, help and completions: present, current and complete.
 @Suite("documentation")

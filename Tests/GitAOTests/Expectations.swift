@@ -1,7 +1,8 @@
 import AOTestSupport
 import Foundation
-import Testing
 @testable import GitAO
+import Platform
+import Testing
 
 /// Checks a failed run: the stable code, the exit status from the table, the sentence and a hint.
 func expectError(_ result: RunResult, _ code: String, mentioning words: [String] = [],

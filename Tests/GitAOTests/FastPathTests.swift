@@ -1,6 +1,7 @@
 import ArgumentParser
-import Testing
 @testable import GitAO
+import Platform
+import Testing
 
 /// The fast dispatcher must mean exactly what ArgumentParser means, for every input it takes.
 @Suite("fast path")

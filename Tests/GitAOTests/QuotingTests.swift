@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// User text (prompts, branch names, session names, messages) reaches the agent byte for byte

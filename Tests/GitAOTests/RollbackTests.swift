@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// Spawn is all or nothing: a failure injected at each step, with real components failing for
@@ -7,150 +8,111 @@ import Testing
 /// git's and git-ao's private folders) exactly as they were.
 @Suite("spawn rollback")
 struct RollbackTests {
-    /// A scenario with one session already spawned (so the database exists), plus a snapshot.
-    func prepared(_ label: String) throws -> (Scenario, Scenario.World) {
-        let s = try Scenario(label)
+    /// One step of spawn failing for a real reason.
+    struct Case: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let label: String
+        /// Makes the step fail; runs after the first spawn, before the snapshot.
+        let setUp: @Sendable (Scenario) throws -> Void
+        let arguments: [String]
+        var environment: [String: String] = [:]
+        /// The step the error must name; nil when nothing durable existed yet, so the cause is
+        /// the error itself.
+        let step: String?
+        var code = "SPAWN_FAILED"
+        /// Text the error must contain (the cause, what the rollback undid).
+        let mentions: [String]
+        /// A further check of the world afterwards.
+        var check: (@Sendable (Scenario) throws -> Bool)? = nil
+    }
+
+    static let injectFailedMark = "CREATE TRIGGER fail_mark BEFORE UPDATE OF state ON sessions WHEN NEW.state = 'working' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+
+    static let cases: [Case] = [
+        Case(testDescription: "a failure recording the session (a database trigger refuses the insert)", label: "rb-seed",
+             setUp: { s in try s.sql("CREATE TRIGGER fail_seed BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;") },
+             arguments: ["--prompt", "second"], step: nil, code: "DATABASE_FAILED", mentions: ["injected failure"]),
+        Case(testDescription: "a failure creating the branch (a branch named 'ao' blocks refs/heads/ao/<id>)", label: "rb-branch",
+             setUp: { s in
+                 try s.env.git(["branch", "ao-blocker"], in: s.repo)
+                 try s.env.git(["config", "ao.branchPrefix", "ao-blocker/"], in: s.repo)
+             },
+             arguments: ["--prompt", "second"], step: "creating the branch", mentions: ["cause: GIT_FAILED"]),
+        Case(testDescription: "a failure creating the worktree (its root is a file) removes the new branch too", label: "rb-worktree",
+             setUp: { s in
+                 let blocker = s.env.root.appendingPathComponent("a-file")
+                 try s.env.write("not a directory", to: blocker)
+                 try s.env.git(["config", "ao.worktreeRoot", blocker.appendingPathComponent("worktrees").path], in: s.repo)
+             },
+             arguments: ["--prompt", "second"], step: "creating the worktree", mentions: ["deleted branch ao/"]),
+        Case(testDescription: "a failure writing the prompt file removes the worktree and the branch", label: "rb-promptfile",
+             setUp: { s in
+                 try s.env.git(["config", "ao.agent.filer.command", "fake-agent --file {prompt_file}"], in: s.repo)
+                 try s.env.write("in the way", to: s.repo.appendingPathComponent(".git/ao/prompts"))
+             },
+             arguments: ["--agent", "filer", "--prompt", "second"], step: "writing the prompt file", mentions: ["removed worktree", "cause: IO_FAILED"]),
+        Case(testDescription: "a failure installing the agent's hooks (the branch has a settings file that is not JSON)", label: "rb-agenthooks",
+             setUp: { s in
+                 try s.env.installScript("claude", FakeAgents.echo)
+                 try s.env.write("{ this is not json", to: s.repo.appendingPathComponent(".claude/settings.local.json"))
+                 try s.env.git(["add", "-A"], in: s.repo)
+                 try s.env.git(["commit", "-q", "-m", "broken settings"], in: s.repo)
+             },
+             arguments: ["--agent", "claude-code", "--base", "main", "--prompt", "second"], step: "installing the agent's hooks", mentions: ["not valid JSON"]),
+        Case(testDescription: "a failure starting tmux (the server cannot create its socket)", label: "rb-tmux",
+             setUp: { s in try s.env.write("x", to: s.env.root.appendingPathComponent("not-a-dir")) },
+             arguments: ["--prompt", "second"], environment: ["TMUX_TMPDIR": "<root>/not-a-dir"],
+             step: "starting the agent in tmux", mentions: ["cause: RUNTIME_FAILED"]),
+        Case(testDescription: "an agent that cannot be executed inside tmux", label: "rb-exec",
+             setUp: { s in
+                 try s.env.installScript("broken-interpreter", "#!/no/such/interpreter\n")
+                 try s.env.git(["config", "ao.agent.broken.command", "broken-interpreter {prompt}"], in: s.repo)
+             },
+             arguments: ["--agent", "broken", "--prompt", "second"], step: "starting the agent in tmux", mentions: ["did not start"]),
+        Case(testDescription: "a pasted prompt the agent is never ready for", label: "rb-ready",
+             setUp: { s in
+                 try s.env.git(["config", "ao.agent.paster.readyPattern", "this text never appears"], in: s.repo)
+                 try s.env.git(["config", "ao.agent.paster.readyTimeout", "1s"], in: s.repo)
+             },
+             arguments: ["--agent", "paster", "--prompt", "second"], step: "delivering the prompt", mentions: ["ended tmux session"]),
+        Case(testDescription: "a pasted prompt the agent never submits", label: "rb-deaf",
+             setUp: { s in try s.env.git(["config", "ao.agent.deaf.readyPattern", "deaf agent ready"], in: s.repo) },
+             arguments: ["--agent", "deaf", "--prompt", "second"], step: "delivering the prompt", mentions: ["cause: DELIVERY_NOT_CONFIRMED"]),
+        Case(testDescription: "a failure marking the session spawned (a database trigger refuses the update)", label: "rb-mark",
+             setUp: { s in try s.sql(RollbackTests.injectFailedMark) },
+             arguments: ["--prompt", "second"], step: "marking the session spawned", mentions: ["injected failure"]),
+        Case(testDescription: "an existing branch is never deleted by a rollback", label: "rb-existing",
+             setUp: { s in
+                 try s.env.git(["branch", "keep-me"], in: s.repo)
+                 try s.sql(RollbackTests.injectFailedMark)
+             },
+             arguments: ["--branch", "keep-me"], step: "marking the session spawned", mentions: ["injected failure"],
+             check: { s in try s.branches().contains("refs/heads/keep-me") }),
+    ]
+
+    @Test("a failure at each step leaves the world as it was", arguments: RollbackTests.cases)
+    func rollsBack(_ c: Case) throws {
+        let s = try Scenario(c.label)
+        defer { s.close() }
         _ = try s.spawn("--prompt", "first")
-        return (s, try s.world())
-    }
-
-    func expectRolledBack(_ s: Scenario, _ before: Scenario.World, _ result: RunResult, step: String,
-                          code: String = "SPAWN_FAILED", sourceLocation: SourceLocation = #_sourceLocation) throws {
-        expectError(result, code, sourceLocation: sourceLocation)
-        #expect(result.stderr.contains(step), "error should name the step '\(step)': \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(try s.world() == before, sourceLocation: sourceLocation)
-    }
-
-    @Test("a failure recording the session (a database trigger refuses the insert)")
-    func failAtSeed() throws {
-        let (s, before) = try prepared("rb-seed")
-        defer { s.close() }
-        try s.sql("CREATE TRIGGER fail_seed BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
-        let result = try s.ao("spawn", "--no-attach", "--prompt", "second")
-        // Nothing existed yet, so the database error itself is the whole story.
-        expectError(result, "DATABASE_FAILED", mentioning: ["injected failure"])
+        try c.setUp(s)
+        let before = try s.world()
+        let environment = c.environment.mapValues { $0.replacingOccurrences(of: "<root>", with: s.env.root.path) }
+        let result = try s.ao(arguments: ["spawn", "--no-attach"] + c.arguments, environment: environment)
+        expectError(result, c.code, mentioning: c.mentions)
+        if let step = c.step {
+            #expect(result.stderr.contains(step), "error should name the step '\(step)': \(result.stderr)")
+        }
         #expect(try s.world() == before)
-    }
-
-    @Test("a failure creating the branch (a branch named 'ao' blocks refs/heads/ao/<id>)")
-    func failAtBranch() throws {
-        let (s, _) = try prepared("rb-branch")
-        defer { s.close() }
-        try s.env.git(["branch", "ao-blocker"], in: s.repo)
-        try s.env.git(["config", "ao.branchPrefix", "ao-blocker/"], in: s.repo)
-        let before = try s.world()
-        let result = try s.ao("spawn", "--no-attach", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "creating the branch")
-        #expect(result.stderr.contains("cause: GIT_FAILED"))
-    }
-
-    @Test("a failure creating the worktree (its root is a file) removes the new branch too")
-    func failAtWorktree() throws {
-        let (s, before) = try prepared("rb-worktree")
-        defer { s.close() }
-        let blocker = s.env.root.appendingPathComponent("a-file")
-        try s.env.write("not a directory", to: blocker)
-        try s.env.git(["config", "ao.worktreeRoot", blocker.appendingPathComponent("worktrees").path], in: s.repo)
-        let result = try s.ao("spawn", "--no-attach", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "creating the worktree")
-        #expect(result.stderr.contains("deleted branch ao/"))
-    }
-
-    @Test("a failure writing the prompt file removes the worktree and the branch")
-    func failAtPromptFile() throws {
-        let (s, before) = try prepared("rb-promptfile")
-        defer { s.close() }
-        try s.env.git(["config", "ao.agent.filer.command", "fake-agent --file {prompt_file}"], in: s.repo)
-        try s.env.write("in the way", to: s.repo.appendingPathComponent(".git/ao/prompts"))
-        let result = try s.ao("spawn", "--no-attach", "--agent", "filer", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "writing the prompt file")
-        #expect(result.stderr.contains("removed worktree"))
-        #expect(result.stderr.contains("cause: IO_FAILED"))
-    }
-
-    @Test("a failure installing the agent's hooks (the branch has a settings file that is not JSON)")
-    func failAtAgentHooks() throws {
-        let (s, _) = try prepared("rb-agenthooks")
-        defer { s.close() }
-        try s.env.installScript("claude", FakeAgents.echo)
-        try s.env.write("{ this is not json", to: s.repo.appendingPathComponent(".claude/settings.local.json"))
-        try s.env.git(["add", "-A"], in: s.repo)
-        try s.env.git(["commit", "-q", "-m", "broken settings"], in: s.repo)
-        let before = try s.world()
-        let result = try s.ao("spawn", "--no-attach", "--agent", "claude-code", "--base", "main", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "installing the agent's hooks")
-        #expect(result.stderr.contains("not valid JSON"))
-    }
-
-    @Test("a failure starting tmux (the server cannot create its socket)")
-    func failAtTmux() throws {
-        let (s, before) = try prepared("rb-tmux")
-        defer { s.close() }
-        let file = s.env.root.appendingPathComponent("not-a-dir")
-        try s.env.write("x", to: file)
-        let result = try s.ao(arguments: ["spawn", "--no-attach", "--prompt", "second"], environment: ["TMUX_TMPDIR": file.path])
-        try expectRolledBack(s, before, result, step: "starting the agent in tmux")
-        #expect(result.stderr.contains("cause: RUNTIME_FAILED"))
-    }
-
-    @Test("an agent that cannot be executed inside tmux")
-    func failAtExec() throws {
-        let (s, before) = try prepared("rb-exec")
-        defer { s.close() }
-        try s.env.installScript("broken-interpreter", "#!/no/such/interpreter\n")
-        try s.env.git(["config", "ao.agent.broken.command", "broken-interpreter {prompt}"], in: s.repo)
-        let result = try s.ao("spawn", "--no-attach", "--agent", "broken", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "starting the agent in tmux")
-        #expect(result.stderr.contains("did not start"))
-    }
-
-    @Test("a pasted prompt the agent is never ready for")
-    func failAtPromptNeverReady() throws {
-        let (s, before) = try prepared("rb-ready")
-        defer { s.close() }
-        try s.env.git(["config", "ao.agent.paster.readyPattern", "this text never appears"], in: s.repo)
-        try s.env.git(["config", "ao.agent.paster.readyTimeout", "1s"], in: s.repo)
-        let result = try s.ao("spawn", "--no-attach", "--agent", "paster", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "delivering the prompt")
-        #expect(result.stderr.contains("ended tmux session"))
-    }
-
-    @Test("a pasted prompt the agent never submits")
-    func failAtPromptNotSubmitted() throws {
-        let (s, before) = try prepared("rb-deaf")
-        defer { s.close() }
-        try s.env.git(["config", "ao.agent.deaf.readyPattern", "deaf agent ready"], in: s.repo)
-        let result = try s.ao("spawn", "--no-attach", "--agent", "deaf", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "delivering the prompt")
-        #expect(result.stderr.contains("cause: DELIVERY_NOT_CONFIRMED"))
-    }
-
-    @Test("a failure marking the session spawned (a database trigger refuses the update)")
-    func failAtMarkSpawned() throws {
-        let (s, before) = try prepared("rb-mark")
-        defer { s.close() }
-        try s.sql("CREATE TRIGGER fail_mark BEFORE UPDATE OF state ON sessions WHEN NEW.state = 'working' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
-        let result = try s.ao("spawn", "--no-attach", "--prompt", "second")
-        try expectRolledBack(s, before, result, step: "marking the session spawned")
-        #expect(result.stderr.contains("injected failure"))
-    }
-
-    @Test("an existing branch is never deleted by a rollback")
-    func existingBranchKept() throws {
-        let (s, _) = try prepared("rb-existing")
-        defer { s.close() }
-        try s.env.git(["branch", "keep-me"], in: s.repo)
-        try s.sql("CREATE TRIGGER fail_mark BEFORE UPDATE OF state ON sessions WHEN NEW.state = 'working' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
-        let before = try s.world()
-        let result = try s.ao("spawn", "--no-attach", "--branch", "keep-me")
-        try expectRolledBack(s, before, result, step: "marking the session spawned")
-        #expect(try s.branches().contains("refs/heads/keep-me"))
+        if let check = c.check { #expect(try check(s)) }
     }
 
     @Test("Ctrl-C during spawn undoes everything and exits 130")
     func interrupted() throws {
-        let (s, before) = try prepared("rb-sigint")
+        let s = try Scenario("rb-sigint")
         defer { s.close() }
+        _ = try s.spawn("--prompt", "first")
+        let before = try s.world()
         try s.env.git(["config", "ao.agent.paster.readyPattern", "this text never appears"], in: s.repo)
         let process = Process()
         process.executableURL = TestEnvironment.productsDirectory.appendingPathComponent("git-ao")

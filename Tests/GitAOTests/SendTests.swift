@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// `git ao send`: delivered literally, submitted, and confirmed.

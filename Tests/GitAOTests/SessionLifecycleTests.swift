@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// kill, restore and cleanup never lose work.

@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// Agents' own hooks: `git ao signal`, Claude Code's settings, Codex's -c hooks.

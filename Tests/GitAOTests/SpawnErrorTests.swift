@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
 
 /// Every error spawn can report before it creates anything: the right code, exit status, names

@@ -43,7 +43,7 @@ struct ReducerTableTests {
         },
         Case(name: "runtime missing again 10 s after the first -> terminated runtime_lost", given: session(.detecting, runtime: .dead, detecting: detectingMemory),
              observation: .runtime(.missing(evidence: "x")), now: at(10)) { d, s in
-            s?.state == .terminated && s?.terminalReason == .runtimeLost && s?.detecting == nil && d.event == "runtime_lost"
+            s?.state == .terminated && s?.terminalReason == .runtimeLost && s?.detecting == nil && d.event == .runtimeLost
         },
         Case(name: "runtime probe failed while detecting -> not evidence of death", given: session(.detecting, runtime: .dead, detecting: detectingMemory),
              observation: .runtime(.failed(reason: "timeout")), now: at(60)) { _, s in
@@ -55,7 +55,7 @@ struct ReducerTableTests {
         },
         Case(name: "runtime alive clears the detecting memory and recovers the activity's state", given: session(.detecting, runtime: .dead, activity: .idle, detecting: detectingMemory),
              observation: .runtime(.alive), now: at(5)) { d, s in
-            s?.state == .idle && s?.detecting == nil && s?.runtime == .alive && d.event == "recovered"
+            s?.state == .idle && s?.detecting == nil && s?.runtime == .alive && d.event == .recovered
         },
         Case(name: "runtime alive never overwrites needs_input", given: session(.needsInput, runtime: .probeFailed, activity: .blocked),
              observation: .runtime(.alive), now: at(5)) { d, s in
@@ -106,7 +106,7 @@ struct ReducerTableTests {
         },
         Case(name: "only restore leaves terminated", given: session(.terminated, runtime: .dead, activity: .idle, reason: .killed),
              observation: .restored(agentHasHooks: true), now: at(3)) { d, s in
-            s?.state == .notStarted && s?.terminalReason == nil && s?.runtime == .alive && s?.activity == nil && s?.launchedAt == at(3) && d.event == "restored"
+            s?.state == .notStarted && s?.terminalReason == nil && s?.runtime == .alive && s?.activity == nil && s?.launchedAt == at(3) && d.event == .restored
         },
 
         // Spawn and kill.
@@ -163,7 +163,7 @@ struct ReducerTableTests {
             s?.pr?.number == 3 && d.patch.fieldNames == ["pr"]
         },
         Case(name: "a commit records the new HEAD", given: session(), observation: .head(CommitSHA("f00d"), cause: .commit), now: at(1)) { d, s in
-            s?.headSHA == CommitSHA("f00d") && d.event == "commit"
+            s?.headSHA == CommitSHA("f00d") && d.event == .commit
         },
     ]
 

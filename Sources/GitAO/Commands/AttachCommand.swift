@@ -1,4 +1,6 @@
 import ArgumentParser
+import Platform
+import TmuxRuntime
 
 /// `git ao attach <id>`: hands the terminal to the session's tmux session.
 struct AttachCommand: ParsableCommand {
@@ -10,24 +12,21 @@ struct AttachCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
-    var session: String
+    @OptionGroup var target: SessionArgument
 
     func run() throws {
         try global.apply()
-        let workspace = try Workspace.locate()
-        let session = try workspace.resolveSession(self.session)
+        let (_, session) = try target.resolve()
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
         let tmux = try Tmux.require()
         if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
             throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
         }
         guard Environment.isSet("TMUX") || (Console.stdinIsTerminal && Console.stdoutIsTerminal) else {
-            throw AOError(.invalidArgument, "attach needs a terminal, and standard input or output is not one.",
-                          hint: "Run it from an interactive shell, or read the screen with: tmux capture-pane -p -t =\(session.tmuxName):")
+            throw Messages.attachNeedsTerminal(tmuxName: session.tmuxName)
         }
         Console.flush()
         let failure = Subprocess.exec(tmux.attachCommand(session.tmuxName))
-        throw AOError(.runtimeFailed, "could not run tmux to attach: \(failure)", hint: "Check that tmux runs: tmux -V")
+        throw Messages.attachFailed(String(describing: failure), session: session.id.rawValue)
     }
 }

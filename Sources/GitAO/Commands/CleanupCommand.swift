@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Lifecycle
+import Platform
 import Store
 import Worktree
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Platform
 
 /// `git ao completion bash|zsh|fish`: prints a completion script.
 struct CompletionCommand: ParsableCommand {

@@ -1,7 +1,10 @@
+import Agents
 import ArgumentParser
 import Glibc
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 import Worktree
 
 /// `git ao doctor`: checks the set-up and the sessions, each finding with what to do about it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lifecycle
+import Platform
 
 /// `git ao events`: the change log.
 struct EventsCommand: ParsableCommand {

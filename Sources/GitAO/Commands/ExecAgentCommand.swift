@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import Platform
+import TmuxRuntime
 
 /// Runs inside a new tmux pane: reads the launch plan from spawn and becomes the agent.
 /// Not for people; hidden from help.

@@ -1,3 +1,5 @@
+import Platform
+
 /// The commands that run most often, dispatched without ArgumentParser.
 ///
 /// ArgumentParser's first parse in a process costs about 2 ms of one-time Swift runtime work

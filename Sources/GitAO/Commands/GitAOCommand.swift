@@ -1,4 +1,5 @@
 import ArgumentParser
+import Platform
 
 /// `git ao`: the root command. With no subcommand it runs `status`.
 struct GitAOCommand: ParsableCommand {
@@ -36,7 +37,7 @@ struct GlobalOptions: ParsableArguments {
     func apply() throws {
         guard let directory else { return }
         if chdirTo(directory) != 0 {
-            throw AOError(.invalidArgument, "cannot change to '\(directory)'.", hint: "Check that the folder exists.")
+            throw Messages.cannotChangeDirectory(directory)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Platform
 
 /// `git ao hooks install|uninstall|status`.
 struct HooksCommand: ParsableCommand {
@@ -41,13 +42,12 @@ struct HooksCommand: ParsableCommand {
 
     static func install(_ installer: GitHooksInstaller) throws -> (lines: [String], conflicts: [String]) {
         do { return try installer.install() } catch let error as FileError {
-            throw AOError(.ioFailed, error.description, hint: "Check that \(installer.directory) is writable.")
+            throw Messages.hooksNotWritable(error.description, directory: installer.directory)
         }
     }
 
     static func conflict(_ names: [String], directory: String) -> AOError {
-        AOError(.hookConflict, "\(names.joined(separator: ", ")) in \(directory) could not be installed: a hook and a '.ao-chained' copy are both there and neither is git-ao's.",
-                hint: "Merge or remove one of them by hand, then run git ao hooks install again.")
+        Messages.hookConflict(names, directory: directory)
     }
 
     static func describe(_ state: GitHooksInstaller.State) -> String {
@@ -58,39 +58,4 @@ struct HooksCommand: ParsableCommand {
         case .conflict: return "blocked: a hook and a .ao-chained copy, neither git-ao's"
         }
     }
-}
-
-/// `git ao hook <name> [args]`: what git-ao's git hooks run. Not for people.
-struct HookCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "hook", abstract: "Internal: run by git-ao's git hooks.", shouldDisplay: false)
-
-    @Argument var name: String
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-
-    func run() throws { HookActions.gitHook(name: name, arguments: arguments) }
-}
-
-/// `git ao signal <agent> <event>`: what agents' hooks run.
-struct SignalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "signal",
-        abstract: "Report an agent's activity (run by the agent's own hooks; always exits 0).",
-        discussion: """
-            Reads the agent's hook payload on standard input and records the activity for the \
-            session in AO_SESSION_ID. Claude Code events: UserPromptSubmit, PreToolUse, PostToolUse \
-            (active), PermissionRequest (blocked), Stop (idle), Notification (idle_prompt: idle; \
-            agent_needs_input: waiting_input; permission_prompt: blocked), SessionEnd (exited), \
-            SessionStart (records its session id). Codex: UserPromptSubmit (active), \
-            PermissionRequest (waiting_input), Stop (idle). Any agent may also name the activity: \
-            active, idle, waiting_input, blocked, exited. Problems go to <common-dir>/ao/hooks.log.
-            """
-    )
-
-    @Argument(help: "The agent: claude-code, codex, or a custom agent's name.")
-    var agent: String
-    @Argument(help: "The hook event or activity.")
-    var event: String
-
-    func run() throws { HookActions.signal(agent: agent, event: event) }
 }

@@ -1,4 +1,6 @@
+import Agents
 import ArgumentParser
+import Platform
 import Store
 
 /// `git ao init`: the state database, the hooks, and a summary of the configuration in force.

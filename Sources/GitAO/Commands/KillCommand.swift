@@ -1,5 +1,7 @@
 import ArgumentParser
 import Lifecycle
+import Platform
+import TmuxRuntime
 
 /// `git ao kill <id>`: ends the agent, keeps any work.
 struct KillCommand: ParsableCommand {
@@ -17,13 +19,11 @@ struct KillCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
 
-    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
-    var session: String
+    @OptionGroup var target: SessionArgument
 
     func run() throws {
         try global.apply()
-        let workspace = try Workspace.locate()
-        let session = try workspace.resolveSession(self.session)
+        let (workspace, session) = try target.resolve()
         let store = try workspace.requireStore()
         let tmux = try Tmux.require()
         let alreadyEnded = session.isTerminated

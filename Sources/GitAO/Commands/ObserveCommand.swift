@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lifecycle
+import Platform
 
 /// `git ao observe`: one observation pass.
 struct ObserveCommand: ParsableCommand {

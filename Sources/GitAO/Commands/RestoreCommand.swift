@@ -1,5 +1,8 @@
+import Agents
 import ArgumentParser
 import Lifecycle
+import Platform
+import TmuxRuntime
 import Worktree
 
 /// `git ao restore <id>`: brings an ended session back on its branch.
@@ -19,14 +22,12 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
 
-    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
-    var session: String
+    @OptionGroup var target: SessionArgument
 
     func run() throws {
         try global.apply()
         Interrupts.catchTermination()
-        let workspace = try Workspace.locate()
-        let session = try workspace.resolveSession(self.session)
+        let (workspace, session) = try target.resolve()
         let tmux = try Tmux.require()
         if !session.isTerminated, case .listed(let names) = tmux.listSessions(), names[session.tmuxName] != nil {
             throw Messages.sessionNotRestorable(session.id.rawValue)
@@ -119,8 +120,7 @@ struct RestoreCommand: ParsableCommand {
         let worktrees = try repository.worktrees()
         if let existing = worktrees.first(where: { samePath($0.path, session.worktreePath) }), existing.isValid, fileExists(session.worktreePath) {
             if existing.branch != session.branch.rawValue {
-                throw AOError(.branchCheckedOutElsewhere, "the worktree '\(session.worktreePath)' now has '\(existing.branch ?? "a detached HEAD")' checked out, not '\(session.branch)'.",
-                              hint: "Switch it back (git -C '\(session.worktreePath)' switch \(session.branch)) and retry.")
+                throw Messages.worktreeOnOtherBranch(session.worktreePath, holds: existing.branch, expected: session.branch.rawValue)
             }
             return false
         }
@@ -136,8 +136,7 @@ struct RestoreCommand: ParsableCommand {
         if try repository.localBranchTip(session.branch.rawValue) != nil { return }
         let archive = CleanupCommand.archiveRef(for: session.id)
         guard let tip = try repository.referenceTarget(archive) else {
-            throw AOError(.sessionIncompleteHandle, "session \(session.id)'s branch '\(session.branch)' no longer exists and there is no \(archive) to rebuild it from.",
-                          hint: "Start a fresh session instead: git ao spawn --branch <branch>")
+            throw Messages.branchGoneNoArchive(session.id.rawValue, branch: session.branch.rawValue, archive: archive)
         }
         try provisioner.createBranch(session.branch.rawValue, at: tip)
     }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Lifecycle
+import Platform
+import TmuxRuntime
 
 /// `git ao send <id> <message...>`: delivers text to the agent and confirms it was submitted.
 struct SendCommand: ParsableCommand {
@@ -25,8 +27,7 @@ struct SendCommand: ParsableCommand {
     @Flag(help: "Queue the message and deliver it when the agent can take it.")
     var queue = false
 
-    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
-    var session: String
+    @OptionGroup var target: SessionArgument
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The message; '-' reads it from standard input.", valueName: "message"))
     var message: [String] = []
@@ -42,17 +43,16 @@ struct SendCommand: ParsableCommand {
         if words == ["-"] {
             let bytes = readStandardInput()
             guard let decoded = String(validating: bytes, as: UTF8.self) else {
-                throw AOError(.invalidArgument, "the message is not valid UTF-8 text.", hint: "Convert it first, e.g. iconv -t UTF-8.")
+                throw Messages.notUTF8("message")
             }
             text = decoded
         } else {
             text = words.joined(separator: " ")
         }
         if text.trimmingSpaces.isEmpty {
-            throw AOError(.invalidArgument, "the message is empty.", hint: "Pass the text to send, or '-' to read it from standard input.")
+            throw Messages.emptyMessage()
         }
-        let workspace = try Workspace.locate()
-        let session = try workspace.resolveSession(self.session)
+        let (workspace, session) = try target.resolve()
         if queue {
             try SendCommand.enqueue(text, for: session, workspace: workspace, quiet: global.quiet, json: output.json)
             return

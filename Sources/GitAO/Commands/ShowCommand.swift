@@ -1,5 +1,7 @@
 import ArgumentParser
 import Lifecycle
+import Platform
+import TmuxRuntime
 
 /// `git ao show <id>`: one session in full, with its recent events.
 struct ShowCommand: ParsableCommand {
@@ -11,8 +13,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
 
-    @Argument(help: ArgumentHelp("Session id, unique id prefix, or name.", valueName: "id"))
-    var session: String
+    @OptionGroup var target: SessionArgument
 
     @Option(help: ArgumentHelp("How many recent events to show.", valueName: "n"))
     var events = 20
@@ -20,7 +21,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
-        var session = try workspace.resolveSession(self.session)
+        var session = try workspace.resolveSession(target.session)
         if let store = try workspace.store() {
             session = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate()).sessions[0] }
         }
@@ -39,14 +40,14 @@ struct ShowCommand: ParsableCommand {
         let palette = Console.palette(config: { try? workspace.config() })
         var lines = [palette.bold("session \(session.id)") + (session.name.map { " (\(displaySafe($0)))" } ?? "")]
         func field(_ label: String, _ value: String) { lines.append("  " + (label + ":").padding(11) + value) }
-        field("status", StatusModel.paint(status.status.name, status.status.name, palette) + " - " + status.reason)
+        field("status", StatusModel.paint(status.status, status.status.name, palette) + " - " + status.reason)
         field("axes", "runtime \(session.runtime.rawValue), activity \(session.activity?.rawValue ?? "none")" +
-              (session.activitySince.map { " since \(compactAge(now - $0)) ago" } ?? "") + (session.agentHasHooks ? ", reports its own activity" : ", judged by its screen"))
+              (session.activitySince.map { " since \((now - $0).age(.compact)) ago" } ?? "") + (session.agentHasHooks ? ", reports its own activity" : ", judged by its screen"))
         field("branch", "\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))")
         field("worktree", session.worktreePath)
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
         field("tmux", session.tmuxName)
-        field("created", "\(isoTimestamp(session.createdAt)) (\(compactAge(now - session.createdAt)) ago)")
+        field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }
         if let prompt = session.prompt, !prompt.isEmpty {
@@ -60,19 +61,4 @@ struct ShowCommand: ParsableCommand {
         }
         Console.out(lines.joined(separator: "\n") + "\n")
     }
-}
-
-/// One event as a human-readable line.
-enum EventsRendering {
-    static func line(_ event: SessionEvent, palette: Palette, withSession: Bool) -> String {
-        let details = event.data.flatMap { try? JSON.decode([String: String].self, from: $0) } ?? [:]
-        let detailText = details.keys.sorted().map { "\($0)=\(displaySafe(details[$0]!.count > 80 ? String(details[$0]!.prefix(77)) + "..." : details[$0]!))" }.joined(separator: " ")
-        let who = withSession ? "\(event.sessionID) " : ""
-        return "\(palette.dim(isoTimestamp(event.at)))  \(who)\(event.kind.padding(10))\(detailText.isEmpty ? "" : " " + detailText)"
-    }
-}
-
-extension String {
-    /// Pads with spaces to at least `width` characters.
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 
 /// `git ao spawn`: worktree, session and agent, all or nothing.
 struct SpawnCommand: ParsableCommand {
@@ -96,7 +98,7 @@ struct SpawnCommand: ParsableCommand {
             Console.flush()
             let tmux = plan.tmux
             let failure = Subprocess.exec(tmux.attachCommand(session.tmuxName))
-            throw AOError(.runtimeFailed, "could not attach: \(failure)", hint: "Attach later with: git ao attach \(session.id)")
+            throw Messages.attachFailed(String(describing: failure), session: session.id.rawValue)
         } else if !global.quiet {
             Console.err("Attach with: git ao attach \(session.id)\n")
         }
@@ -108,17 +110,17 @@ struct SpawnCommand: ParsableCommand {
         if let prompt { bytes = Array(prompt.utf8) }
         if let promptFile {
             guard let data = readBytes(promptFile) else {
-                throw AOError(.invalidArgument, "cannot read the prompt file '\(promptFile)'.", hint: "Check the path and its permissions.")
+                throw Messages.promptFileUnreadable(promptFile)
             }
             bytes = data
         }
         if stdinMarker == "-" { bytes = readStandardInput() }
         guard let bytes else { return nil }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw AOError(.invalidArgument, "the prompt is not valid UTF-8 text.", hint: "Convert it first, e.g. iconv -t UTF-8.")
+            throw Messages.notUTF8("prompt")
         }
         if bytes.contains(0) {
-            throw AOError(.invalidArgument, "the prompt contains a NUL byte, which no program argument can carry.", hint: "Remove it and retry.")
+            throw Messages.promptHasNUL()
         }
         return text
     }
@@ -131,6 +133,6 @@ struct SpawnCommand: ParsableCommand {
             let id = SessionID.make { Int.random(in: 0..<$0, using: &generator) }
             if try store.session(id) == nil && !tmuxNames.contains(Session.tmuxName(for: id)) { return id }
         }
-        throw AOError(.spawnFailed, "could not find an unused session id.", hint: "Run 'git ao cleanup' and retry.")
+        throw Messages.noFreeSessionID()
     }
 }

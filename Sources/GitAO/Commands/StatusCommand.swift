@@ -1,6 +1,8 @@
 import ArgumentParser
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 
 /// `git ao status` (also plain `git ao`): every session of the repository, in one table.
 /// No network, and one tmux query for all sessions together.
@@ -95,9 +97,8 @@ struct StatusModel {
     let hidden: Int
     let now: Timestamp
 
-    private func display(_ s: Session) -> (status: String, reason: String) {
-        let (status, reason) = DisplayStatus.of(s, now: now)
-        return (status.name, reason)
+    private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
+        DisplayStatus.of(s, now: now)
     }
 
     func json() -> String {
@@ -117,7 +118,7 @@ struct StatusModel {
     func porcelain() -> String {
         var out = "# ao.version \(StatusModel.formatVersion)\n# ao.sessions \(sessions.count) \(hidden)\n"
         for s in sessions {
-            out += "s \(s.id) \(display(s).status) \(s.agent) \(s.createdAt.seconds) \(s.branch) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
+            out += "s \(s.id) \(display(s).status.name) \(s.agent) \(s.createdAt.seconds) \(s.branch) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
         }
         return out
     }
@@ -131,7 +132,7 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status, compactAge(now - s.createdAt)]
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
             if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }
@@ -144,13 +145,13 @@ struct StatusModel {
         return out
     }
 
-    static func paint(_ status: String, _ text: String, _ palette: Palette) -> String {
+    static func paint(_ status: DisplayStatus, _ text: String, _ palette: Palette) -> String {
         switch status {
-        case "working": return palette.green(text)
-        case "needs_input", "stuck": return palette.yellow(text)
-        case "detecting", "unreachable", "no_signal": return palette.red(text)
-        case "terminated", "merged": return palette.dim(text)
-        default: return palette.cyan(text)
+        case .working: return palette.green(text)
+        case .needsInput, .stuck: return palette.yellow(text)
+        case .detecting, .unreachable, .noSignal: return palette.red(text)
+        case .terminated, .merged: return palette.dim(text)
+        case .pr, .idle, .spawning, .starting, .done: return palette.cyan(text)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lifecycle
+import Platform
 
 /// `git ao watch`: observation passes in the foreground, until Ctrl-C.
 struct WatchCommand: ParsableCommand {
@@ -39,7 +40,7 @@ struct WatchCommand: ParsableCommand {
         if !global.quiet { Console.line("Watching \(workspace.location.commonDir) every \(interval); Ctrl-C stops.") }
         Console.flush()
         while !Interrupts.isPending {
-            let started = monotonicSeconds()
+            let started = Clock.monotonicSeconds()
             switch try ObservePass(workspace: workspace).run(wait: seconds) {
             case .busy: break
             case .ran(let changes):
@@ -47,7 +48,7 @@ struct WatchCommand: ParsableCommand {
                 for change in changes { Console.line("\(time)  \(change.session)  \(change.text)") }
             }
             Console.flush()
-            while !Interrupts.isPending && monotonicSeconds() - started < seconds { Clock.sleep(0.1) }
+            while !Interrupts.isPending && Clock.monotonicSeconds() - started < seconds { Clock.sleep(0.1) }
         }
         if !global.quiet { Console.line("Stopped.") }
     }

@@ -1,9 +1,11 @@
+import Platform
 import Store
 import Worktree
 
-/// Every user-facing error, in one place: the sentence names what is involved, the hint says
-/// what to run next.
-enum Messages {
+/// Every user-facing error of the commands, in one table: the sentence names what is involved,
+/// the hint says what to run next. The few that lower layers raise themselves live beside them
+/// (Platform, TmuxRuntime, Agents), in the same `Messages` namespace.
+extension Messages {
     // MARK: Repository
 
     static func notARepository(_ directory: String) -> AOError {
@@ -21,24 +23,9 @@ enum Messages {
                 hint: "Make a first commit (git commit --allow-empty -m 'Initial commit'), then spawn again.")
     }
 
-    static func gitMissing() -> AOError {
-        AOError(.runtimePrerequisiteMissing, "the git program was not found on PATH.",
-                hint: "Install git (apt-get install git) or fix PATH.")
-    }
-
     static func libgit2Missing(_ error: GitError) -> AOError {
         AOError(.runtimePrerequisiteMissing, "libgit2 could not be loaded (\(error.message)).",
                 hint: "Install it: apt-get install libgit2-1.5 (or re-run ./install.sh).")
-    }
-
-    static func configUnreadable(_ stderr: String) -> AOError {
-        AOError(.invalidConfig, "git could not read its configuration: \(stderr.trimmingSpaces)",
-                hint: "Fix the file git names above (git config --edit), then retry.")
-    }
-
-    static func invalidConfig(key: String, value: String, expected: String) -> AOError {
-        AOError(.invalidConfig, "git config '\(key)' is '\(value)', which is not \(expected).",
-                hint: "Change it with: git config \(key) <value>   (or unset it: git config --unset \(key))")
     }
 
     // MARK: Branches and bases
@@ -92,16 +79,6 @@ enum Messages {
 
     // MARK: Agents and runtime
 
-    static func unknownAgent(_ name: String, known: [String]) -> AOError {
-        AOError(.unknownAgent, "no agent is called '\(name)'.",
-                hint: "Use one of: \(known.joined(separator: ", ")); or define it: git config ao.agent.\(name).command '<program> {prompt}'")
-    }
-
-    static func agentCommandInvalid(_ agent: String, key: String, reason: String) -> AOError {
-        AOError(.agentCommandInvalid, "the command of agent '\(agent)' (\(key)) cannot be used: \(reason).",
-                hint: "Fix it: git config \(key) '<program> <args> {prompt}'")
-    }
-
     static func agentTakesNoPrompt(_ agent: String) -> AOError {
         AOError(.agentTakesNoPrompt, "agent '\(agent)' is an interactive shell and takes no prompt (typing one into a shell would run it as a command).",
                 hint: "Drop the prompt, or pick an agent with --agent.")
@@ -110,16 +87,6 @@ enum Messages {
     static func agentBinaryNotFound(_ agent: String, program: String) -> AOError {
         AOError(.agentBinaryNotFound, "agent '\(agent)' needs the program '\(program)', which is not on PATH.",
                 hint: "Install it, fix PATH, or pick another agent with --agent (git ao doctor lists them).")
-    }
-
-    static func tmuxMissing() -> AOError {
-        AOError(.runtimePrerequisiteMissing, "tmux was not found on PATH; git-ao runs every agent in a tmux session.",
-                hint: "Install it: apt-get install tmux")
-    }
-
-    static func runtimeFailed(_ what: String, _ detail: String) -> AOError {
-        AOError(.runtimeFailed, "tmux could not \(what): \(detail.trimmingSpaces)",
-                hint: "Check the tmux server (tmux list-sessions), then retry.")
     }
 
     // MARK: Sessions
@@ -174,10 +141,6 @@ enum Messages {
                 hint: "Review with --dry-run, then pass -y to proceed.")
     }
 
-    static func interrupted(_ what: String) -> AOError {
-        AOError(.interrupted, "\(what) was interrupted.", hint: "Nothing was left behind; run the command again when ready.")
-    }
-
     // MARK: Database
 
     static func database(_ error: StoreError) -> AOError {
@@ -194,5 +157,76 @@ enum Messages {
         default:
             return AOError(.databaseFailed, error.description, hint: "Run 'git ao doctor' to check the state database.")
         }
+    }
+
+    // MARK: Commands
+
+    static func sessionIDTaken(_ id: String) -> AOError {
+        AOError(.spawnFailed, "session id \(id) was taken at the same moment by another spawn.", hint: "Run the command again.")
+    }
+
+    static func notMarkedSpawned(_ id: String, reason: String) -> AOError {
+        AOError(.spawnFailed, "session \(id) could not be marked spawned: \(reason).", hint: "Run 'git ao doctor'.")
+    }
+
+    static func attachFailed(_ failure: String, session: String) -> AOError {
+        AOError(.runtimeFailed, "could not run tmux to attach: \(failure)", hint: "Check that tmux runs (tmux -V), then: git ao attach \(session)")
+    }
+
+    static func promptFileUnreadable(_ path: String) -> AOError {
+        AOError(.invalidArgument, "cannot read the prompt file '\(path)'.", hint: "Check the path and its permissions.")
+    }
+
+    static func notUTF8(_ what: String) -> AOError {
+        AOError(.invalidArgument, "the \(what) is not valid UTF-8 text.", hint: "Convert it first, e.g. iconv -t UTF-8.")
+    }
+
+    static func promptHasNUL() -> AOError {
+        AOError(.invalidArgument, "the prompt contains a NUL byte, which no program argument can carry.", hint: "Remove it and retry.")
+    }
+
+    static func noFreeSessionID() -> AOError {
+        AOError(.spawnFailed, "could not find an unused session id.", hint: "Run 'git ao cleanup' and retry.")
+    }
+
+    static func attachNeedsTerminal(tmuxName: String) -> AOError {
+        AOError(.invalidArgument, "attach needs a terminal, and standard input or output is not one.",
+                hint: "Run it from an interactive shell, or read the screen with: tmux capture-pane -p -t =\(tmuxName):")
+    }
+
+    static func emptyMessage() -> AOError {
+        AOError(.invalidArgument, "the message is empty.", hint: "Pass the text to send, or '-' to read it from standard input.")
+    }
+
+    static func hooksNotWritable(_ failure: String, directory: String) -> AOError {
+        AOError(.ioFailed, failure, hint: "Check that \(directory) is writable.")
+    }
+
+    static func hookConflict(_ names: [String], directory: String) -> AOError {
+        AOError(.hookConflict, "\(names.joined(separator: ", ")) in \(directory) could not be installed: a hook and a '.ao-chained' copy are both there and neither is git-ao's.",
+                hint: "Merge or remove one of them by hand, then run git ao hooks install again.")
+    }
+
+    static func worktreeOnOtherBranch(_ path: String, holds: String?, expected: String) -> AOError {
+        AOError(.branchCheckedOutElsewhere, "the worktree '\(path)' now has '\(holds ?? "a detached HEAD")' checked out, not '\(expected)'.",
+                hint: "Switch it back (git -C '\(path)' switch \(expected)) and retry.")
+    }
+
+    static func branchGoneNoArchive(_ id: String, branch: String, archive: String) -> AOError {
+        AOError(.sessionIncompleteHandle, "session \(id)'s branch '\(branch)' no longer exists and there is no \(archive) to rebuild it from.",
+                hint: "Start a fresh session instead: git ao spawn --branch <branch>")
+    }
+
+    static func cannotChangeDirectory(_ path: String) -> AOError {
+        AOError(.invalidArgument, "cannot change to '\(path)'.", hint: "Check that the folder exists.")
+    }
+
+    static func usage(_ message: String) -> AOError {
+        AOError(.invalidArgument, message, hint: "See: git ao help")
+    }
+
+    static func agentNotReady(_ agent: String, seconds: Int, key: String) -> AOError {
+        AOError(.spawnFailed, "agent '\(agent)' was not ready for its prompt within \(seconds) s.",
+                hint: "Raise \(key), or set ao.agent.\(agent).readyPattern to text its prompt shows.")
     }
 }

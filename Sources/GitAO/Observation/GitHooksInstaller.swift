@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 
 /// Installs git-ao's git hooks without ever overwriting one: a hook that is already there is
 /// renamed to `<name>.ao-chained` and run first by git-ao's, with the same arguments and input,
@@ -96,7 +97,7 @@ struct GitHooksInstaller {
     /// part runs only in a session worktree (a shell test of a marker file, no program started
     /// elsewhere), returns at once, and can never change the exit status.
     static func script(for name: String) -> String {
-        let binary = shellQuoted(Workspace.executablePath)
+        let binary = shellQuoted(Environment.executablePath)
         let runChained: String
         if name == "post-rewrite" {
             runChained = """

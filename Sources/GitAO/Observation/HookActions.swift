@@ -1,5 +1,7 @@
+import Agents
 import Glibc
 import Lifecycle
+import Platform
 import Store
 import Worktree
 

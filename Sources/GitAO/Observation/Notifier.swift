@@ -1,4 +1,6 @@
+import Agents
 import Lifecycle
+import Platform
 
 /// Tells the human. `ao.notify.command` receives the notification as JSON on stdin (its value is
 /// split into words like an agent command, with no shell); without it, `notify-send` is used

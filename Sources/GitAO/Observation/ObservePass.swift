@@ -1,6 +1,9 @@
+import Agents
 import Glibc
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 
 /// One observation pass over a repository's sessions:
 /// abandoned spawns, one tmux query for every session's runtime, the screen heuristic for agents
@@ -40,7 +43,7 @@ struct ObservePass {
         var sessions = try store.sessions()
         func record(_ applied: Applied) {
             guard applied.changed, let session = applied.session else { return }
-            changes.append(Change(session: session.id, text: "\(applied.decision.event): \(applied.decision.reason)"))
+            changes.append(Change(session: session.id, text: "\(applied.decision.event?.rawValue ?? "unchanged"): \(applied.decision.reason)"))
         }
 
         // Spawns whose process died before they completed.
@@ -90,7 +93,7 @@ struct ObservePass {
     static func startInBackground(location: RepoLocation, session: SessionID?) {
         var environment = Environment.all().filter { !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") }
         environment["GIT_DIR"] = nil
-        var argv = [Workspace.executablePath, "-C", location.commonDir, "observe", "--quiet"]
+        var argv = [Environment.executablePath, "-C", location.commonDir, "observe", "--quiet"]
         if let session { argv += ["--session", session.rawValue] }
         do {
             try Subprocess.spawnDetached(argv, environment: environment, directory: "/", logPath: HookLog.path(aoDirectory: location.aoDirectory))

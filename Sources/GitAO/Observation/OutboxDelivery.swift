@@ -1,5 +1,7 @@
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 
 /// Delivers effects that stored changes left in the outbox, after those changes committed.
 ///
@@ -91,19 +93,6 @@ struct OutboxDelivery {
             try store.markDelivered(item, at: now, event: event(kind, ["text": text, "reason": item.reason, "enter_presses": String(result.presses)]),
                                     error: result.confirmed ? nil : "not confirmed")
             return Report(session: item.sessionID, text: result.confirmed ? "nudged (\(item.reason ?? "queued message"))" : "nudge not confirmed")
-        }
-    }
-}
-
-/// When a message must not be typed into an agent.
-enum NudgeGuard {
-    /// Why an automated nudge has to wait, or nil when it may go now.
-    static func hold(_ session: Session) -> String? {
-        switch session.activity {
-        case .blocked: return "a permission dialog is open"
-        case .waitingInput: return "the agent waits for an answer to its question"
-        case .exited: return "the agent's session has ended"
-        default: return nil
         }
     }
 }

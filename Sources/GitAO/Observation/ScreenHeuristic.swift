@@ -1,5 +1,8 @@
+import Agents
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 
 /// Activity for agents that do not report it themselves (Aider, custom agents without hooks):
 /// compare what their pane shows between observation passes. Output that changed means active;

@@ -1,4 +1,5 @@
 import Lifecycle
+import Platform
 
 /// A session as JSON. Field names are part of the `--json` contract: add, never rename.
 struct SessionView: Encodable {

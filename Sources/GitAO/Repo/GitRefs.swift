@@ -1,3 +1,5 @@
+import Platform
+
 /// Reading HEAD the way git stores it, without libgit2: the git hook path must stay fast.
 enum GitRefs {
     /// The commit HEAD points at in the worktree whose git dir is `gitDir`.

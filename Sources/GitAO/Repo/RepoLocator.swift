@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 import Worktree
 
 /// Where a repository keeps its git data, found without libgit2.
@@ -67,26 +68,4 @@ struct RepoLocation: Equatable {
         guard let content = readFile(path), content.hasPrefix("gitdir:") else { return nil }
         return content.dropFirst("gitdir:".count).trimmingSpaces
     }
-}
-
-func currentDirectory() -> String {
-    guard let cwd = getcwd(nil, 0) else { return "/" }
-    defer { free(cwd) }
-    return String(cString: cwd)
-}
-
-func absolute(_ path: String, relativeTo base: String) -> String {
-    path.hasPrefix("/") ? path : (base == "/" ? "/" + path : base + "/" + path)
-}
-
-func parent(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/"), path != "/" else { return "/" }
-    let head = String(path[..<slash])
-    return head.isEmpty ? "/" : head
-}
-
-/// The last path component.
-func baseName(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Lifecycle
+import Platform
 import Store
 import Worktree
 
@@ -99,25 +100,6 @@ final class Workspace {
         }
         return normalizedPath(absolute(configured, relativeTo: main))
     }
-
-    /// The absolute path of this git-ao binary, for commands tmux and hooks run later.
-    static var executablePath: String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return CommandLine.arguments[0] }
-        return buffer.withUnsafeBufferPointer { String(decoding: UnsafeRawBufferPointer($0).prefix(n), as: UTF8.self) }
-    }
-}
-
-/// Removes `.` and `..` components and duplicate slashes without touching the file system.
-func normalizedPath(_ path: String) -> String {
-    var parts: [Substring] = []
-    for part in path.split(separator: "/") {
-        if part == "." { continue }
-        if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-        parts.append(part)
-    }
-    return "/" + parts.joined(separator: "/")
 }
 
 /// Turns what a user typed into one session.

@@ -1,6 +1,9 @@
+import Agents
 import Glibc
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 import Worktree
 
 /// Creates what a session runs on (branch, worktree, prompt file, tmux session) and records how
@@ -83,8 +86,7 @@ final class Provisioner {
         let timeout = try config.timeSpan(key).map { Double($0.milliseconds) / 1000 } ?? 30
         guard try delivery.waitUntilReady(pattern: agent.readyPattern, timeout: timeout, interrupted: { Interrupts.isPending }) else {
             try Interrupts.check("starting the agent")
-            throw AOError(.spawnFailed, "agent '\(agent.name)' was not ready for its prompt within \(Int(timeout)) s.",
-                          hint: "Raise \(key), or set ao.agent.\(agent.name).readyPattern to text its prompt shows.")
+            throw Messages.agentNotReady(agent.name, seconds: Int(timeout), key: key)
         }
         let result = try delivery.deliver(prompt, interrupted: { Interrupts.isPending })
         try Interrupts.check("starting the agent")

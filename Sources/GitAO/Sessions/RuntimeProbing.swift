@@ -1,5 +1,7 @@
 import Lifecycle
+import Platform
 import Store
+import TmuxRuntime
 import Worktree
 
 /// Turns one tmux query into runtime observations for every live session.

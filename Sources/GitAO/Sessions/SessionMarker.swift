@@ -1,5 +1,6 @@
 import Glibc
 import Lifecycle
+import Platform
 
 /// The file in a session worktree's git admin dir (`<common-dir>/worktrees/<name>/ao-session`)
 /// that names its session. Git hooks run with GIT_DIR pointing there, so the hook script can tell
@@ -15,17 +16,5 @@ enum SessionMarker {
     static func read(gitDir: String) -> SessionID? {
         guard let text = readFile(gitDir + "/" + fileName)?.trimmingSpaces, !text.isEmpty else { return nil }
         return SessionID(text)
-    }
-}
-
-/// Details of a change-log entry: the decision's reason and changed fields, plus extras.
-enum EventData {
-    static func of(_ extra: [String: String?]) -> (Decision) -> String? {
-        { decision in
-            var fields = extra
-            fields["reason"] = decision.reason
-            fields["changed"] = decision.patch.fieldNames.joined(separator: ",")
-            return JSON.object(fields)
-        }
     }
 }

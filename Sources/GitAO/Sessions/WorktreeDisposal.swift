@@ -1,3 +1,4 @@
+import Platform
 import Worktree
 
 /// Removing a session's worktree only when nothing in it can be lost.

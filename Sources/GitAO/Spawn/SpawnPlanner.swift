@@ -1,4 +1,7 @@
+import Agents
 import Lifecycle
+import Platform
+import TmuxRuntime
 import Worktree
 
 /// What the user asked spawn for.
@@ -15,18 +18,18 @@ struct SpawnPlan {
     enum BranchSource: Equatable {
         /// The local branch exists; use it as it is.
         case existing
-        /// Create the local branch from a remote-tracking branch and set it as upstream.
-        case remote(upstream: String, sha: String)
+        /// Create the local branch at the remote-tracking branch's tip and set it as upstream.
+        case remote(upstream: String, tip: CommitSHA)
         /// Create the local branch at the base commit.
-        case base(sha: String)
+        case fromBase
     }
 
     var id: SessionID
     var name: String?
-    var branch: String
+    var branch: BranchName
     var branchSource: BranchSource
     var baseRef: String
-    var baseSHA: String
+    var baseSHA: CommitSHA
     var worktreeRoot: String
     var worktreeName: String
     var worktreePath: String
@@ -65,14 +68,13 @@ struct SpawnPlanner {
             }
             throw Messages.invalidBranch(requested)
         }
-        var (branch, source) = try resolveBranch(requested, notes: &notes)
+        let (branch, source) = try resolveBranch(requested, notes: &notes)
         if source == .existing, let holder = try repository.worktree(holding: branch) {
             throw Messages.branchCheckedOutElsewhere(branch, path: holder.path)
         }
 
         // The base.
         let base = try resolveBase(request.base, branch: branch, source: source)
-        if case .base = source { source = .base(sha: base.sha) }
 
         // Where the worktree goes.
         try checkRootOutsideWorktrees()
@@ -90,8 +92,8 @@ struct SpawnPlanner {
         let tmux = try Tmux.require()
 
         return SpawnPlan(
-            id: id, name: request.name, branch: branch, branchSource: source,
-            baseRef: base.ref, baseSHA: base.sha, worktreeRoot: worktreeRoot,
+            id: id, name: request.name, branch: BranchName(branch), branchSource: source,
+            baseRef: base.ref, baseSHA: CommitSHA(base.sha), worktreeRoot: worktreeRoot,
             worktreeName: repository.availableWorktreeName(base: directoryName), worktreePath: worktreePath,
             agent: agent, agentProgramPath: programPath,
             agentSession: agent.pinsAgentSession ? AgentDefinition.newAgentSessionID() : nil,
@@ -126,7 +128,7 @@ struct SpawnPlanner {
                 notes.append("using the existing local branch '\(short)' for \(name)")
                 return (short, .existing)
             }
-            return (short, .remote(upstream: name, sha: sha))
+            return (short, .remote(upstream: name, tip: CommitSHA(sha)))
         }
 
         var found: [(remote: String, sha: String)] = []
@@ -141,9 +143,9 @@ struct SpawnPlanner {
             found = [pick]
         }
         if let only = found.first {
-            return (name, .remote(upstream: "\(only.remote)/\(name)", sha: only.sha))
+            return (name, .remote(upstream: "\(only.remote)/\(name)", tip: CommitSHA(only.sha)))
         }
-        return (name, .base(sha: ""))
+        return (name, .fromBase)
     }
 
     // MARK: Base resolution
@@ -171,9 +173,9 @@ struct SpawnPlanner {
         switch source {
         case .existing:
             if let tip = try repository.localBranchTip(branch) { return (branch, tip) }
-        case .remote(let upstream, let sha):
-            return (upstream, sha)
-        case .base:
+        case .remote(let upstream, let tip):
+            return (upstream, tip.rawValue)
+        case .fromBase:
             break
         }
         throw Messages.noDefaultBase()

@@ -1,5 +1,7 @@
+import Agents
 import Glibc
 import Lifecycle
+import Platform
 import Store
 import Worktree
 
@@ -22,12 +24,12 @@ struct Spawner {
             try steps.run("creating the branch") {
                 switch plan.branchSource {
                 case .existing: break
-                case .remote(let upstream, let sha): try provisioner.createBranch(plan.branch, at: sha, upstream: upstream)
-                case .base(let sha): try provisioner.createBranch(plan.branch, at: sha)
+                case .remote(let upstream, let tip): try provisioner.createBranch(plan.branch.rawValue, at: tip.rawValue, upstream: upstream)
+                case .fromBase: try provisioner.createBranch(plan.branch.rawValue, at: plan.baseSHA.rawValue)
                 }
             }
             try steps.run("creating the worktree") {
-                try provisioner.createWorktree(name: plan.worktreeName, path: plan.worktreePath, branch: plan.branch, session: plan.id)
+                try provisioner.createWorktree(name: plan.worktreeName, path: plan.worktreePath, branch: plan.branch.rawValue, session: plan.id)
             }
             try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(plan.agent, worktree: plan.worktreePath) }
             let promptFile = try steps.run("writing the prompt file") {
@@ -55,8 +57,8 @@ struct Spawner {
     private func seedSession() -> Session {
         let created: Bool
         if case .existing = plan.branchSource { created = false } else { created = true }
-        return Session(id: plan.id, name: plan.name, branch: BranchName(plan.branch), branchCreated: created,
-                       baseRef: plan.baseRef, baseSHA: CommitSHA(plan.baseSHA), worktreePath: plan.worktreePath,
+        return Session(id: plan.id, name: plan.name, branch: plan.branch, branchCreated: created,
+                       baseRef: plan.baseRef, baseSHA: plan.baseSHA, worktreePath: plan.worktreePath,
                        agent: plan.agent.name, prompt: plan.prompt, tmuxName: plan.tmuxName,
                        agentSessionID: plan.agentSession, createdAt: Clock.now(), state: .notStarted)
     }
@@ -64,16 +66,16 @@ struct Spawner {
     private func seedRow(_ seed: Session) throws {
         let store = provisioner.store
         do {
-            try store.insertSeed(seed, spawnPID: getpid(), data: JSON.object(["branch": plan.branch, "agent": plan.agent.name, "base": plan.baseRef]))
+            try store.insertSeed(seed, spawnPID: getpid(), data: JSON.object(["branch": plan.branch.rawValue, "agent": plan.agent.name, "base": plan.baseRef]))
         } catch let conflict as SeedConflict {
             switch conflict {
             case .idTaken:
-                throw AOError(.spawnFailed, "session id \(plan.id) was taken at the same moment by another spawn.", hint: "Run the command again.")
+                throw Messages.sessionIDTaken(plan.id.rawValue)
             case .nameTaken(let other):
                 throw Messages.nameInUse(plan.name ?? "", session: other.rawValue)
             case .branchTaken(let other):
                 let path = (try? store.session(other))??.worktreePath ?? "?"
-                throw Messages.branchInUseBySession(plan.branch, session: other.rawValue, path: path)
+                throw Messages.branchInUseBySession(plan.branch.rawValue, session: other.rawValue, path: path)
             }
         }
         provisioner.recordRow(plan.id)
@@ -83,7 +85,7 @@ struct Spawner {
         let applied = try provisioner.store.apply(plan.id, .spawnCompleted(agentHasHooks: plan.agent.hasHooks), at: Clock.now(),
                                                   eventData: EventData.of(["tmux": plan.tmuxName, "worktree": plan.worktreePath]))
         guard let session = applied.session, applied.decision.rejection == nil else {
-            throw AOError(.spawnFailed, "session \(plan.id) could not be marked spawned: \(applied.decision.reason).", hint: "Run 'git ao doctor'.")
+            throw Messages.notMarkedSpawned(plan.id.rawValue, reason: applied.decision.reason)
         }
         return session
     }

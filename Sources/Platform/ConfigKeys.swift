@@ -1,0 +1,40 @@
+/// The configuration keys git-ao reads, with their defaults. The README, git-ao(1) and
+/// `git ao init` describe exactly these; a test checks the man page lists every one.
+package enum ConfigKeys {
+    package struct Key {
+        package let name: String
+        package let defaultValue: String
+        package let summary: String
+
+        package init(name: String, defaultValue: String, summary: String) {
+            self.name = name
+            self.defaultValue = defaultValue
+            self.summary = summary
+        }
+    }
+
+    package static let agent = "ao.agent"
+    package static let branchPrefix = "ao.branchPrefix"
+    package static let worktreeRoot = "ao.worktreeRoot"
+
+    package static let defaultAgent = "claude-code"
+    package static let defaultBranchPrefix = "ao/"
+
+    package static let all: [Key] = [
+        Key(name: agent, defaultValue: defaultAgent, summary: "agent used when spawn has no --agent"),
+        Key(name: branchPrefix, defaultValue: defaultBranchPrefix, summary: "prefix of branches spawn names itself (<prefix><id>)"),
+        Key(name: worktreeRoot, defaultValue: "<main worktree>.ao", summary: "folder that holds session worktrees; relative paths are taken from the main worktree"),
+        Key(name: "ao.agent.<name>.command", defaultValue: "", summary: "argv template of a custom agent; {prompt}, {prompt_file} and {session} are filled in"),
+        Key(name: "ao.agent.<name>.resume", defaultValue: "", summary: "argv template that resumes a custom agent's conversation; adds {agent_session}"),
+        Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: its screen stops changing)"),
+        Key(name: "ao.agent.<name>.readyTimeout", defaultValue: "30s", summary: "how long spawn waits for that readiness before giving up"),
+        Key(name: "ao.agent.<name>.hooks", defaultValue: "false", summary: "the custom agent reports its own activity with git ao signal <name> <activity>"),
+        Key(name: "ao.agent.<name>.promptPattern", defaultValue: "", summary: "screen text meaning a custom agent without hooks waits for its next task (idle)"),
+        Key(name: "ao.agent.<name>.questionPattern", defaultValue: "", summary: "screen text meaning it asks the human a question (waiting_input)"),
+        Key(name: stuckAfter, defaultValue: "10m", summary: "how long a working session may go without a sign of activity, or an idle one with its task open, before it is stuck"),
+        Key(name: notifyCommand, defaultValue: "", summary: "program that receives each notification as JSON on standard input (else notify-send)"),
+    ]
+
+    package static let stuckAfter = "ao.stuckAfter"
+    package static let notifyCommand = "ao.notify.command"
+}

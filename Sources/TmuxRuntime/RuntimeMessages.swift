@@ -1,0 +1,24 @@
+import Platform
+
+/// The errors the tmux runtime raises.
+extension Messages {
+    package static func tmuxMissing() -> AOError {
+        AOError(.runtimePrerequisiteMissing, "tmux was not found on PATH; git-ao runs every agent in a tmux session.",
+                hint: "Install it: apt-get install tmux")
+    }
+
+    package static func runtimeFailed(_ what: String, _ detail: String) -> AOError {
+        AOError(.runtimeFailed, "tmux could not \(what): \(detail.trimmingSpaces)",
+                hint: "Check the tmux server (tmux list-sessions), then retry.")
+    }
+
+    static func agentDidNotStart(_ program: String, tmuxName: String, reason: String, directory: String) -> AOError {
+        AOError(.runtimeFailed, "the agent '\(program)' did not start in tmux session '\(tmuxName)': \(reason).",
+                hint: "Check that the program runs on its own from '\(directory)'.")
+    }
+
+    static func launcherTimedOut(tmuxName: String, seconds: Int) -> AOError {
+        AOError(.runtimeFailed, "tmux session '\(tmuxName)' did not start the agent within \(seconds) s.",
+                hint: "Check the tmux server (tmux list-sessions) and that git-ao can run inside it.")
+    }
+}
