@@ -28,6 +28,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionAwaitingDecision = "SESSION_AWAITING_DECISION"
     case watchAlreadyRunning = "WATCH_ALREADY_RUNNING"
     case hookConflict = "HOOK_CONFLICT"
+    case portRangeExhausted = "PORT_RANGE_EXHAUSTED"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -45,6 +46,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
 
     // An operation ran and failed.
     case spawnFailed = "SPAWN_FAILED"
+    case setupFailed = "SETUP_FAILED"
     case deliveryNotConfirmed = "DELIVERY_NOT_CONFIRMED"
     case runtimeFailed = "RUNTIME_FAILED"
     case gitFailed = "GIT_FAILED"
@@ -55,13 +57,13 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     /// The exit status for this code. Documented in git-ao(1), EXIT STATUS.
     package var exitStatus: ExitStatus {
         switch self {
-        case .spawnFailed, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed:
+        case .spawnFailed, .setupFailed, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed:
             return .failed
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision,
-             .watchAlreadyRunning, .hookConflict:
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

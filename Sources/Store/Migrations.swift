@@ -92,5 +92,11 @@ enum Migrations {
                 at               INTEGER NOT NULL
             );
             """),
+        Migration(name: "0003_worktree_setup_session_port", sql: """
+            -- A session's own port from ao.portRange (AO_PORT).
+            ALTER TABLE sessions ADD COLUMN port INTEGER;
+            -- Two live sessions never hold the same port, even when two spawns race.
+            CREATE UNIQUE INDEX sessions_live_port ON sessions(port) WHERE port IS NOT NULL AND terminal = 0;
+            """),
     ]
 }

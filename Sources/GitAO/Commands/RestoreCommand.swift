@@ -2,6 +2,7 @@ import Agents
 import ArgumentParser
 import Lifecycle
 import Platform
+import Store
 import TmuxRuntime
 import Worktree
 
@@ -16,6 +17,8 @@ struct RestoreCommand: ParsableCommand {
             conversation where it can (Claude Code --resume, Codex resume, Aider \
             --restore-chat-history, a custom agent's ao.agent.<name>.resume); otherwise it starts \
             again with the saved prompt. Like spawn, restore is all or nothing.
+
+            Included ignored files (.worktreeinclude, ao.spawn.include) missing from the worktree             are copied again; files already there are kept. The setup step (ao.spawn.setup) runs             only when the worktree had to be recreated. With ao.portRange the session gets a             port again (its old one when still free).
             """
     )
 
@@ -23,6 +26,9 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     @OptionGroup var target: SessionArgument
+
+    @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
+    var verbose = false
 
     func run() throws {
         try global.apply()
@@ -47,6 +53,8 @@ struct RestoreCommand: ParsableCommand {
             throw Messages.nameInUse(name, session: other.id.rawValue)
         }
         let worktreeNeeded = try checkWorktree(session, repository: repository)
+        let preparation = try WorktreePreparation(config: config)
+        let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
 
         let promptFilePath = workspace.location.aoDirectory + "/prompts/\(session.id).txt"
         var context = AgentDefinition.Context(prompt: session.prompt, promptFile: agent.wantsPromptFile ? promptFilePath : nil,
@@ -69,6 +77,15 @@ struct RestoreCommand: ParsableCommand {
         do {
             // A tmux session that outlived its agent (or an ended session's leftover) goes first.
             try tmux.killSession(session.tmuxName)
+            var launched = session
+            launched.port = try steps.run("reserving a port") {
+                do {
+                    return try store.assignPort(to: session.id, at: Clock.now(), preparation.portRequest)?.port
+                } catch SeedConflict.noFreePort {
+                    throw Messages.portRangeExhausted(preparation.portRange ?? 0...0)
+                }
+            }
+            if let port = launched.port { preparationOutput.note("port \(port) (AO_PORT)") }
             if worktreeNeeded {
                 try steps.run("recreating the branch") { try ensureBranch(session, repository: repository, provisioner: provisioner) }
                 try steps.run("recreating the worktree") {
@@ -76,11 +93,12 @@ struct RestoreCommand: ParsableCommand {
                     try provisioner.createWorktree(name: name, path: session.worktreePath, branch: session.branch.rawValue, session: session.id)
                 }
             }
+            try PreparationSteps(provisioner: provisioner, preparation: preparation, output: preparationOutput)
+                .run(&steps, session: launched, runSetup: worktreeNeeded)
             try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(agent, worktree: session.worktreePath) }
             if agent.wantsPromptFile && !fileExists(promptFilePath) {
                 _ = try steps.run("writing the prompt file") { try provisioner.writePromptFile(session.prompt, for: session.id) }
             }
-            var launched = session
             launched.agentSessionID = context.agentSession
             try steps.run("starting the agent in tmux") { try provisioner.launchAgent(launched, argv: argv) }
             if mode == "prompt", let prompt = session.prompt, agent.promptDelivery(hasPrompt: !prompt.isEmpty) == .paste {

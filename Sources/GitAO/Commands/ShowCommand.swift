@@ -47,6 +47,7 @@ struct ShowCommand: ParsableCommand {
         field("worktree", session.worktreePath)
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
         field("tmux", session.tmuxName)
+        if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }

@@ -14,6 +14,8 @@ struct SpawnCommand: ParsableCommand {
             session, creates the branch and worktree, starts the agent in tmux and marks the session \
             spawned. If any step fails, everything this spawn created is removed again.
 
+            A fresh worktree has only tracked files. Ignored files of the main worktree that             .worktreeinclude (gitignore syntax, at the repository root) or ao.spawn.include names             are copied into it (a reflink where the filesystem allows), then ao.spawn.setup runs             in it without a shell (output in <common-dir>/ao/logs/<id>-setup.log, at most             ao.spawn.setupTimeout). With ao.portRange the session gets its own port as AO_PORT.
+
             Branch: an existing local branch is used as it is; a branch that exists only as \
             <remote>/<branch> becomes a local branch tracking it; otherwise a new branch is made from \
             --base. Without --branch the branch is <ao.branchPrefix><id>. The default base is the \
@@ -51,6 +53,9 @@ struct SpawnCommand: ParsableCommand {
     @Flag(help: "Do not attach to the session afterwards.")
     var noAttach = false
 
+    @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
+    var verbose = false
+
     func validate() throws {
         let sources = [prompt != nil, promptFile != nil, stdinMarker != nil].filter { $0 }.count
         if sources > 1 { throw ValidationError("Give the prompt one way only: --prompt, --prompt-file or '-'.") }
@@ -82,7 +87,8 @@ struct SpawnCommand: ParsableCommand {
             throw Messages.nameInUse(name, session: other.id.rawValue)
         }
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
-        let session = try Spawner(provisioner: provisioner, config: config, plan: plan).run()
+        let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
+        let session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
         Interrupts.restoreDefaults()
 
         if output.json {

@@ -32,6 +32,8 @@ struct SessionView: Encodable {
     let head_sha: String?
     let pr_number: Int?
     let pr_state: String?
+    /// The port the session holds (ao.portRange); null without one and once it has ended.
+    let port: Int?
 
     init(_ session: Session, now: Timestamp, includePrompt: Bool) {
         let display = DisplayStatus.of(session, now: now)
@@ -64,6 +66,7 @@ struct SessionView: Encodable {
         head_sha = session.headSHA?.rawValue
         pr_number = session.pr?.number
         pr_state = session.pr?.state.rawValue
+        port = session.livePort
     }
 }
 

@@ -71,6 +71,54 @@ final class Provisioner {
         return path
     }
 
+    /// Copies the files `.worktreeinclude` and `patterns` name (ignored and untracked in the main
+    /// worktree) into `worktree`, never replacing what is there and skipping what the worktree's
+    /// branch does not ignore (a copy must not make the worktree dirty). Each copied file is
+    /// journalled, so a rollback removes it even from a worktree that stays (restore).
+    func copyIncludedFiles(_ patterns: [String], into worktree: String) throws -> CopyReport {
+        guard var main = try repository.mainWorktreePath() else { return CopyReport() }
+        while main.count > 1 && main.hasSuffix("/") { main.removeLast() }
+        guard !samePath(main, worktree) else { return CopyReport() }
+        let candidates = try IncludedFiles.list(mainWorktree: main, patterns: patterns)
+        guard !candidates.isEmpty else { return CopyReport() }
+        var report = CopyReport()
+        var missing: [String] = []
+        for path in candidates {
+            var info = stat()
+            if lstat(worktree + "/" + path, &info) == 0 { report.present.append(path) } else { missing.append(path) }
+        }
+        let ignoredHere = Set(try IncludedFiles.ignored(missing, in: worktree))
+        for path in missing {
+            try Interrupts.check("copying the included files")
+            guard ignoredHere.contains(path) else {
+                report.skipped.append((path, "this branch does not ignore it, so a copy would make the worktree dirty"))
+                continue
+            }
+            var created: [String] = []
+            let outcome = try FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created)
+            if !created.isEmpty { journal.append(.directories(created)) }
+            switch outcome {
+            case .copied(let reflink):
+                journal.append(.file(worktree + "/" + path))
+                report.copied.append((path, reflink))
+            case .linked:
+                journal.append(.file(worktree + "/" + path))
+                report.linked.append(path)
+            case .exists:
+                report.present.append(path)
+            case .skipped(let reason):
+                report.skipped.append((path, reason))
+            }
+        }
+        return report
+    }
+
+    /// Appends an event to the session's change log without changing the session.
+    func recordEvent(_ id: SessionID, kind: String, fields: [String: String?]) throws {
+        let revision = try store.session(id)?.revision ?? 1
+        try store.recordEvent(SessionEvent(sessionID: id, at: Clock.now(), kind: kind, revision: revision, data: JSON.object(fields)))
+    }
+
     /// Starts the agent inside tmux session `session.tmuxName`, in the session's worktree.
     func launchAgent(_ session: Session, argv: [String]) throws {
         let launcher = AgentLauncher(tmux: tmux, runDirectory: workspace.location.aoDirectory + "/run")

@@ -39,6 +39,8 @@ struct SpawnPlan {
     var prompt: String?
     var tmux: Tmux
     var tmuxName: String
+    /// Included files, setup step and port, from git config.
+    var preparation = WorktreePreparation()
     /// Notes for the user (which remote branch was picked, say).
     var notes: [String] = []
 }
@@ -88,6 +90,9 @@ struct SpawnPlanner {
             throw Messages.agentBinaryNotFound(agent.name, program: launchProgram)
         }
 
+        // The worktree's preparation (included files, setup step, port).
+        let preparation = try WorktreePreparation(config: config)
+
         // tmux.
         let tmux = try Tmux.require()
 
@@ -97,7 +102,7 @@ struct SpawnPlanner {
             worktreeName: repository.availableWorktreeName(base: directoryName), worktreePath: worktreePath,
             agent: agent, agentProgramPath: programPath,
             agentSession: agent.pinsAgentSession ? AgentDefinition.newAgentSessionID() : nil,
-            prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), notes: notes)
+            prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), preparation: preparation, notes: notes)
     }
 
     /// The worktree folder for a branch: its name with `/` and anything unusual turned into `-`.
