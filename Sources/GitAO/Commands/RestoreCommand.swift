@@ -18,7 +18,10 @@ struct RestoreCommand: ParsableCommand {
             --restore-chat-history, a custom agent's ao.agent.<name>.resume); otherwise it starts \
             again with the saved prompt. Like spawn, restore is all or nothing.
 
-            Included ignored files (.worktreeinclude, ao.spawn.include) missing from the worktree             are copied again; files already there are kept. The setup step (ao.spawn.setup) runs             only when the worktree had to be recreated. With ao.portRange the session gets a             port again (its old one when still free).
+            Included ignored files (.worktreeinclude, ao.spawn.include) missing from the worktree \
+            are copied again; files already there are kept. The setup step (ao.spawn.setup) runs \
+            only when the worktree had to be recreated. With ao.portRange the session gets a port \
+            again (its old one when still free).
             """
     )
 

@@ -14,7 +14,11 @@ struct SpawnCommand: ParsableCommand {
             session, creates the branch and worktree, starts the agent in tmux and marks the session \
             spawned. If any step fails, everything this spawn created is removed again.
 
-            A fresh worktree has only tracked files. Ignored files of the main worktree that             .worktreeinclude (gitignore syntax, at the repository root) or ao.spawn.include names             are copied into it (a reflink where the filesystem allows), then ao.spawn.setup runs             in it without a shell (output in <common-dir>/ao/logs/<id>-setup.log, at most             ao.spawn.setupTimeout). With ao.portRange the session gets its own port as AO_PORT.
+            A fresh worktree has only tracked files. Ignored files of the main worktree that \
+            .worktreeinclude (gitignore syntax, at the repository root) or ao.spawn.include names \
+            are copied into it (a reflink where the filesystem allows), then ao.spawn.setup runs in \
+            it without a shell (output in <common-dir>/ao/logs/<id>-setup.log, at most \
+            ao.spawn.setupTimeout). With ao.portRange the session gets its own port as AO_PORT.
 
             Branch: an existing local branch is used as it is; a branch that exists only as \
             <remote>/<branch> becomes a local branch tracking it; otherwise a new branch is made from \
