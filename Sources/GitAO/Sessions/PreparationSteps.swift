@@ -53,12 +53,12 @@ final class PreparationOutput {
 
     func copies(_ report: CopyReport) {
         if verbose {
-            for file in report.copied { Console.err("copied \(cQuoted(file.path, quoteSpaces: false))\(file.reflink ? " (reflink)" : "")\n") }
-            for path in report.linked { Console.err("copied \(cQuoted(path, quoteSpaces: false)) (symbolic link)\n") }
-            for path in report.present { Console.err("kept \(cQuoted(path, quoteSpaces: false)) (already in the worktree)\n") }
+            for file in report.copied { Console.err("copied \(displaySafe(file.path))\(file.reflink ? " (reflink)" : "")\n") }
+            for path in report.linked { Console.err("copied \(displaySafe(path)) (symbolic link)\n") }
+            for path in report.present { Console.err("kept \(displaySafe(path)) (already in the worktree)\n") }
         }
         if !quiet {
-            for file in report.skipped { Console.err("warning: did not copy \(cQuoted(file.path, quoteSpaces: false)): \(file.reason)\n") }
+            for file in report.skipped { Console.err("warning: did not copy \(displaySafe(file.path)): \(file.reason)\n") }
         }
     }
 

@@ -76,10 +76,14 @@ struct CopyReport {
 
     var isEmpty: Bool { copied.isEmpty && linked.isEmpty && present.isEmpty && skipped.isEmpty }
 
-    /// The event's fields: counts and the paths (as one line each, newline-separated).
+    /// The event's fields: counts and the paths (one a line; the first 200, so copying a
+    /// dependency folder does not put a huge row in the change log).
     var eventFields: [String: String?] {
-        [
-            "copied": (copied.map(\.path) + linked).joined(separator: "\n"),
+        let paths = copied.map(\.path) + linked
+        let listed = paths.prefix(200).joined(separator: "\n") + (paths.count > 200 ? "\n... and \(paths.count - 200) more" : "")
+        return [
+            "count": String(paths.count),
+            "copied": listed,
             "reflinked": String(copied.filter(\.reflink).count),
             "skipped": skipped.map { "\($0.path): \($0.reason)" }.joined(separator: "\n"),
             "already_present": String(present.count),
