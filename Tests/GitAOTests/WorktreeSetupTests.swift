@@ -265,6 +265,16 @@ struct WorktreeSetupTests {
         let exhausted = try s.ao("spawn", "--no-attach")
         expectError(exhausted, "PORT_RANGE_EXHAUSTED", mentioning: ["\(freed)-\(freed)"])
         #expect(try s.world() == before)
+
+        // Restore gives an ended session a port again: none is free in this range...
+        expectError(try s.ao("restore", ids[0]), "PORT_RANGE_EXHAUSTED")
+        #expect(try s.world() == before)
+        // ...and in the wider one, a port no live session holds.
+        try s.env.git(["config", "ao.portRange", "\(base)-\(base + 19)"], in: s.repo)
+        let restored = try s.ao("restore", ids[0])
+        #expect(restored.succeeded, "\(restored)")
+        let live = try s.sessions().values.filter { $0["terminated"] as? Bool == false }.compactMap { $0["port"] as? Int }
+        #expect(live.count == 7 && Set(live).count == 7, "live ports: \(live)")
     }
 
     @Test("restore copies again only the included files that are missing, and does not rerun the setup step in a kept worktree")
