@@ -166,6 +166,16 @@ struct WorktreeSetupTests {
         let kept = warned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try s.axes(kept).status == "working")
         #expect(try s.eventKinds(kept).contains("setup_failed"))
+
+        // A setup program that is not on PATH fails the spawn before anything is created.
+        try s.env.git(["config", "ao.spawn.setup", "no-such-setup-program --frozen"], in: s.repo)
+        let before = try s.world()
+        expectError(try s.ao("spawn", "--no-attach"), "SETUP_FAILED", mentioning: ["'no-such-setup-program'", "was not found on PATH"])
+        #expect(try s.world() == before)
+        // One named by a path is looked for in the new worktree, and the spawn rolls back.
+        try s.env.git(["config", "ao.spawn.setup", "./scripts/missing-setup.sh"], in: s.repo)
+        expectError(try s.ao("spawn", "--no-attach"), "SPAWN_FAILED", mentioning: ["cause: SETUP_FAILED", "is not an executable file in the worktree"])
+        #expect(try s.world() == before)
     }
 
     @Test("a setup step that runs past ao.spawn.setupTimeout is ended with its children and the spawn rolls back")

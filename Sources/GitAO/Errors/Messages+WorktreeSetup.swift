@@ -8,8 +8,10 @@ extension Messages {
                 details: lastLines.isEmpty ? [] : ["last lines of the log:"] + lastLines.map { "| " + $0 })
     }
 
-    static func setupProgramNotFound(_ program: String, worktree: String) -> AOError {
-        AOError(.setupFailed, "the setup program '\(displaySafe(program))' (\(ConfigKeys.spawnSetup)) was not found on PATH or in the worktree '\(worktree)'.",
+    /// `worktree` is where a program named by a path was looked for; nil for one looked up on PATH.
+    static func setupProgramNotFound(_ program: String, worktree: String?) -> AOError {
+        AOError(.setupFailed, "the setup program '\(displaySafe(program))' (\(ConfigKeys.spawnSetup)) " +
+                (worktree.map { "is not an executable file in the worktree '\($0)'." } ?? "was not found on PATH."),
                 hint: "Name a program on PATH or a script in the repository (./scripts/setup-worktree.sh) that is executable.")
     }
 

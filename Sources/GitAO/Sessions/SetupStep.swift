@@ -44,7 +44,7 @@ struct SetupStep {
         } else {
             resolved = Subprocess.onPath(program)
         }
-        guard let resolved else { throw Messages.setupProgramNotFound(program, worktree: session.worktreePath) }
+        guard let resolved else { throw Messages.setupProgramNotFound(program, worktree: program.contains("/") ? session.worktreePath : nil) }
         argv[0] = resolved
         return argv
     }

@@ -92,6 +92,11 @@ struct SpawnPlanner {
 
         // The worktree's preparation (included files, setup step, port).
         let preparation = try WorktreePreparation(config: config)
+        // A setup program from PATH is checked now; one in the repository (a path) only exists
+        // once the worktree does.
+        if let program = preparation.setup?.words.first, !program.contains("/"), Subprocess.onPath(program) == nil {
+            throw Messages.setupProgramNotFound(program, worktree: nil)
+        }
 
         // tmux.
         let tmux = try Tmux.require()
