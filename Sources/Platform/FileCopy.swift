@@ -40,7 +40,7 @@ package enum FileCopy {
             guard let target = realPath(source) else { return .skipped("a dangling symbolic link") }
             guard isInside(target, root) else { return .skipped("a symbolic link leads out of the repository") }
             guard let text = readLink(source) else { return .skipped("the symbolic link cannot be read") }
-            return try withDestinationDirectory(components, destinationRoot, &createdDirectories) { dir, name in
+            return try withDestinationDirectory(components, sourceRoot, destinationRoot, &createdDirectories) { dir, name in
                 if symlinkat(text, dir, name) == 0 { return .linked }
                 if errno == EEXIST { return .exists }
                 throw FileError(path: destinationRoot + "/" + relative, operation: "create link", code: errno)
@@ -57,7 +57,7 @@ package enum FileCopy {
         guard fstat(input, &opened) == 0, (opened.st_mode & S_IFMT) == S_IFREG else { return .skipped("not a regular file") }
         // Permission bits as they are, without set-user-id or set-group-id.
         let mode = opened.st_mode & 0o1777
-        return try withDestinationDirectory(components, destinationRoot, &createdDirectories) { dir, name in
+        return try withDestinationDirectory(components, sourceRoot, destinationRoot, &createdDirectories) { dir, name in
             let output = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if output < 0 {
                 if errno == EEXIST { return .exists }
@@ -105,19 +105,25 @@ package enum FileCopy {
         }
     }
 
-    /// Opens (creating where missing) the directories of `components` below `root` without
-    /// following any symbolic link, and hands `body` the innermost directory and the file name.
-    private static func withDestinationDirectory(_ components: [String], _ root: String, _ created: inout [String],
+    /// Opens (creating where missing, with the source directory's permissions) the directories
+    /// of `components` below `root` without following any symbolic link, and hands `body` the
+    /// innermost directory and the file name.
+    private static func withDestinationDirectory(_ components: [String], _ sourceRoot: String, _ root: String, _ created: inout [String],
                                                  _ body: (Int32, String) throws -> Outcome) throws -> Outcome {
         var dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dir >= 0 else { throw FileError(path: root, operation: "open", code: errno) }
         defer { close(dir) }
         var path = root
+        var sourcePath = sourceRoot
         for name in components.dropLast() {
             path += "/" + name
+            sourcePath += "/" + name
             var next = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if next < 0 && errno == ENOENT {
-                let made = mkdirat(dir, name, 0o755) == 0
+                var info = stat()
+                // The owner keeps full access, or nothing more could be copied into it.
+                let mode = stat(sourcePath, &info) == 0 ? (info.st_mode & 0o1777) | 0o700 : 0o755
+                let made = mkdirat(dir, name, mode) == 0
                 if !made && errno != EEXIST { throw FileError(path: path, operation: "create directory", code: errno) }
                 if made { created.append(path) }
                 next = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -9,7 +9,7 @@ struct WorktreeSetupTests {
     static let gitignore = ".env*\nconfig/master.key\n*.log\n*.tmp\nsecrets\n"
 
     /// A scenario whose repository ignores the usual local files and has a `.worktreeinclude`.
-    func scenario(_ label: String, include: String = ".env\n.env.local\nconfig/master.key\nconfig/settings.yml\nnotes.txt\n.env.pipe\n") throws -> Scenario {
+    func scenario(_ label: String, include: String = ".env\n/.env.local\nprivate/\nconfig/master.key\nconfig/settings.yml\nnotes.txt\n.env.pipe\n") throws -> Scenario {
         try Scenario(label, files: [
             "README.md": "hello\n",
             ".gitignore": Self.gitignore,
@@ -46,6 +46,8 @@ struct WorktreeSetupTests {
         try s.env.write("#!/bin/sh\n", to: main.appendingPathComponent(".env.local"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: main.appendingPathComponent(".env.local").path)
         try s.env.write("key-material\n", to: main.appendingPathComponent("config/master.key"))
+        try s.env.write("not for others\n", to: main.appendingPathComponent("private/.env"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: main.appendingPathComponent("private").path)
         try s.env.write("changed in the main worktree\n", to: main.appendingPathComponent("config/settings.yml"))
         try s.env.write("untracked, not ignored\n", to: main.appendingPathComponent("notes.txt"))
         try s.env.write("log line\n", to: main.appendingPathComponent("server.log"))
@@ -61,6 +63,8 @@ struct WorktreeSetupTests {
         #expect(try mode(worktree.appendingPathComponent(".env")) == 0o640)
         #expect(try mode(worktree.appendingPathComponent(".env.local")) == 0o755)
         #expect(s.env.read(worktree.appendingPathComponent("config/master.key")) == "key-material\n")
+        #expect(s.env.read(worktree.appendingPathComponent("private/.env")) == "not for others\n")
+        #expect(try mode(worktree.appendingPathComponent("private")) == 0o700, "a directory made for a copy keeps its permissions")
         #expect(s.env.read(worktree.appendingPathComponent("server.log")) == "log line\n", "ao.spawn.include adds patterns")
         #expect(s.env.read(worktree.appendingPathComponent("config/settings.yml")) == "committed: true\n", "a tracked file is never touched")
         #expect(!exists(worktree.appendingPathComponent("notes.txt")), "an untracked file that is not ignored is not copied")
@@ -70,7 +74,7 @@ struct WorktreeSetupTests {
         #expect(result.stderr.contains("copied .env"), "\(result.stderr)")
         #expect(result.stderr.contains("copied config/master.key"))
         let copied = try events(s, id, kind: "files_copied").first?["copied"]?.split(separator: "\n").map(String.init).sorted()
-        #expect(copied == [".env", ".env.local", "config/master.key", "server.log"])
+        #expect(copied == [".env", ".env.local", "config/master.key", "private/.env", "server.log"])
 
         // Without -v spawn says nothing about the copies.
         let quiet = try s.ao("spawn", "--no-attach")
