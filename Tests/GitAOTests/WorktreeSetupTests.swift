@@ -79,6 +79,11 @@ struct WorktreeSetupTests {
         // Without -v spawn says nothing about the copies.
         let quiet = try s.ao("spawn", "--no-attach")
         #expect(quiet.succeeded && !quiet.stderr.contains("copied"), "\(quiet)")
+
+        // init shows every value of the multi-valued key.
+        try s.env.git(["config", "--add", "ao.spawn.include", "tmp/cache/"], in: main)
+        let summary = try s.ao("init").stdout
+        #expect(summary.contains("ao.spawn.include = *.log (local)\n  ao.spawn.include = tmp/cache/ (local)\n"), "\(summary)")
     }
 
     @Test("a symbolic link out of the repository is refused; one inside it is copied as the same link")
