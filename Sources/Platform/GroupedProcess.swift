@@ -19,7 +19,8 @@ package enum GroupedProcess {
     /// the seconds elapsed (for a progress line). On a timeout or an interrupt the whole group
     /// gets SIGTERM, then SIGKILL after `grace` seconds.
     package static func run(_ argv: [String], environment: [String: String], directory: String, logPath: String,
-                            timeout: Double, grace: Double = 2, tick: (Double) -> Void = { _ in }) throws -> Outcome {
+                            timeout: Double, grace: Double = 2, started: (pid_t) -> Void = { _ in },
+                            tick: (Double) -> Void = { _ in }) throws -> Outcome {
         let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard log >= 0 else { throw FileError(path: logPath, operation: "open", code: errno) }
         defer { close(log) }
@@ -31,6 +32,7 @@ package enum GroupedProcess {
         posix_spawn_file_actions_adddup2(&actions, log, 2)
         posix_spawn_file_actions_addchdir_np(&actions, directory)
         let pid = try Subprocess.spawn(argv, environment: environment, actions: &actions, newSession: false, newProcessGroup: true)
+        started(pid)
         let start = Clock.monotonicSeconds()
         while true {
             if let status = reap(pid, block: false) {
@@ -50,6 +52,32 @@ package enum GroupedProcess {
             tick(elapsed)
             usleep(100_000)
         }
+    }
+
+    /// Ends process group `group` with SIGKILL, but only when one of its processes carries
+    /// `marker` (`NAME=value`) in its environment: a group whose runner was killed (`kill -9`)
+    /// is ended later by whoever notices, and a process id reused since then is never hit.
+    @discardableResult
+    package static func endAbandonedGroup(_ group: pid_t, marker: String) -> Bool {
+        guard group > 1, let directory = opendir("/proc") else { return false }
+        defer { closedir(directory) }
+        let wanted = Array(marker.utf8)
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let pid = Int32(name), let stat = readBytes("/proc/\(pid)/stat"),
+                  let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            // After "pid (comm) ": state, ppid, pgrp.
+            let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+            guard fields.count > 2, Int32(String(decoding: fields[2], as: UTF8.self)) == group,
+                  let environment = readBytes("/proc/\(pid)/environ") else { continue }
+            if environment.split(separator: 0).contains(where: { Array($0) == wanted }) {
+                kill(-group, SIGKILL)
+                return true
+            }
+        }
+        return false
     }
 
     /// SIGTERM to the group, SIGKILL to whatever is left after `grace` seconds; reaps the leader.

@@ -239,6 +239,41 @@ struct WorktreeSetupTests {
         #expect(try s.world() == before)
     }
 
+    @Test("a spawn killed with -9 during its setup step: the next observation pass ends the step's process group")
+    func setupAbandoned() throws {
+        let s = try scenario("setup-kill9")
+        defer { s.close() }
+        try s.env.installScript("ao-setup", Self.setupScript)
+        try s.env.git(["config", "ao.spawn.setup", "ao-setup hang"], in: s.repo)
+        let process = Process()
+        process.executableURL = TestEnvironment.productsDirectory.appendingPathComponent("git-ao")
+        process.arguments = ["spawn", "--no-attach"]
+        process.environment = s.env.environment
+        process.currentDirectoryURL = s.repo
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var childFile: URL?
+        try s.env.eventually("the setup step to start its child", timeout: 30) {
+            childFile = try FileManager.default.contentsOfDirectory(atPath: s.env.outputDirectory.path).first { $0.hasSuffix(".child") }
+                .map { s.env.outputDirectory.appendingPathComponent($0) }
+            return childFile.map { (s.env.read($0) ?? "").hasSuffix("\n") } ?? false
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let text = s.env.read(try #require(childFile))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let child = try #require(Int32(text))
+        #expect(kill(child, 0) == 0, "the step outlives its runner until a pass notices")
+        // A pass concludes the spawn was abandoned once it is 5 s old, and ends the step with it.
+        try s.env.eventually("the abandoned setup step to be ended", timeout: 30) {
+            try s.observe()
+            return kill(child, 0) != 0
+        }
+        let sessions = try s.sessions()
+        #expect(sessions.count == 1 && sessions.values.first?["terminal_reason"] as? String == "spawn_failed", "\(sessions)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.repo.appendingPathComponent(".git/ao/run").path).isEmpty)
+    }
+
     @Test("six concurrent spawns get six different ports from ao.portRange; a port is freed when its session ends")
     func uniquePorts() throws {
         let s = try scenario("ports")

@@ -50,6 +50,7 @@ struct ObservePass {
         for session in sessions where session.state == .notStarted && session.runtime == .unknown && !session.isTerminated {
             if Clock.now() - session.createdAt < .seconds(5) { continue }
             if let pid = try store.spawnPID(of: session.id), pid > 0, kill(pid, 0) == 0 || errno != ESRCH { continue }
+            SetupStep.endAbandoned(session.id, aoDirectory: workspace.location.aoDirectory)
             record(try store.apply(session.id, .spawnAbandoned, at: Clock.now(), eventData: EventData.of([:])))
         }
         sessions = try store.sessions()

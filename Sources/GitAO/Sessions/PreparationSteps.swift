@@ -23,7 +23,8 @@ struct PreparationSteps {
             let step = SetupStep(template: template, timeout: preparation.setupTimeout,
                                  logPath: SetupStep.logPath(aoDirectory: provisioner.workspace.location.aoDirectory, session: session.id))
             let label = "setup: " + displaySafe(text.count > 48 ? String(text.prefix(45)) + "..." : text)
-            let result = try step.run(for: session, commonDir: provisioner.workspace.location.commonDir, progress: output.progress(label: label))
+            let location = provisioner.workspace.location
+            let result = try step.run(for: session, commonDir: location.commonDir, aoDirectory: location.aoDirectory, progress: output.progress(label: label))
             switch result {
             case .succeeded(let seconds):
                 output.note("setup: '\(displaySafe(text))' finished in \(SetupStep.duration(seconds)); its output is in \(step.logPath)")

@@ -22,6 +22,22 @@ struct SetupStep {
         aoDirectory + "/logs/\(session)-setup.log"
     }
 
+    /// `<common-dir>/ao/run/<id>-setup.pid`: the step's process group while it runs, so a pass
+    /// that finds the spawn abandoned (its process killed with -9) can end the step too.
+    static func pidPath(aoDirectory: String, session: SessionID) -> String {
+        aoDirectory + "/run/\(session)-setup.pid"
+    }
+
+    /// Ends the setup step of an abandoned spawn, if one is still running.
+    static func endAbandoned(_ session: SessionID, aoDirectory: String) {
+        let path = pidPath(aoDirectory: aoDirectory, session: session)
+        guard let text = readFile(path) else { return }
+        if let group = Int32(text.trimmingSpaces) {
+            GroupedProcess.endAbandonedGroup(group, marker: "AO_SESSION_ID=\(session)")
+        }
+        unlink(path)
+    }
+
     /// The environment the step runs with: the caller's, minus what describes only this
     /// invocation, plus the session's variables.
     static func environment(for session: Session, commonDir: String) -> [String: String] {
@@ -50,14 +66,20 @@ struct SetupStep {
     }
 
     /// Runs the step; throws `INTERRUPTED` on Ctrl-C (after ending the step's process group).
-    func run(for session: Session, commonDir: String, progress: SetupProgress?) throws -> Result {
+    func run(for session: Session, commonDir: String, aoDirectory: String, progress: SetupProgress?) throws -> Result {
         let argv = try argv(for: session)
         try makeDirectories(parent(of: logPath), mode: 0o700)
         unlink(logPath)
-        defer { progress?.finish() }
+        let pidPath = SetupStep.pidPath(aoDirectory: aoDirectory, session: session.id)
+        try makeDirectories(parent(of: pidPath), mode: 0o700)
+        defer {
+            progress?.finish()
+            unlink(pidPath)
+        }
         let start = Clock.monotonicSeconds()
         let outcome = try GroupedProcess.run(argv, environment: SetupStep.environment(for: session, commonDir: commonDir),
                                              directory: session.worktreePath, logPath: logPath, timeout: timeout,
+                                             started: { pid in try? writeFileAtomically(pidPath, Array("\(pid)\n".utf8)) },
                                              tick: { progress?.update(elapsed: $0) })
         switch outcome {
         case .exited(0):
