@@ -54,6 +54,10 @@ struct WorktreeSetupTests {
         try s.env.write("scratch\n", to: main.appendingPathComponent("scratch.tmp"))
         #expect(mkfifo(main.appendingPathComponent(".env.pipe").path, 0o600) == 0)
         try s.env.git(["config", "--add", "ao.spawn.include", "*.log"], in: main)
+        // A name with a space and non-ASCII letters, ignored through info/exclude.
+        try s.env.write("*.schlüssel\n", to: main.appendingPathComponent(".git/info/exclude"))
+        try s.env.write("geheim\n", to: main.appendingPathComponent("mon fichier.schlüssel"))
+        try s.env.git(["config", "--add", "ao.spawn.include", "*.schlüssel"], in: main)
 
         let result = try s.ao("spawn", "--no-attach", "-v", "--prompt", "task")
         #expect(result.succeeded, "\(result)")
@@ -66,6 +70,7 @@ struct WorktreeSetupTests {
         #expect(s.env.read(worktree.appendingPathComponent("private/.env")) == "not for others\n")
         #expect(try mode(worktree.appendingPathComponent("private")) == 0o700, "a directory made for a copy keeps its permissions")
         #expect(s.env.read(worktree.appendingPathComponent("server.log")) == "log line\n", "ao.spawn.include adds patterns")
+        #expect(s.env.read(worktree.appendingPathComponent("mon fichier.schlüssel")) == "geheim\n")
         #expect(s.env.read(worktree.appendingPathComponent("config/settings.yml")) == "committed: true\n", "a tracked file is never touched")
         #expect(!exists(worktree.appendingPathComponent("notes.txt")), "an untracked file that is not ignored is not copied")
         #expect(!exists(worktree.appendingPathComponent("scratch.tmp")), "an ignored file no pattern names is not copied")
@@ -74,7 +79,7 @@ struct WorktreeSetupTests {
         #expect(result.stderr.contains("copied .env"), "\(result.stderr)")
         #expect(result.stderr.contains("copied config/master.key"))
         let copied = try events(s, id, kind: "files_copied").first?["copied"]?.split(separator: "\n").map(String.init).sorted()
-        #expect(copied == [".env", ".env.local", "config/master.key", "private/.env", "server.log"])
+        #expect(copied == [".env", ".env.local", "config/master.key", "mon fichier.schlüssel", "private/.env", "server.log"])
 
         // Without -v spawn says nothing about the copies.
         let quiet = try s.ao("spawn", "--no-attach")
@@ -83,7 +88,7 @@ struct WorktreeSetupTests {
         // init shows every value of the multi-valued key.
         try s.env.git(["config", "--add", "ao.spawn.include", "tmp/cache/"], in: main)
         let summary = try s.ao("init").stdout
-        #expect(summary.contains("ao.spawn.include = *.log (local)\n  ao.spawn.include = tmp/cache/ (local)\n"), "\(summary)")
+        #expect(summary.contains("ao.spawn.include = *.log (local)\n  ao.spawn.include = *.schlüssel (local)\n  ao.spawn.include = tmp/cache/ (local)\n"), "\(summary)")
     }
 
     @Test("a symbolic link out of the repository is refused; one inside it is copied as the same link")
