@@ -192,6 +192,20 @@ struct WorktreeSetupTests {
         #expect(try s.world() == before)
     }
 
+    @Test("on a terminal spawn shows one line naming the setup step and its elapsed time, erased when it ends",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func setupProgressOnTerminal() throws {
+        let s = try scenario("setup-tty")
+        defer { s.close() }
+        try s.env.installScript("slow-setup", "#!/bin/sh\nsleep 1.5\n")
+        try s.env.git(["config", "ao.spawn.setup", "slow-setup --quick"], in: s.repo)
+        // script(1) gives spawn a terminal; its output is what the terminal received.
+        let result = try s.env.run(["script", "-qec", "git ao spawn --no-attach", "/dev/null"], in: s.repo)
+        #expect(result.succeeded, "\(result)")
+        #expect(result.stdout.contains("\r\u{1B}[2Ksetup: slow-setup --quick  0s\r\u{1B}[2Ksetup: slow-setup --quick  1s\r\u{1B}[2K"), "\(result.stdout.debugDescription)")
+        #expect(!result.stdout.contains("--quick  2s"))
+    }
+
     @Test("a setup step that runs past ao.spawn.setupTimeout is ended with its children and the spawn rolls back")
     func setupTimeout() throws {
         let s = try scenario("setup-timeout")
