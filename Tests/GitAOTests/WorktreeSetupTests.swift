@@ -114,6 +114,21 @@ struct WorktreeSetupTests {
         let skipped = try events(s, id, kind: "files_copied").first?["skipped"] ?? ""
         #expect(skipped.contains(".env: a symbolic link leads out of the repository"))
         #expect(try s.env.git(["status", "--porcelain"], in: worktree) == "")
+
+        // The other way round: the session's branch tracks a symbolic link out of the repository
+        // where the main worktree has a folder; nothing is written through it.
+        try s.env.git(["switch", "-q", "-c", "linky"], in: s.repo)
+        try FileManager.default.moveItem(at: s.repo.appendingPathComponent("config"), to: s.env.root.appendingPathComponent("config-aside"))
+        try FileManager.default.createSymbolicLink(atPath: s.repo.appendingPathComponent("config").path, withDestinationPath: outside.path)
+        try s.env.git(["add", "config"], in: s.repo)
+        try s.env.git(["commit", "-q", "-m", "config is a link"], in: s.repo)
+        try s.env.git(["switch", "-q", "main"], in: s.repo)
+        try FileManager.default.removeItem(at: s.repo.appendingPathComponent("config"))
+        try FileManager.default.moveItem(at: s.env.root.appendingPathComponent("config-aside"), to: s.repo.appendingPathComponent("config"))
+        let linked = try s.ao("spawn", "--no-attach", "--base", "linky")
+        #expect(linked.succeeded, "\(linked)")
+        #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("master.key").path), "nothing is written through a link")
+        #expect(linked.stderr.contains("did not copy config/master.key: a symbolic link is in the way in the worktree"), "\(linked.stderr)")
     }
 
     /// A setup script that records its environment and directory, starts a child that lives

@@ -87,9 +87,16 @@ final class Provisioner {
             var info = stat()
             if lstat(worktree + "/" + path, &info) == 0 { report.present.append(path) } else { missing.append(path) }
         }
-        let ignoredHere = Set(try IncludedFiles.ignored(missing, in: worktree))
+        // A symbolic link the branch tracks where the main worktree has a folder must never be
+        // written through (and git refuses to look beyond one).
+        let blocked = Set(missing.filter { Provisioner.passesThroughLink($0, below: worktree) })
+        let ignoredHere = Set(try IncludedFiles.ignored(missing.filter { !blocked.contains($0) }, in: worktree))
         for path in missing {
             try Interrupts.check("copying the included files")
+            if blocked.contains(path) {
+                report.skipped.append((path, "a symbolic link is in the way in the worktree"))
+                continue
+            }
             guard ignoredHere.contains(path) else {
                 report.skipped.append((path, "this branch does not ignore it, so a copy would make the worktree dirty"))
                 continue
@@ -111,6 +118,18 @@ final class Provisioner {
             }
         }
         return report
+    }
+
+    /// Whether a folder on the way to `path` (relative to `root`) is a symbolic link.
+    static func passesThroughLink(_ path: String, below root: String) -> Bool {
+        var prefix = root
+        for part in path.split(separator: "/").dropLast() {
+            prefix += "/" + part
+            var info = stat()
+            guard lstat(prefix, &info) == 0 else { return false }
+            if (info.st_mode & S_IFMT) == S_IFLNK { return true }
+        }
+        return false
     }
 
     /// Appends an event to the session's change log without changing the session.
