@@ -57,9 +57,7 @@ struct RestoreCommand: ParsableCommand {
         }
         let worktreeNeeded = try checkWorktree(session, repository: repository)
         let preparation = try WorktreePreparation(config: config)
-        if worktreeNeeded, let program = preparation.setup?.words.first, !program.contains("/"), Subprocess.onPath(program) == nil {
-            throw Messages.setupProgramNotFound(program, worktree: nil)
-        }
+        if worktreeNeeded { try preparation.checkSetupProgramOnPath() }
         let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
 
         let promptFilePath = workspace.location.aoDirectory + "/prompts/\(session.id).txt"

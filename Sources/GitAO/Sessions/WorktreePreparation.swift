@@ -51,6 +51,14 @@ struct WorktreePreparation {
         }
     }
 
+    /// Fails early, before anything is created, when the setup program should come from PATH
+    /// and is not there; one named by a path only exists once the worktree does.
+    func checkSetupProgramOnPath() throws {
+        if let program = setup?.words.first, !program.contains("/"), Subprocess.onPath(program) == nil {
+            throw Messages.setupProgramNotFound(program, worktree: nil)
+        }
+    }
+
     /// `4100-4199`, or a single port `4100`.
     static func parsePortRange(_ text: String) -> ClosedRange<Int>? {
         let parts = text.trimmingSpaces.split(separator: "-", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }

@@ -92,11 +92,7 @@ struct SpawnPlanner {
 
         // The worktree's preparation (included files, setup step, port).
         let preparation = try WorktreePreparation(config: config)
-        // A setup program from PATH is checked now; one in the repository (a path) only exists
-        // once the worktree does.
-        if let program = preparation.setup?.words.first, !program.contains("/"), Subprocess.onPath(program) == nil {
-            throw Messages.setupProgramNotFound(program, worktree: nil)
-        }
+        try preparation.checkSetupProgramOnPath()
 
         // tmux.
         let tmux = try Tmux.require()
