@@ -8,9 +8,10 @@ import Worktree
 /// Runs a checked spawn plan as one all-or-nothing operation.
 ///
 /// Steps, in order: seed the session row (reserving its port), create the branch and the
-/// worktree, copy the included ignored files, run the setup step, start the agent in tmux, deliver a pasted prompt, mark the session spawned. If a step fails (or the user
-/// presses Ctrl-C) everything created so far is undone, so `git worktree list`, `git branch`,
-/// tmux and `git ao status --all` are exactly as they were before.
+/// worktree, copy the included ignored files, run the setup step, start the agent in tmux,
+/// deliver a pasted prompt, mark the session spawned. If a step fails (or the user presses
+/// Ctrl-C) everything created so far is undone, so `git worktree list`, `git branch`, tmux and
+/// `git ao status --all` are exactly as they were before.
 struct Spawner {
     let provisioner: Provisioner
     let config: GitConfig
