@@ -147,4 +147,9 @@ static inline int aogit_opts_strings(int option, const char **values, size_t cou
     return fn == NULL ? -1 : fn(option, values, count);
 }
 
+static inline int aogit_opts_level_string(int option, int level, const char *value) {
+    int (*fn)(int, ...) = (int (*)(int, ...))aogit_symbol("git_libgit2_opts");
+    return fn == NULL ? -1 : fn(option, level, value);
+}
+
 #endif

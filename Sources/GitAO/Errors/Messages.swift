@@ -60,8 +60,9 @@ extension Messages {
                 hint: "Check the name (git rev-parse --verify '\(base)^{commit}'), or run git fetch if it lives on a remote.")
     }
 
-    static func noDefaultBase() -> AOError {
-        AOError(.baseNotFound, "no base to branch from: there is no origin/HEAD, no origin/main, and HEAD is detached.",
+    static func noDefaultBase(unbornBranch: String?) -> AOError {
+        let head = unbornBranch.map { "HEAD names branch '\($0)', which has no commits yet" } ?? "HEAD is detached"
+        return AOError(.baseNotFound, "no base to branch from: there is no origin/HEAD, no origin/main, and \(head).",
                 hint: "Pass --base <ref>, or run: git remote set-head origin --auto")
     }
 
