@@ -11,6 +11,7 @@
 
 extern int pipe2(int pipefd[2], int flags);
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+extern int close_range(unsigned int first, unsigned int last, int flags);
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
 /* POSIX_SPAWN_SETSID from <spawn.h> under _GNU_SOURCE. */
