@@ -155,6 +155,9 @@ extension Messages {
         case .busy:
             return AOError(.databaseBusy, "\(error.context): another process held the state database too long.",
                            hint: "Retry in a moment; if it persists, look for a stuck git-ao process.")
+        case .readOnly:
+            return AOError(.databaseFailed, "\(error.description); reading commands (status, show, events) still answer, but this one must write.",
+                           hint: "Run 'git ao doctor': it names each file in ao/ this user cannot write and the chmod or chown that fixes it.")
         default:
             return AOError(.databaseFailed, error.description, hint: "Run 'git ao doctor' to check the state database.")
         }
