@@ -164,7 +164,9 @@ public final class DatabaseLockHolder {
     /// started meanwhile (git hooks' background processes) may have inherited the pipe's write
     /// end, and sqlite3 would wait for their end-of-file.
     public func release() {
-        input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
+        // sqlite3 may have exited already: a write must not end the test process with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        try? input.fileHandleForWriting.write(contentsOf: Data("ROLLBACK;\n.quit\n".utf8))
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }

@@ -224,4 +224,20 @@ struct SpawnErrorTests {
         let result = try s.env.run(["git-ao", "spawn", "--no-attach"], in: s.repo)
         expectError(result, "UNSAFE_REPOSITORY", mentioning: ["safe.directory"])
     }
+
+    @Test("libgit2 reads the global config git reads: safe.directory set only through GIT_CONFIG_GLOBAL", .enabled(if: getuid() == 0, "needs root to chown"))
+    func globalConfigThroughEnvironment() throws {
+        let s = try Scenario("e-global")
+        defer { s.close() }
+        #expect(chown(s.repo.path, 65534, 65534) == 0)
+        defer { _ = chown(s.repo.path, 0, 0) }
+        let elsewhere = s.env.root.appendingPathComponent("config-elsewhere/.gitconfig")
+        try FileManager.default.createDirectory(at: elsewhere.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try s.env.write((s.env.read(s.env.home.appendingPathComponent(".gitconfig")) ?? "") + "[safe]\n\tdirectory = \(s.repo.path)\n", to: elsewhere)
+        #expect(try s.env.run(["git", "status", "--short"], in: s.repo, environment: ["GIT_CONFIG_GLOBAL": elsewhere.path]).succeeded)
+        // git trusts the repository, so git-ao must too: the next problem is the base.
+        let result = try s.env.run(["git-ao", "spawn", "--no-attach", "--base", "no-such-base"], in: s.repo,
+                                   environment: ["GIT_CONFIG_GLOBAL": elsewhere.path])
+        expectError(result, "BASE_NOT_FOUND", mentioning: ["'no-such-base'"])
+    }
 }
