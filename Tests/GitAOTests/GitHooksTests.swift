@@ -134,6 +134,10 @@ struct GitHooksTests {
         try s.observe()
         #expect(try s.session(id)["head_sha"] as? String == last)
         #expect(try s.eventKinds(id).last == "head_corrected")
+        // A head never recorded (every hook's event lost) counts as the base, and is corrected too.
+        try s.sql("UPDATE sessions SET head_sha = NULL WHERE id = '\(id)'")
+        try s.observe()
+        #expect(try s.session(id)["head_sha"] as? String == last)
     }
 
     @Test("a commit in a session worktree is recorded with its sha; one elsewhere is not")

@@ -61,11 +61,11 @@ struct ObservePass {
         sessions = probed.sessions
 
         // The stored head is the worktree's HEAD: a hook event lost (or held behind a busy
-        // database) is corrected here. A head never recorded stays for the hooks to fill in.
+        // database) is corrected here. No head recorded yet means the session's base.
         let commonDir = workspace.location.commonDir
-        for session in sessions where !session.isTerminated && session.headSHA != nil && (only == nil || session.id == only) {
+        for session in sessions where !session.isTerminated && (only == nil || session.id == only) {
             let read = { GitRefs.worktreeHeadSHA(worktreePath: session.worktreePath, commonDir: commonDir).map(CommitSHA.init) }
-            guard let actual = read(), actual != session.headSHA else { continue }
+            guard let actual = read(), actual != (session.headSHA ?? session.baseSHA) else { continue }
             record(try store.apply(session.id, .head(actual, cause: .observed), at: Clock.now(),
                                    eventData: EventData.of(["sha": actual.rawValue]), worktreeHead: read))
         }
