@@ -20,6 +20,12 @@ struct TerminalTextTests {
         #expect(!once.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0D || $0.value == 0x03 })
     }
 
+    @Test("text shown on the user's terminal has no C1 control either")
+    func displaySafeC1() {
+        #expect(displaySafe("ao/\u{9B}31mred") == "ao/<U+009B>31mred")
+        #expect(displaySafe("a\u{1B}[2Jb") == "a^[[2Jb")
+    }
+
     /// An agent that asks for bracketed paste and records every byte it receives, raw.
     static let rawAgent = """
         #!/bin/bash

@@ -137,7 +137,7 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
             if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }
