@@ -23,6 +23,13 @@ extension Repository {
         for file in [adminDir + "/logs/HEAD"] + extraReflogs {
             for sha in Repository.reflogCommits(file).reversed() { add(sha) }
         }
+        // The worktree's own refs (refs/bisect/*, refs/worktree/*) and their reflogs go too.
+        for file in Repository.files(under: adminDir + "/refs") {
+            if let text = readSmallFile(file)?.trimmingCharacters(), text.count == 40 || text.count == 64 { add(text) }
+        }
+        for file in Repository.files(under: adminDir + "/logs/refs") {
+            for sha in Repository.reflogCommits(file).reversed() { add(sha) }
+        }
         if candidates.isEmpty { return [] }
 
         var walk: OpaquePointer?
@@ -60,6 +67,25 @@ extension Repository {
         return tips
     }
 
+    /// Every regular file below `directory` (no symbolic links followed).
+    static func files(under directory: String, depth: Int = 0) -> [String] {
+        guard depth < 16, let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var result: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name == "." || name == ".." { continue }
+            let path = directory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR { result += files(under: path, depth: depth + 1) }
+            else if (info.st_mode & S_IFMT) == S_IFREG { result.append(path) }
+        }
+        return result
+    }
+
     /// The commits a reflog file names (old and new of each entry), oldest first.
     static func reflogCommits(_ path: String) -> [String] {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -95,7 +121,7 @@ extension Repository {
         return content.trimmingCharacters()
     }
 
-    private func readSmallFile(_ path: String) -> String? {
+    func readSmallFile(_ path: String) -> String? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -109,8 +135,8 @@ extension Repository {
 private extension String {
     func trimmingCharacters() -> String {
         var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" || c == "\r" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\r" { s.removeLast() }
+        while let c = s.first, c == " " || c == "\t" || c == "\r" || c == "\n" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\r" || c == "\n" { s.removeLast() }
         return String(s)
     }
 }

@@ -88,7 +88,21 @@ struct LostCommitsTests {
         #expect(try reachable(dropped, s))
     }
 
-    @Test("a worktree whose work only it holds, and which has nothing else, saves nothing when nothing is lost")
+    @Test("a commit only a worktree's own ref holds (refs/worktree/*) survives kill")
+    func perWorktreeRef() throws {
+        let s = try Scenario("lost-wtref")
+        defer { s.close() }
+        let id = try s.spawn()
+        let worktree = try s.worktreePath(of: id)
+        let loose = try s.env.git(["commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "kept by a per-worktree ref"], in: worktree)
+            .trimmingCharacters(in: .newlines)
+        try s.env.git(["update-ref", "refs/worktree/keep", loose], in: worktree)
+        let kill = try s.ao("kill", "--json", id)
+        #expect(try kill.json()["saved_refs"] as? [String] == ["refs/ao/archive/\(id)-1"], "\(kill)")
+        #expect(try sha("refs/ao/archive/\(id)-1", s, in: s.repo) == loose)
+    }
+
+    @Test("nothing is saved when every commit is on a branch that stays")
     func nothingLost() throws {
         let s = try Scenario("lost-none")
         defer { s.close() }
