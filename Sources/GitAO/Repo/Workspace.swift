@@ -67,9 +67,13 @@ final class Workspace {
         return cachedStore
     }
 
-    /// The state database, created when missing.
+    /// The state database, created when missing, for a command that writes: refused up front
+    /// when this user cannot write it, so nothing is changed that could not be recorded.
     func requireStore() throws -> StateStore {
         guard let store = try store(create: true) else { throw Messages.database(StoreError(.other, "could not create the state database")) }
+        if store.isReadOnly {
+            throw Messages.database(StoreError(.readOnly, "this user cannot write the state database '\(location.aoDirectory)/\(StateStore.fileName)'"))
+        }
         return store
     }
 
