@@ -111,6 +111,15 @@ public enum Git {
         ["1", "true", "yes", "on"].contains(value.lowercased())
     }
 
+    /// Turns libgit2's own repository ownership check (safe.directory) on or off, process-wide.
+    /// For when git itself has already judged the repository: libgit2 1.5.1 reads only
+    /// `$HOME/.gitconfig` and the system file for `safe.directory`, and knows neither
+    /// `GIT_CONFIG_GLOBAL` under another file name nor the `*` wildcard.
+    public static func setOwnerValidation(_ enabled: Bool) throws {
+        try prepare()
+        _ = aogit_opts_int(Int32(GIT_OPT_SET_OWNER_VALIDATION.rawValue), enabled ? 1 : 0)
+    }
+
     /// libgit2's version as "major.minor.revision".
     public static func libraryVersion() throws -> String {
         try prepare()

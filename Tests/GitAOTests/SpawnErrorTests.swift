@@ -239,5 +239,13 @@ struct SpawnErrorTests {
         let result = try s.env.run(["git-ao", "spawn", "--no-attach", "--base", "no-such-base"], in: s.repo,
                                    environment: ["GIT_CONFIG_GLOBAL": elsewhere.path])
         expectError(result, "BASE_NOT_FOUND", mentioning: ["'no-such-base'"])
+
+        // A global file under another name, with git's `*` (neither of which libgit2 1.5.1 reads):
+        // git is asked, and git-ao trusts what git trusts.
+        let named = s.env.root.appendingPathComponent("config-elsewhere/work-config")
+        try s.env.write((s.env.read(s.env.home.appendingPathComponent(".gitconfig")) ?? "") + "[safe]\n\tdirectory = *\n", to: named)
+        let wildcard = try s.env.run(["git-ao", "spawn", "--no-attach", "--base", "no-such-base"], in: s.repo,
+                                     environment: ["GIT_CONFIG_GLOBAL": named.path])
+        expectError(wildcard, "BASE_NOT_FOUND", mentioning: ["'no-such-base'"])
     }
 }
