@@ -53,6 +53,16 @@ struct TerminalTextTests {
         #expect(FakeAgents.received(by: id, in: s.env) == ["before^Cafter", "still there"])
     }
 
+    @Test("a pasted prompt holding Ctrl-C starts the agent, which reads ^C")
+    func pastedPromptWithControl() throws {
+        let s = try Scenario("paste-ctrl")
+        defer { s.close() }
+        let id = try s.spawn("--agent", "paster", "--prompt", "fix\u{03}this\u{1B}[31m")
+        try s.env.eventually("prompt received") { !FakeAgents.received(by: id, in: s.env).isEmpty }
+        #expect(FakeAgents.received(by: id, in: s.env) == ["fix^Cthis^[[31m"])
+        #expect(try s.tmuxSessions() == ["ao-\(id)"])
+    }
+
     @Test("no message ends a bracketed paste early; --key presses only listed keys")
     func bracketedPasteAndKeys() throws {
         let s = try Scenario("send-paste")
