@@ -102,6 +102,29 @@ struct LostCommitsTests {
         #expect(try sha("refs/ao/archive/\(id)-1", s, in: s.repo) == loose)
     }
 
+    @Test("a failed spawn's undo saves what the agent committed on a detached HEAD before removing the worktree")
+    func rollbackSaves() throws {
+        let s = try Scenario("lost-rollback")
+        defer { s.close() }
+        // An agent that commits on a detached HEAD at once, and never shows the ready pattern.
+        try s.env.installScript("committer", """
+            #!/bin/sh
+            git checkout -q --detach && git commit -q --allow-empty -m 'agent work' && git rev-parse HEAD > "$FAKE_AGENT_OUT/committed"
+            exec sleep 60
+            """)
+        try s.env.git(["config", "ao.agent.committer.command", "committer"], in: s.repo)
+        try s.env.git(["config", "ao.agent.committer.readyPattern", "never shown"], in: s.repo)
+        try s.env.git(["config", "ao.agent.committer.readyTimeout", "3s"], in: s.repo)
+        let result = try s.ao("spawn", "--no-attach", "--agent", "committer", "--prompt", "work")
+        #expect(result.status != 0)
+        let committed = try #require(s.env.read(s.env.outputDirectory.appendingPathComponent("committed")))
+            .trimmingCharacters(in: .newlines)
+        #expect(result.stderr.contains("refs/ao/archive/"), "\(result)")
+        let saved = try s.env.git(["for-each-ref", "--format=%(objectname)", "refs/ao/archive/"], in: s.repo)
+        #expect(saved.trimmingCharacters(in: .newlines) == committed)
+        #expect(try s.worktrees().count == 1)
+    }
+
     @Test("nothing is saved when every commit is on a branch that stays")
     func nothingLost() throws {
         let s = try Scenario("lost-none")

@@ -113,7 +113,7 @@ final class Provisioner {
                     } else {
                         report.append("removed worktree \(path)")
                     }
-                    if !disposed.saved.isEmpty { report.append(WorktreeDisposal.savedSentence(disposed.saved)) }
+                    if !disposed.saved.isEmpty { report.append("saved commits no branch held as \(disposed.saved.joined(separator: ", "))") }
                 case .directories(let created):
                     for directory in created.reversed() { rmdir(directory) }
                 case .branch(let name, let tip):
