@@ -30,6 +30,9 @@ struct ObservePass {
 
     func run(wait: Double = 2) throws -> Outcome {
         guard let store = try workspace.store() else { return .ran([]) }
+        // A pass records what it sees; a user who cannot write the state gets the reason, not a
+        // failed lock file.
+        if store.isReadOnly { _ = try workspace.requireStore() }
         let lockPath = workspace.location.aoDirectory + "/" + ObservePass.lockName
         guard let lock = try FileLock.acquire(lockPath, wait: wait) else { return .busy(owner: FileLock.owner(of: lockPath)) }
         lock.recordOwner()
