@@ -197,7 +197,7 @@ public enum Lifecycle {
         guard let session = canonical else { return .noChange("no such session") }
         var next = session
         next.headSHA = sha
-        return decision(session, next, reason: "\(cause.hook): HEAD is \(sha.short)", event: EventKind(cause))
+        return decision(session, next, reason: "\(cause.source): HEAD is \(sha.short)", event: EventKind(cause))
     }
 
     // MARK: Escalation

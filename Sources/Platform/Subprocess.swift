@@ -263,3 +263,10 @@ package func withCStringArray<R>(_ strings: [String], _ body: (UnsafeMutablePoin
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
 }
+
+/// Closes every descriptor above the standard streams that this process inherited. For a
+/// process left running in the background by a short-lived one (a git hook's), so it does not
+/// hold the pipes of whoever ran the short-lived one open. Call it before opening anything.
+package func closeInheritedDescriptors() {
+    _ = close_range(3, UInt32.max, 0)
+}

@@ -82,12 +82,23 @@ struct DoctorCommand: ParsableCommand {
             }
         }
 
+        // Who can write the state: every file in ao/ (a read-only one makes every command fail).
+        let accessProblems = StateDirectoryAccess.problems(aoDirectory: workspace.location.aoDirectory)
+        for problem in accessProblems {
+            add("state files", .problem, problem.detail, fix: problem.fix)
+        }
+        if accessProblems.isEmpty && isDirectory(workspace.location.aoDirectory) {
+            add("state files", .ok, "\(workspace.location.aoDirectory) and everything in it can be written")
+        }
+
         // Database.
         var sessions: [Session] = []
         do {
             if let store = try workspace.store() {
                 let applied = try store.appliedMigrations()
-                add("database", .ok, "\(workspace.location.aoDirectory)/\(StateStore.fileName), schema \(applied.count)/\(StateStore.migrationNames.count)")
+                add("database", store.isReadOnly ? .problem : .ok,
+                    "\(workspace.location.aoDirectory)/\(StateStore.fileName), schema \(applied.count)/\(StateStore.migrationNames.count)\(store.isReadOnly ? ", read-only for this user" : "")",
+                    fix: store.isReadOnly ? "see 'state files' above" : nil)
                 let integrity = try store.integrityCheck()
                 if integrity == ["ok"] { add("database integrity", .ok, "quick_check passed") } else {
                     add("database integrity", .problem, integrity.prefix(3).joined(separator: "; "),

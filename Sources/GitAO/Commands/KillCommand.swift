@@ -10,7 +10,10 @@ struct KillCommand: ParsableCommand {
         abstract: "End a session: stop its tmux session, and remove its worktree if it is clean.",
         discussion: """
             Marks the session terminated (reason: killed). A worktree with uncommitted changes is \
-            kept, and the command says so; the branch is always kept. Killing an ended session again \
+            kept, and the command says so; the branch is always kept. Commits that only the \
+            worktree holds (made on a detached HEAD, or left behind by a reset or a rebase, and \
+            named by its HEAD reflog) are saved as refs/ao/archive/<id>-<n> before it is removed, \
+            and the command lists them. Killing an ended session again \
             is not an error: it finishes whatever the first kill left (a tmux session still running, \
             a clean worktree still present).
             """
@@ -34,7 +37,14 @@ struct KillCommand: ParsableCommand {
         } ?? session
         let wasRunning = try tmux.killSession(session.tmuxName)
         let repository = try workspace.repository()
-        let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+        let disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id)
+        let disposal = disposed.outcome
+        if !disposed.saved.isEmpty {
+            _ = try? workspace.storeCall {
+                try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: "commits_saved", revision: updated.revision,
+                                                   data: JSON.object(["refs": disposed.saved.joined(separator: " ")])))
+            }
+        }
 
         if output.json {
             struct Payload: Encodable {
@@ -43,12 +53,13 @@ struct KillCommand: ParsableCommand {
                 let tmux_session_ended: Bool
                 let worktree: String
                 let worktree_kept_reason: String?
+                let saved_refs: [String]
             }
             var kept: String?
             if case .kept(let why) = disposal { kept = why }
             Console.out(JSON.encode(Payload(session: updated.id.rawValue, already_terminated: alreadyEnded, tmux_session_ended: wasRunning,
                                             worktree: disposal == .removed ? "removed" : (kept == nil ? "absent" : "kept"),
-                                            worktree_kept_reason: kept), pretty: true) + "\n")
+                                            worktree_kept_reason: kept, saved_refs: disposed.saved), pretty: true) + "\n")
             return
         }
         if alreadyEnded {
@@ -61,6 +72,7 @@ struct KillCommand: ParsableCommand {
         case .alreadyGone: break
         case .kept(let why): Console.line("Kept its worktree \(session.worktreePath): \(why).")
         }
+        if !disposed.saved.isEmpty { Console.line(WorktreeDisposal.savedSentence(disposed.saved)) }
         if !global.quiet {
             Console.line("Branch \(session.branch) is kept; 'git ao restore \(session.id)' resumes the session, 'git ao cleanup' removes what is safe to remove.")
         }

@@ -18,6 +18,13 @@ struct SendCommand: ParsableCommand {
             permission dialog is refused (SESSION_AWAITING_DECISION); --queue instead keeps the \
             message and delivers it as soon as the agent can take it (not at a permission dialog, \
             not waiting for an answer to its question), on the next observation pass.
+
+            The text never acts as keys: control characters (other than newline and tab), Escape, \
+            DEL and C1 controls are shown in caret notation (^C, ^[, ^?; C1 as <U+0085>), and a \
+            carriage return becomes a newline, so nothing in a message can interrupt the agent or \
+            end a bracketed paste early. To press a key on purpose, use --key NAME (repeatable, \
+            instead of a message), which takes only these names: \(SpecialKey.names.joined(separator: ", ")). \
+            Keys are pressed even at a permission dialog, which is what Escape or Enter answer.
             """
     )
 
@@ -27,17 +34,39 @@ struct SendCommand: ParsableCommand {
     @Flag(help: "Queue the message and deliver it when the agent can take it.")
     var queue = false
 
+    @Option(name: .customLong("key"), help: ArgumentHelp("Press this key instead of sending a message (repeatable): one of \(SpecialKey.names.joined(separator: ", ")).", valueName: "name"))
+    var keys: [String] = []
+
     @OptionGroup var target: SessionArgument
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The message; '-' reads it from standard input.", valueName: "message"))
     var message: [String] = []
 
     func validate() throws {
+        if !keys.isEmpty {
+            if let unknown = keys.first(where: { SpecialKey(name: $0) == nil }) {
+                throw ValidationError("Unknown key '\(unknown)' for --key; it takes one of: \(SpecialKey.names.joined(separator: ", ")).")
+            }
+            if !message.isEmpty { throw ValidationError("Give either a message or --key, not both.") }
+            if queue { throw ValidationError("--queue applies to messages; keys are pressed at once.") }
+            return
+        }
         if message.isEmpty { throw ValidationError("Missing the message to send (or '-' to read it from standard input).") }
     }
 
     func run() throws {
         try global.apply()
+        if !keys.isEmpty {
+            let (workspace, session) = try target.resolve()
+            let pressed = try SendCommand.press(keys.compactMap { SpecialKey(name: $0) }, in: session, workspace: workspace)
+            if output.json {
+                struct Payload: Encodable { let session: String; let keys: [String] }
+                Console.out(JSON.encode(Payload(session: session.id.rawValue, keys: pressed.map(\.rawValue))) + "\n")
+            } else if !global.quiet {
+                Console.err("Pressed \(pressed.map(\.rawValue).joined(separator: " ")) in \(session.id).\n")
+            }
+            return
+        }
         let words = message.first == "--" ? Array(message.dropFirst()) : message
         let text: String
         if words == ["-"] {
@@ -78,10 +107,28 @@ struct SendCommand: ParsableCommand {
         let store = try workspace.requireStore()
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",
-                                               revision: session.revision, data: JSON.object(["text": text, "enter_presses": String(result.presses)])))
+                                               revision: session.revision, data: JSON.object(["text": TerminalText.inert(text), "enter_presses": String(result.presses)])))
         }
         if !result.confirmed { throw Messages.deliveryNotConfirmed(session.id.rawValue, attempts: result.presses) }
         return result
+    }
+
+    /// Presses keys from the fixed list in a live session's pane, and logs them.
+    static func press(_ keys: [SpecialKey], in session: Session, workspace: Workspace) throws -> [SpecialKey] {
+        if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
+        let tmux = try Tmux.require()
+        if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+        }
+        // In copy mode the keys would move the copy cursor instead of reaching the agent.
+        for _ in 0..<3 where try tmux.paneState(session.tmuxName).inMode { try tmux.leaveMode(session.tmuxName) }
+        for key in keys { try tmux.press(key, in: session.tmuxName) }
+        let store = try workspace.requireStore()
+        try workspace.storeCall {
+            try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: "keys_sent",
+                                               revision: session.revision, data: JSON.object(["keys": keys.map(\.rawValue).joined(separator: " ")])))
+        }
+        return keys
     }
 
     /// Puts the message in the outbox; delivers it right away when the agent can take it.

@@ -68,13 +68,18 @@ enum StatusAction {
             // What the probe saw goes through the reducer, so status both shows and keeps the
             // truth (a vanished tmux session moves on to detecting, then to terminated). Keeping it
             // is opportunistic: when another process holds the database for more than a second,
-            // status shows what the probe saw without storing it.
+            // or this user cannot write it, status shows what the probe saw without storing it.
             let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: pending.result())
             store.setBusyTimeout(seconds: 1)
-            do {
-                sessions = try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions
-            } catch let error as StoreError where error.kind == .busy || error.kind == .conflict {
-                sessions = sessions.map { s in probes[s.id].map { Lifecycle.decide(s, .runtime($0), now).patch.applied(to: s) } ?? s }
+            let unstored = { sessions.map { s in probes[s.id].map { Lifecycle.decide(s, .runtime($0), now).patch.applied(to: s) } ?? s } }
+            if store.isReadOnly {
+                sessions = unstored()
+            } else {
+                do {
+                    sessions = try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions
+                } catch let error as StoreError where error.kind == .busy || error.kind == .conflict || error.kind == .readOnly {
+                    sessions = unstored()
+                }
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
@@ -132,7 +137,7 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
             if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }

@@ -30,6 +30,9 @@ struct ObservePass {
 
     func run(wait: Double = 2) throws -> Outcome {
         guard let store = try workspace.store() else { return .ran([]) }
+        // A pass records what it sees; a user who cannot write the state gets the reason, not a
+        // failed lock file.
+        if store.isReadOnly { _ = try workspace.requireStore() }
         let lockPath = workspace.location.aoDirectory + "/" + ObservePass.lockName
         guard let lock = try FileLock.acquire(lockPath, wait: wait) else { return .busy(owner: FileLock.owner(of: lockPath)) }
         lock.recordOwner()
@@ -60,6 +63,17 @@ struct ObservePass {
         let probed = try RuntimeProbing.refresh(sessions, store: store, tmux: tmux)
         probed.changes.forEach(record)
         sessions = probed.sessions
+
+        // The stored head is the worktree's HEAD: a hook event lost (or held behind a busy
+        // database) is corrected here. No head recorded yet means the session's base.
+        let commonDir = workspace.location.commonDir
+        for session in sessions where !session.isTerminated && (only == nil || session.id == only) {
+            let read = { GitRefs.worktreeHeadSHA(worktreePath: session.worktreePath, commonDir: commonDir).map(CommitSHA.init) }
+            guard let actual = read(), actual != (session.headSHA ?? session.baseSHA) else { continue }
+            record(try store.apply(session.id, .head(actual, cause: .observed), at: Clock.now(),
+                                   eventData: EventData.of(["sha": actual.rawValue]), worktreeHead: read))
+        }
+        sessions = try store.sessions()
 
         let mine = sessions.filter { only == nil || $0.id == only }
         let catalog = AgentCatalog(config: config)

@@ -173,8 +173,14 @@ final class Provisioner {
                 case .file(let path):
                     unlink(path)
                 case .worktree(let path):
-                    try repository.removeWorktree(at: path)
-                    report.append("removed worktree \(path)")
+                    // Whatever happened in it meanwhile, no commit is lost with it.
+                    let disposed = WorktreeDisposal.dispose(path, repository: repository, requireClean: false)
+                    if case .kept(let why) = disposed.outcome {
+                        report.append("kept worktree \(path): \(why)")
+                    } else {
+                        report.append("removed worktree \(path)")
+                    }
+                    if !disposed.saved.isEmpty { report.append("saved commits no branch held as \(disposed.saved.joined(separator: ", "))") }
                 case .directories(let created):
                     for directory in created.reversed() { rmdir(directory) }
                 case .branch(let name, let tip):

@@ -54,7 +54,7 @@ struct SpawnPlanner {
 
     func plan(_ request: SpawnRequest, id: SessionID) throws -> SpawnPlan {
         // The repository.
-        if repository.isEmpty { throw Messages.noCommits(try repository.mainWorktreePath() ?? repository.commonDir) }
+        if try repository.hasNoCommits { throw Messages.noCommits(try repository.mainWorktreePath() ?? repository.commonDir) }
         let catalog = AgentCatalog(config: config)
         let agent = try catalog.definition(request.agent ?? catalog.defaultAgentName)
         let hasPrompt = !(request.prompt ?? "").isEmpty
@@ -184,7 +184,7 @@ struct SpawnPlanner {
         case .fromBase:
             break
         }
-        throw Messages.noDefaultBase()
+        throw Messages.noDefaultBase(unbornBranch: try repository.isHeadUnborn ? repository.currentBranch() : nil)
     }
 
     /// Worktrees must not live inside another worktree: git would list them as untracked files.
