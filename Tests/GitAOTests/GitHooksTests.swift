@@ -154,7 +154,7 @@ struct GitHooksTests {
         try s.env.git(["add", "work.txt"], in: worktree)
         try s.env.git(["commit", "-q", "-m", "agent work"], in: worktree)
         let sha = try s.env.git(["rev-parse", "HEAD"], in: worktree).trimmingCharacters(in: .newlines)
-        try s.env.eventually("the commit event") { try s.eventKinds(id).contains("commit") }
+        try s.env.eventually("the commit event", timeout: 30) { try s.eventKinds(id).contains("commit") }
         let events = try s.ao("show", "--json", id).json()["events"] as? [[String: Any]] ?? []
         let commit = events.last { $0["kind"] as? String == "commit" }
         #expect((commit?["data"] as? [String: String])?["sha"] == sha)
@@ -166,7 +166,7 @@ struct GitHooksTests {
         try s.env.git(["branch", "-q", "ahead"], in: worktree)
         try s.env.git(["switch", "-q", "--detach", "HEAD~1"], in: worktree)
         try s.env.git(["merge", "-q", "--ff-only", "ahead"], in: worktree)
-        try s.env.eventually("checkout and merge") { let kinds = try s.eventKinds(id); return kinds.contains("checkout") && kinds.contains("merge") }
+        try s.env.eventually("checkout and merge", timeout: 30) { let kinds = try s.eventKinds(id); return kinds.contains("checkout") && kinds.contains("merge") }
         #expect(try s.session(id)["head_sha"] as? String == sha)
 
         // The main worktree is no session's: nothing is recorded there.
