@@ -1,3 +1,4 @@
+import Agents
 import ArgumentParser
 import Glibc
 import Lifecycle
@@ -125,6 +126,8 @@ struct CleanupCommand: ParsableCommand {
             try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
         }
         if item.removeWorktree {
+            let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+            try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
             if case .kept(let why) = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository) {
                 item.skipReason = "its worktree \(why)"
                 item.removeWorktree = false

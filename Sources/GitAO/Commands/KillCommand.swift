@@ -1,3 +1,4 @@
+import Agents
 import ArgumentParser
 import Lifecycle
 import Platform
@@ -34,6 +35,8 @@ struct KillCommand: ParsableCommand {
         } ?? session
         let wasRunning = try tmux.killSession(session.tmuxName)
         let repository = try workspace.repository()
+        let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+        try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
         let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
 
         if output.json {
