@@ -78,7 +78,10 @@ enum StatusAction {
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        if !options.json && !options.porcelain {
+            model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now)
+        }
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -96,6 +99,8 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+    /// Screen judgments older than a pass interval, by session: shown with their age.
+    var screenJudgments: [SessionID: ScreenJudgments.Stale] = [:]
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         DisplayStatus.of(s, now: now)
@@ -132,8 +137,10 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
-            if verbose { cells += [s.worktreePath, shown.reason] }
+            let stale = screenJudgments[s.id]
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent,
+                         shown.status.name + (stale == nil ? "" : "?"), (now - s.createdAt).age(.compact)]
+            if verbose { cells += [s.worktreePath, stale?.reason ?? shown.reason] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in
