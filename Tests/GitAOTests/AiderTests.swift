@@ -101,4 +101,20 @@ struct AiderTests {
         }
         try s.ao("kill", id)
     }
+
+    @Test("kill keeps the worktree when aider's conversation cannot be saved first")
+    func conversationNotSavable() throws {
+        let s = try scenario("aider-nosave")
+        defer { s.close() }
+        let id = try s.spawn("--agent", "aider", "--prompt", "keep me")
+        try s.env.eventually("aider to take its task") { FakeAgents.received(by: id, in: s.env) == ["keep me"] }
+        // A file where the sessions folder should be: nothing can be saved there.
+        try s.env.write("in the way\n", to: s.repo.appendingPathComponent(".git/ao/sessions"))
+        let kill = try s.ao("kill", id)
+        #expect(kill.succeeded, "\(kill)")
+        #expect(kill.stdout.contains("Kept its worktree"), "\(kill)")
+        #expect(kill.stdout.contains("conversation could not be saved"), "\(kill)")
+        let worktree = try s.worktreePath(of: id)
+        #expect(history(worktree, s).contains("#### keep me"))
+    }
 }

@@ -127,8 +127,14 @@ struct CleanupCommand: ParsableCommand {
         }
         if item.removeWorktree {
             let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
-            try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
-            if case .kept(let why) = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository) {
+            let disposal: WorktreeDisposal.Outcome
+            do {
+                try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+                disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+            } catch {
+                disposal = .kept("could not have the agent's conversation saved first (\(AOError.wrapping(error).message))")
+            }
+            if case .kept(let why) = disposal {
                 item.skipReason = "its worktree \(why)"
                 item.removeWorktree = false
                 item.deleteBranch = false

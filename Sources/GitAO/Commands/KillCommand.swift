@@ -36,8 +36,13 @@ struct KillCommand: ParsableCommand {
         let wasRunning = try tmux.killSession(session.tmuxName)
         let repository = try workspace.repository()
         let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
-        try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
-        let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+        let disposal: WorktreeDisposal.Outcome
+        do {
+            try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+            disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+        } catch {
+            disposal = .kept("the agent's conversation could not be saved first (\(AOError.wrapping(error).message))")
+        }
 
         if output.json {
             struct Payload: Encodable {

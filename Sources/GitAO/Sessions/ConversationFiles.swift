@@ -20,7 +20,10 @@ enum ConversationFiles {
         let directory = directory(of: session.id, aoDirectory: aoDirectory)
         var saved: [String] = []
         for name in agent.conversationFiles {
-            guard let bytes = readBytes(session.worktreePath + "/" + name) else { continue }
+            let path = session.worktreePath + "/" + name
+            // Only a regular file: a symlink there could point anywhere.
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let bytes = readBytes(path) else { continue }
             try makeDirectories(directory, mode: 0o700)
             try writeFileAtomically(directory + "/" + name, bytes, mode: 0o600)
             saved.append(name)
