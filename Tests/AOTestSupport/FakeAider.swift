@@ -3,7 +3,8 @@
 /// `.gitignore` question when `.aider` (or an existing `.env`) is not ignored, and then shows
 /// aider's prompt, a rule of `─` above `> `. Each submitted line is recorded in
 /// `$FAKE_AGENT_OUT/<session>.received` and in the chat history; `FAKE_AIDER_BUSY=<seconds>`
-/// makes it work that long on each message. Installed as `aider` on PATH, so the built-in
+/// makes it work that long on each message, `FAKE_AIDER_CONFIRM=1` ask aider's "Create new file?"
+/// after each one (the answer goes to `<session>.answers`). Installed as `aider` on PATH, so the built-in
 /// agent runs it. (The real aider runs in `RealAiderTests`.)
 public enum FakeAider {
     public static let script = """
@@ -27,6 +28,10 @@ public enum FakeAider {
             printf '\\n+%s\\n' "$line" >> .aider.input.history
             printf '#### %s\\n' "$line" >> .aider.chat.history.md
             if [[ -n "${FAKE_AIDER_BUSY:-}" ]]; then printf 'Waiting for the model\\n'; sleep "$FAKE_AIDER_BUSY"; fi
+            if [[ -n "${FAKE_AIDER_CONFIRM:-}" ]]; then
+                printf 'notes.txt\\nCreate new file? (Y)es/(N)o [Yes]: '
+                IFS= read -r answer; printf '%s\\n' "$answer" >> "$out.answers"
+            fi
             printf 'done: %s\\n' "$line"
         done
         """

@@ -117,4 +117,34 @@ struct AiderTests {
         let worktree = try s.worktreePath(of: id)
         #expect(history(worktree, s).contains("#### keep me"))
     }
+
+    @Test("a still screen while aider works is working, not idle; its prompt is idle; its question is needs_input")
+    func stillScreenIsWorking() throws {
+        let s = try scenario("aider-still")
+        defer { s.close() }
+        // Like a long model wait without aider's spinner (--no-pretty): nothing moves on screen.
+        let id = try s.spawn("--agent", "aider", "--prompt", "slow task", environment: ["FAKE_AIDER_BUSY": "8"])
+        try s.env.eventually("aider to take its task") { FakeAgents.received(by: id, in: s.env) == ["slow task"] }
+        for _ in 0..<3 { try s.observe() }
+        #expect(try s.session(id)["status"] as? String == "working", "unchanged for three passes, but not at its prompt")
+        try s.env.eventually("aider back at its prompt, idle", timeout: 30) {
+            try s.observe()
+            return try s.session(id)["status"] as? String == "idle"
+        }
+        try s.ao("kill", id)
+
+        // A question after a task: needs_input; send answers it (a question does not hold send).
+        let asking = try s.spawn("--agent", "aider", "--prompt", "make a file", environment: ["FAKE_AIDER_CONFIRM": "1"])
+        try s.env.eventually("aider's question to be seen", timeout: 30) {
+            try s.observe()
+            return try s.session(asking)["status"] as? String == "needs_input"
+        }
+        #expect(try s.ao("send", asking, "y").succeeded)
+        #expect(s.env.read(s.env.outputDirectory.appendingPathComponent("\(asking).answers")) == "y\n")
+        try s.env.eventually("aider idle after the answer", timeout: 30) {
+            try s.observe()
+            return try s.session(asking)["status"] as? String == "idle"
+        }
+        try s.ao("kill", asking)
+    }
 }
