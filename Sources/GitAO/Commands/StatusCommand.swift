@@ -137,7 +137,8 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            let stale = screenJudgments[s.id]
+            // Only a status that comes from the screen carries its age (a PR's status does not).
+            let stale = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
             var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent,
                          shown.status.name + (stale == nil ? "" : "?"), (now - s.createdAt).age(.compact)]
             if verbose { cells += [s.worktreePath, stale?.reason ?? shown.reason] }
