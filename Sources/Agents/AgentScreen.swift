@@ -14,17 +14,23 @@ package struct ScreenSigns: Equatable, Sendable {
         case anywhere(String)
         /// The text appears on the input line (a custom agent's prompt or question pattern).
         case inputLineContains(String)
-        /// The input line is this prompt, with nothing typed after it yet (aider's `>`).
-        case emptyPrompt([String])
-        /// The input line starts with this prompt, whatever is typed after it.
-        case promptStart([String])
+        /// The input line is a prompt ending in `marker` (after at most two lowercase mode words,
+        /// as in aider's `ask>` or `diff multi>`), with nothing typed after it when `empty`.
+        case prompt(marker: Character, empty: Bool)
 
         package func matches(screen: [String], inputLine: String) -> Bool {
             switch self {
             case .anywhere(let text): return screen.contains { $0.contains(text) }
             case .inputLineContains(let text): return inputLine.contains(text)
-            case .emptyPrompt(let prompts): return prompts.contains(inputLine)
-            case .promptStart(let prompts): return prompts.contains { inputLine == $0 || inputLine.hasPrefix($0 + " ") }
+            case .prompt(let marker, let empty):
+                guard let end = inputLine.firstIndex(of: marker) else { return false }
+                let typed = inputLine[inputLine.index(after: end)...]
+                if empty ? !typed.isEmpty : !(typed.isEmpty || typed.hasPrefix(" ")) { return false }
+                let words = inputLine[..<end].split(separator: " ", omittingEmptySubsequences: false)
+                if words == [""] { return true }
+                return words.count <= 2 && words.allSatisfy { word in
+                    word.first.map { ("a"..."z").contains($0) } == true && word.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+                }
             }
         }
     }
@@ -59,10 +65,11 @@ package struct ScreenSigns: Equatable, Sendable {
     /// Whether anything is declared; when not, readiness falls back to "the screen stopped changing".
     package var declaresAnything: Bool { ready != nil || prompt != nil || !questions.isEmpty }
 
-    /// aider 0.86.2: its input line is `> ` (`multi> ` in multi-line mode) under a rule of `─`;
+    /// aider 0.86.2: its input line is `> ` under a rule of `─`, preceded by the edit format when
+    /// it is not the model's default and by `multi` in multi-line mode (`ask> `, `diff multi> `);
     /// every confirmation it asks ends its line with `(Y)es/(N)o` (then `[Yes]:`, or more
     /// choices: `(Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again`).
-    package static let aider = ScreenSigns(ready: .emptyPrompt([">", "multi>"]), prompt: .promptStart([">", "multi>"]),
+    package static let aider = ScreenSigns(ready: .prompt(marker: ">", empty: true), prompt: .prompt(marker: ">", empty: false),
                                            questions: [.inputLineContains("(Y)es/(N)o")], judgesInputLine: true)
 
     /// Reads a screen. `cursorRow` is the row holding the terminal cursor when known; without it

@@ -33,6 +33,18 @@ struct AgentScreenTests {
         #expect(signs.read(ready, cursorRow: row) == .ready)
     }
 
+    @Test("aider's prompt with a mode: ask>, whole>, diff multi>")
+    func modes() {
+        let signs = ScreenSigns.aider
+        for prompt in [">", "ask>", "whole>", "multi>", "diff multi>", "diff-fenced>", "editor-whole multi>"] {
+            #expect(signs.read(["─────", prompt]) == .ready, "\(prompt)")
+            #expect(signs.read(["─────", prompt + " typed text"]) == .atPrompt, "\(prompt)")
+        }
+        for other in ["a > b", "Tokens: 680 sent > 1", "ASK>", "one two three>", ">>", "-> x", "USER: x >"] {
+            #expect(signs.read([other]) == .other, "\(other)")
+        }
+    }
+
     @Test("aider busy: the echoed task above an empty cursor row, or text typed at the prompt")
     func busyAndTyping() throws {
         let signs = ScreenSigns.aider
