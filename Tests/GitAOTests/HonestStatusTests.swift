@@ -19,6 +19,7 @@ struct HonestStatusTests {
         let freshLine = try #require(fresh.stdout.split(separator: "\n").first { $0.hasPrefix(screen) })
         #expect(!freshLine.contains("?"), "\(fresh)")
         #expect(freshLine.contains("judged by its screen"), "\(fresh)")
+        #expect(!freshLine.contains("looking again"), "\(fresh)")
         let hookedLine = try #require(fresh.stdout.split(separator: "\n").first { $0.hasPrefix(hooked) })
         #expect(hookedLine.contains("the agent reported activity"), "\(fresh)")
 

@@ -99,8 +99,8 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
-    /// Screen judgments older than a pass interval, by session: shown with their age.
-    var screenJudgments: [SessionID: ScreenJudgments.Stale] = [:]
+    /// What the screen said about screen-judged sessions; an old judgment is shown with its age.
+    var screenJudgments: [SessionID: ScreenJudgments.Judgment] = [:]
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         DisplayStatus.of(s, now: now)
@@ -138,10 +138,10 @@ struct StatusModel {
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
             // Only a status that comes from the screen carries its age (a PR's status does not).
-            let stale = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
+            let judged = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
             var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent,
-                         shown.status.name + (stale == nil ? "" : "?"), (now - s.createdAt).age(.compact)]
-            if verbose { cells += [s.worktreePath, stale?.reason ?? shown.reason] }
+                         shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
+            if verbose { cells += [s.worktreePath, judged?.reason ?? shown.reason] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in

@@ -7,9 +7,9 @@ extension Messages {
         let hint: String
         if case .aider = agent.kind {
             hint = "aider asks this at start when .aider* or .env is not ignored: commit them to .gitignore on the base branch, "
-                + "or let aider answer for itself (AIDER_YES_ALWAYS=1, or --yes-always in .aider.conf.yml); then spawn again."
+                + "or let aider answer for itself (AIDER_YES_ALWAYS=1, or --yes-always in .aider.conf.yml); then try again."
         } else {
-            hint = "Answer it once outside git-ao or configure agent '\(agent.name)' not to ask at start; then spawn again."
+            hint = "Answer it once outside git-ao or configure agent '\(agent.name)' not to ask at start; then try again."
         }
         return AOError(.agentAskedAQuestion, "agent '\(agent.name)' asked a question instead of taking its task: \"\(displaySafe(question))\".",
                        hint: hint)

@@ -11,30 +11,32 @@ enum ScreenJudgments {
     /// `git ao watch`'s default interval: a judgment older than this is not current.
     static let staleAfter = TimeSpan.seconds(30)
 
-    struct Stale: Equatable {
+    /// What the screen said, by which rule, how long ago; `stale` when older than a pass interval.
+    struct Judgment: Equatable {
         let reason: String
+        let stale: Bool
     }
 
-    /// The stale judgments among `sessions`; starts one background pass when there are any.
-    static func of(_ sessions: [Session], workspace: Workspace, now: Timestamp) -> [SessionID: Stale] {
+    /// The judgments behind `sessions`' statuses; starts one background pass when any is stale.
+    static func of(_ sessions: [Session], workspace: Workspace, now: Timestamp) -> [SessionID: Judgment] {
         let judged = sessions.filter { !$0.isTerminated && !$0.agentHasHooks && $0.runtime == .alive
             && ($0.state == .working || $0.state == .idle || ($0.state == .needsInput && $0.activity != .blocked)) }
         guard !judged.isEmpty, let store = try? workspace.store() else { return [:] }
         let looks = (try? store.screenLooks()) ?? [:]
         let catalog = (try? workspace.config()).map(AgentCatalog.init(config:))
-        var stale: [SessionID: Stale] = [:]
+        var judgments: [SessionID: Judgment] = [:]
         for session in judged {
             let seen = looks[session.id] ?? session.launchedAt ?? session.createdAt
-            guard now - seen > staleAfter else { continue }
+            let stale = now - seen > staleAfter
             let agent = try? catalog?.definition(session.agent)
-            stale[session.id] = Stale(reason: reason(session, agent: agent, seen: seen, now: now))
+            judgments[session.id] = Judgment(reason: reason(session, agent: agent, seen: seen, now: now, stale: stale), stale: stale)
         }
-        if !stale.isEmpty { ObservePass.startInBackground(location: workspace.location, session: nil) }
-        return stale
+        if judgments.values.contains(where: \.stale) { ObservePass.startInBackground(location: workspace.location, session: nil) }
+        return judgments
     }
 
     /// What the judgment was, by what source, and how old it is.
-    static func reason(_ session: Session, agent: AgentDefinition?, seen: Timestamp, now: Timestamp) -> String {
+    static func reason(_ session: Session, agent: AgentDefinition?, seen: Timestamp, now: Timestamp, stale: Bool) -> String {
         let age = (now - seen).age(.spoken) + " ago"
         let signs = agent?.screenSigns ?? ScreenSigns()
         let what: String
@@ -43,6 +45,6 @@ enum ScreenJudgments {
         case .needsInput: what = signs.questions.isEmpty ? "asking a question" : "asking a question (question pattern)"
         default: what = "busy"
         }
-        return "\(what), judged by its screen \(age); looking again in the background"
+        return "\(what), judged by its screen \(age)" + (stale ? "; looking again in the background" : "")
     }
 }
