@@ -57,9 +57,12 @@ public enum DisplayStatus: Equatable, Sendable {
         }
         switch s.state {
         case .working:
+            // Name the real source: the agent's hooks, or git-ao's reading of its screen.
+            if !s.agentHasHooks { return (.working, "judged by its screen \(ago(s.lastSignalAt ?? s.activitySince, now))") }
             return (.working, s.activity == .active ? "the agent reported activity \(ago(s.activitySince, now))" : "the agent is running")
         case .needsInput:
-            return (.needsInput, s.activity == .blocked ? "a permission dialog is open" : "the agent asked a question")
+            if s.activity == .blocked { return (.needsInput, "a permission dialog is open") }
+            return (.needsInput, s.agentHasHooks ? "the agent asked a question" : "a question on its screen, judged \(ago(s.lastSignalAt ?? s.activitySince, now))")
         case .stuck:
             return (.stuck, "no progress \(ago(s.lastSignalAt ?? s.activitySince, now))")
         case .detecting:

@@ -26,7 +26,7 @@ package enum ConfigKeys {
         Key(name: worktreeRoot, defaultValue: "<main worktree>.ao", summary: "folder that holds session worktrees; relative paths are taken from the main worktree"),
         Key(name: "ao.agent.<name>.command", defaultValue: "", summary: "argv template of a custom agent; {prompt}, {prompt_file} and {session} are filled in"),
         Key(name: "ao.agent.<name>.resume", defaultValue: "", summary: "argv template that resumes a custom agent's conversation; adds {agent_session}"),
-        Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: its screen stops changing)"),
+        Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: aider's > line; a custom agent: its screen stops changing)"),
         Key(name: "ao.agent.<name>.readyTimeout", defaultValue: "30s", summary: "how long spawn waits for that readiness before giving up"),
         Key(name: "ao.agent.<name>.hooks", defaultValue: "false", summary: "the custom agent reports its own activity with git ao signal <name> <activity>"),
         Key(name: "ao.agent.<name>.promptPattern", defaultValue: "", summary: "screen text meaning a custom agent without hooks waits for its next task (idle)"),

@@ -26,6 +26,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionIncompleteHandle = "SESSION_INCOMPLETE_HANDLE"
     case sessionNotRunning = "SESSION_NOT_RUNNING"
     case sessionAwaitingDecision = "SESSION_AWAITING_DECISION"
+    case agentBusy = "AGENT_BUSY"
     case watchAlreadyRunning = "WATCH_ALREADY_RUNNING"
     case hookConflict = "HOOK_CONFLICT"
     case portRangeExhausted = "PORT_RANGE_EXHAUSTED"
@@ -48,6 +49,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case spawnFailed = "SPAWN_FAILED"
     case setupFailed = "SETUP_FAILED"
     case deliveryNotConfirmed = "DELIVERY_NOT_CONFIRMED"
+    case agentAskedAQuestion = "AGENT_ASKED_A_QUESTION"
     case runtimeFailed = "RUNTIME_FAILED"
     case gitFailed = "GIT_FAILED"
     case databaseFailed = "DATABASE_FAILED"
@@ -57,12 +59,12 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     /// The exit status for this code. Documented in git-ao(1), EXIT STATUS.
     package var exitStatus: ExitStatus {
         switch self {
-        case .spawnFailed, .setupFailed, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed:
+        case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed:
             return .failed
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
-             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision,
+             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
              .watchAlreadyRunning, .hookConflict, .portRangeExhausted:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:

@@ -1,3 +1,4 @@
+import Agents
 import ArgumentParser
 import Glibc
 import Lifecycle
@@ -130,8 +131,15 @@ struct CleanupCommand: ParsableCommand {
         }
         // Also when the directory is already gone: git's admin dir may still hold HEAD's reflog.
         if item.removeWorktree || !fileExists(session.worktreePath) {
-            let disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id,
+            let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+            let disposed: WorktreeDisposal.Disposal
+            do {
+                try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+                disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id,
                                                     leaving: item.deleteBranch ? [session.branch.rawValue] : [])
+            } catch {
+                disposed = WorktreeDisposal.Disposal(outcome: .kept("could not have the agent's conversation saved first (\(AOError.wrapping(error).message))"), saved: [])
+            }
             item.saved = disposed.saved
             if case .kept(let why) = disposed.outcome {
                 item.skipReason = "its worktree \(why)"

@@ -1,3 +1,4 @@
+import Agents
 import ArgumentParser
 import Lifecycle
 import Platform
@@ -37,7 +38,14 @@ struct KillCommand: ParsableCommand {
         } ?? session
         let wasRunning = try tmux.killSession(session.tmuxName)
         let repository = try workspace.repository()
-        let disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id)
+        let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+        let disposed: WorktreeDisposal.Disposal
+        do {
+            try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+            disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id)
+        } catch {
+            disposed = WorktreeDisposal.Disposal(outcome: .kept("the agent's conversation could not be saved first (\(AOError.wrapping(error).message))"), saved: [])
+        }
         let disposal = disposed.outcome
         if !disposed.saved.isEmpty {
             _ = try? workspace.storeCall {

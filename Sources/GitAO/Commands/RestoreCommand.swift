@@ -15,8 +15,9 @@ struct RestoreCommand: ParsableCommand {
             The worktree is recreated on the session's branch when it is missing (from \
             refs/ao/archive/<id> when cleanup already deleted the branch). The agent resumes its own \
             conversation where it can (Claude Code --resume, Codex resume, Aider \
-            --restore-chat-history, a custom agent's ao.agent.<name>.resume); otherwise it starts \
-            again with the saved prompt. Like spawn, restore is all or nothing.
+            --restore-chat-history with its chat history put back from <common-dir>/ao/sessions/<id>/, \
+            a custom agent's ao.agent.<name>.resume); otherwise it starts again with the saved prompt, \
+            and says so. Like spawn, restore is all or nothing.
 
             Included ignored files (.worktreeinclude, ao.spawn.include) missing from the worktree \
             are copied again; files already there are kept. The setup step (ao.spawn.setup) runs \
@@ -64,7 +65,10 @@ struct RestoreCommand: ParsableCommand {
         var context = AgentDefinition.Context(prompt: session.prompt, promptFile: agent.wantsPromptFile ? promptFilePath : nil,
                                               session: session.id.rawValue, agentSession: session.agentSessionID)
         var mode = "resume"
-        var argv = agent.resumeArgv(context)
+        // aider resumes from the chat history in its worktree: without one there is nothing to resume.
+        let aoDirectory = workspace.location.aoDirectory
+        let canResume = !agent.resumeNeedsConversationFiles || ConversationFiles.available(session, agent: agent, aoDirectory: aoDirectory)
+        var argv = canResume ? agent.resumeArgv(context) : nil
         if argv == nil {
             mode = "prompt"
             if agent.pinsAgentSession { context.agentSession = AgentDefinition.newAgentSessionID() }
@@ -100,6 +104,9 @@ struct RestoreCommand: ParsableCommand {
             try PreparationSteps(provisioner: provisioner, preparation: preparation, output: preparationOutput)
                 .run(&steps, session: launched, runSetup: worktreeNeeded)
             try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(agent, worktree: session.worktreePath) }
+            if mode == "resume" {
+                try steps.run("putting the agent's conversation back") { try ConversationFiles.putBack(session, agent: agent, aoDirectory: aoDirectory) }
+            }
             if agent.wantsPromptFile && !fileExists(promptFilePath) {
                 _ = try steps.run("writing the prompt file") { try provisioner.writePromptFile(session.prompt, for: session.id) }
             }

@@ -13,6 +13,9 @@ struct SendCommand: ParsableCommand {
             buffer, after leaving copy mode if the pane is in it, and submitted with Enter. git-ao \
             then checks the agent took it: while the text still sits in the input line it presses \
             Enter again, up to 3 times, and reports failure (DELIVERY_NOT_CONFIRMED) if it stays. \
+            An agent whose screen git-ao can read (aider) gets the text only at its prompt: send \
+            waits for it up to ao.agent.<name>.readyTimeout (30s) and otherwise fails with \
+            AGENT_BUSY. \
             Use '-' as the only message word to read the message from standard input. Everything \
             after the session id is message text, so put options before the id. A session at a \
             permission dialog is refused (SESSION_AWAITING_DECISION); --queue instead keeps the \
@@ -103,7 +106,9 @@ struct SendCommand: ParsableCommand {
         if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
             throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
         }
-        let result = try Delivery(tmux: tmux, target: session.tmuxName).deliver(text)
+        let delivery = Delivery(tmux: tmux, target: session.tmuxName)
+        try AgentReadiness.waitBeforeSend(session, delivery: delivery, workspace: workspace)
+        let result = try delivery.deliver(text)
         let store = try workspace.requireStore()
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",

@@ -83,7 +83,10 @@ enum StatusAction {
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        if !options.json && !options.porcelain {
+            model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now)
+        }
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -101,6 +104,8 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+    /// What the screen said about screen-judged sessions; an old judgment is shown with its age.
+    var screenJudgments: [SessionID: ScreenJudgments.Judgment] = [:]
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         DisplayStatus.of(s, now: now)
@@ -137,8 +142,11 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
-            if verbose { cells += [s.worktreePath, shown.reason] }
+            // Only a status that comes from the screen carries its age (a PR's status does not).
+            let judged = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent,
+                         shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
+            if verbose { cells += [s.worktreePath, judged?.reason ?? shown.reason] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in

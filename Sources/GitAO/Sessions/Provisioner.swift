@@ -54,8 +54,12 @@ final class Provisioner {
         try SessionMarker.write(session, worktreeAdminDir: repository.commonDir + "/worktrees/" + name)
     }
 
-    /// Gives an agent that reports its own activity the hooks that report it.
+    /// Gives an agent that reports its own activity the hooks that report it, and keeps the
+    /// files the agent writes itself (aider's `.aider*`) out of git's way.
     func installAgentHooks(_ agent: AgentDefinition, worktree: String) throws {
+        for pattern in agent.ownFilePatterns {
+            try AgentHooks.excludeFromGit(pattern, commonDir: workspace.location.commonDir, why: "files agent \(agent.name) writes in its worktree")
+        }
         if case .claudeCode = agent.kind {
             try AgentHooks.installClaudeHooks(worktree: worktree, commonDir: workspace.location.commonDir)
         }
@@ -147,11 +151,18 @@ final class Provisioner {
     }
 
     /// For agents that take their prompt pasted: waits until the agent is ready, then delivers it.
+    /// An agent that stops at a question instead fails the step with the question quoted: the
+    /// prompt would otherwise become its answer.
     func pastePrompt(_ prompt: String, agent: AgentDefinition, session: Session, config: GitConfig) throws {
         let delivery = Delivery(tmux: tmux, target: session.tmuxName)
         let key = "ao.agent.\(agent.name).readyTimeout"
         let timeout = try config.timeSpan(key).map { Double($0.milliseconds) / 1000 } ?? 30
-        guard try delivery.waitUntilReady(pattern: agent.readyPattern, timeout: timeout, interrupted: { Interrupts.isPending }) else {
+        switch try AgentReadiness.waitForPrompt(agent, delivery: delivery, timeout: timeout, interrupted: { Interrupts.isPending }) {
+        case .ready:
+            break
+        case .question(let line):
+            throw Messages.agentAskedAQuestion(agent, question: line)
+        case .timedOut:
             try Interrupts.check("starting the agent")
             throw Messages.agentNotReady(agent.name, seconds: Int(timeout), key: key)
         }
@@ -209,6 +220,10 @@ final class Provisioner {
         if cause.code == .interrupted {
             return AOError(.interrupted, "\(operation) was interrupted while \(step); everything it created was removed.",
                            hint: cause.hint, details: undone)
+        }
+        // The agent's question is the story; the rollback is a detail.
+        if cause.code == .agentAskedAQuestion {
+            return AOError(cause.code, "\(operation) was undone: \(cause.message)", hint: cause.hint, details: cause.details + undone)
         }
         // Nothing durable existed yet: the cause is the whole story.
         if !createdAnything { return cause }
