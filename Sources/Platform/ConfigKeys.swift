@@ -33,8 +33,14 @@ package enum ConfigKeys {
         Key(name: "ao.agent.<name>.questionPattern", defaultValue: "", summary: "screen text meaning it asks the human a question (waiting_input)"),
         Key(name: stuckAfter, defaultValue: "10m", summary: "how long a working session may go without a sign of activity, or an idle one with its task open, before it is stuck"),
         Key(name: notifyCommand, defaultValue: "", summary: "program that receives each notification as JSON on standard input (else notify-send)"),
+        Key(name: remote, defaultValue: "origin", summary: "remote whose URL names the GitHub repository (owner/name)"),
+        Key(name: githubAPIURL, defaultValue: "https://api.github.com", summary: "GitHub REST base (https://HOST/api/v3 for GitHub Enterprise); AO_GITHUB_API_URL overrides it"),
+        Key(name: githubCAInfo, defaultValue: "", summary: "CA bundle (PEM file) that signs the GitHub server's certificate, for a private certificate authority"),
     ]
 
     package static let stuckAfter = "ao.stuckAfter"
     package static let notifyCommand = "ao.notify.command"
+    package static let remote = "ao.remote"
+    package static let githubAPIURL = "ao.github.apiUrl"
+    package static let githubCAInfo = "ao.github.caInfo"
 }
