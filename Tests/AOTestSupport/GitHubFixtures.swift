@@ -24,8 +24,10 @@ public enum GitHubFixtures {
     public static func pullRequest(number: Int, branch: String, headSHA: String, repository: String = "acme/widgets",
                                    headRepository: String? = nil, state: String = "open", draft: Bool = false,
                                    merged: Bool = false, mergeable: Bool? = nil, mergeableState: String = "unknown",
-                                   updatedAt: String = "2026-01-01T00:00:00Z", base: String = "main") -> [String: Any] {
+                                   updatedAt: String = "2026-01-01T00:00:00Z", base: String = "main",
+                                   reviewRequested: Bool = false) -> [String: Any] {
         var pr = object("pull_request/opened.payload.json", "pull_request")
+        if !reviewRequested { pr["requested_reviewers"] = [Any](); pr["requested_teams"] = [Any]() }
         pr["number"] = number
         pr["state"] = state
         pr["draft"] = draft
@@ -62,6 +64,7 @@ public enum GitHubFixtures {
         run["conclusion"] = conclusion.map { $0 as Any } ?? NSNull()
         run["html_url"] = "https://github.com/acme/widgets/runs/\(id)"
         var app = run["app"] as? [String: Any] ?? [:]
+        // The recorded payload predates `app.slug`; the REST API has it.
         app["slug"] = actions ? "github-actions" : "other-ci"
         run["app"] = app
         var output = run["output"] as? [String: Any] ?? [:]
@@ -85,5 +88,35 @@ public enum GitHubFixtures {
         user["login"] = login
         review["user"] = user
         return review
+    }
+
+    /// A review thread as GraphQL returns it, built from the recorded thread's first comment.
+    public static func graphQLThread(id: String, path: String = "README.md", line: Int?, originalLine: Int? = nil,
+                                     resolved: Bool = false, outdated: Bool = false,
+                                     comments: [(id: Int, author: String, bot: Bool, body: String)]) -> [String: Any] {
+        let recorded = object("pull_request_review_thread/resolved.payload.json", "thread")
+        let template = (recorded["comments"] as! [[String: Any]])[0]
+        return [
+            "id": id, "isResolved": resolved, "isOutdated": outdated, "path": path,
+            "line": line.map { $0 as Any } ?? NSNull(),
+            "originalLine": (originalLine ?? line).map { $0 as Any } ?? NSNull(),
+            "comments": ["nodes": comments.map { comment in
+                [
+                    "databaseId": comment.id,
+                    "author": ["login": comment.author, "__typename": comment.bot ? "Bot" : "User"],
+                    "body": comment.body,
+                    "url": (template["html_url"] as? String ?? "https://github.com/x") + "-\(comment.id)",
+                    "createdAt": template["created_at"] as? String ?? "2026-01-01T00:00:00Z",
+                ] as [String: Any]
+            }],
+        ]
+    }
+
+    /// A GraphQL answer holding one page of review threads.
+    public static func graphQLThreadsPage(_ threads: [[String: Any]], nextCursor: String? = nil) -> [String: Any] {
+        ["data": ["repository": ["pullRequest": ["reviewThreads": [
+            "pageInfo": ["hasNextPage": nextCursor != nil, "endCursor": nextCursor.map { $0 as Any } ?? NSNull()],
+            "nodes": threads,
+        ]]]]]
     }
 }
