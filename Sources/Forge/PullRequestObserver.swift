@@ -122,7 +122,10 @@ package struct PullRequestObserver {
         }
 
         for session in sessions where results[session.id] == nil {
-            results[session.id] = .observed(facts[session.id] ?? [])
+            // Known merged or closed pull requests stay as they were unless they came back open.
+            let seen = Set((facts[session.id] ?? []).map(\.number))
+            let finished = session.known.filter { ($0.state == .merged || $0.state == .closed) && !seen.contains($0.number) }
+            results[session.id] = .observed((facts[session.id] ?? []) + finished)
         }
         return results
     }

@@ -36,6 +36,8 @@ package enum ConfigKeys {
         Key(name: remote, defaultValue: "origin", summary: "remote whose URL names the GitHub repository (owner/name)"),
         Key(name: githubAPIURL, defaultValue: "https://api.github.com", summary: "GitHub REST base (https://HOST/api/v3 for GitHub Enterprise); AO_GITHUB_API_URL overrides it"),
         Key(name: githubCAInfo, defaultValue: "", summary: "CA bundle (PEM file) that signs the GitHub server's certificate, for a private certificate authority"),
+        Key(name: githubInterval, defaultValue: "30s", summary: "GitHub is asked at most once per this interval per repository (observe --refresh forces a poll)"),
+        Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads started by bots (Copilot and the like) are not treated as work"),
     ]
 
     package static let stuckAfter = "ao.stuckAfter"
@@ -43,4 +45,6 @@ package enum ConfigKeys {
     package static let remote = "ao.remote"
     package static let githubAPIURL = "ao.github.apiUrl"
     package static let githubCAInfo = "ao.github.caInfo"
+    package static let githubInterval = "ao.github.interval"
+    package static let githubBotReviews = "ao.github.botReviews"
 }

@@ -83,6 +83,16 @@ extension StateStore {
                                     lastError: rows.text(4))
     }
 
+    /// Every repository's GitHub bookkeeping (normally one), by owner/name.
+    public func forgeRepositoryStates() throws -> [String: ForgeRepositoryState] {
+        let rows = try connection.prepare("SELECT repository FROM forge_repositories ORDER BY repository")
+        var names: [String] = []
+        while try rows.step() { if let name = rows.text(0) { names.append(name) } }
+        var result: [String: ForgeRepositoryState] = [:]
+        for name in names { result[name] = try forgeRepositoryState(name) }
+        return result
+    }
+
     /// Takes the right to poll GitHub now, atomically across processes: false when another
     /// process polled within `interval` (or GitHub's own poll interval, if longer), or a rate
     /// limit has not reset yet. `force` (observe --refresh) ignores the interval, never the limit.

@@ -78,7 +78,8 @@ enum StatusAction {
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
+        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github)
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -96,20 +97,50 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+    /// GitHub bookkeeping by repository, from the database (no network).
+    var github: [String: ForgeRepositoryState] = [:]
+
+    /// One line per repository whose GitHub observation is impaired: a refused token, a rate
+    /// limit, no token.
+    func githubNotes() -> [String] {
+        github.sorted { $0.key < $1.key }.compactMap { repository, state in
+            if let since = state.tokenUnhealthySince {
+                return "GitHub (\(repository)): the token was refused (401) \((now - since).age(.compact)) ago; observation resumes once a request with it succeeds (git ao doctor)."
+            }
+            if let until = state.rateLimitedUntil, until > now {
+                return "GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until))."
+            }
+            if state.lastError == ForgeStep.noToken { return "GitHub (\(repository)): off, \(ForgeStep.noToken)." }
+            return nil
+        }
+    }
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         DisplayStatus.of(s, now: now)
     }
 
     func json() -> String {
+        struct GitHubView: Encodable {
+            let repository: String
+            let token_unhealthy_since: String?
+            let rate_limited_until: String?
+            let last_poll_at: String?
+            let last_error: String?
+        }
         struct Payload: Encodable {
             let version: Int
             let sessions: [SessionView]
             let hidden_terminated: Int
+            let github: [GitHubView]
+        }
+        let githubViews = github.sorted { $0.key < $1.key }.map { repository, state in
+            GitHubView(repository: repository, token_unhealthy_since: state.tokenUnhealthySince.map(isoTimestamp),
+                       rate_limited_until: state.rateLimitedUntil.map(isoTimestamp), last_poll_at: state.lastPollAt.map(isoTimestamp),
+                       last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
                                    sessions: sessions.map { SessionView($0, now: now, includePrompt: false) },
-                                   hidden_terminated: hidden), pretty: true) + "\n"
+                                   hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 
     /// `# ao.version 1`, `# ao.sessions <shown> <hidden>`, then one record per session:
@@ -129,10 +160,13 @@ struct StatusModel {
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
             return text
         }
-        var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
+        let withPR = sessions.contains { $0.pr != nil }
+        var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (withPR ? ["PR", "CI", "REVIEW"] : [])
+                                  + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
             var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
+            if withPR { cells += StatusModel.prCells(s.pr) }
             if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }
@@ -141,8 +175,26 @@ struct StatusModel {
             return StatusModel.paint(displayed[r].status, text, palette)
         }
         var out = table.render()
+        for note in githubNotes() { out += displaySafe(note) + "\n" }
         if hidden > 0 { out += "\(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all)\n" }
         return out
+    }
+
+    /// PR, CI and REVIEW cells: `#12`, `failing`, `changes (2)`; `-` where nothing is known.
+    static func prCells(_ pr: PRStatus?) -> [String] {
+        guard let pr else { return ["-", "-", "-"] }
+        let number = "#\(pr.number)" + (pr.mergeability == .conflicting ? " conflict" : "")
+        let ci = pr.ci == .none ? "-" : pr.ci.rawValue
+        var review: String
+        switch pr.review {
+        case .none: review = "-"
+        case .approved: review = "approved"
+        case .changesRequested: review = "changes"
+        case .reviewRequired: review = "required"
+        }
+        let threads = pr.humanThreads + pr.botThreads
+        if threads > 0 { review += " (\(threads) thread\(threads == 1 ? "" : "s"))" }
+        return [number, ci, review]
     }
 
     static func paint(_ status: DisplayStatus, _ text: String, _ palette: Palette) -> String {

@@ -7,12 +7,14 @@ import TmuxRuntime
 
 /// One observation pass over a repository's sessions:
 /// abandoned spawns, one tmux query for every session's runtime, the screen heuristic for agents
-/// without hooks, escalation ticks, then the outbox. Only one pass per repository runs at a time.
+/// without hooks, GitHub (see ForgeStep), escalation ticks, then the outbox. Only one pass per repository runs at a time.
 struct ObservePass {
     let workspace: Workspace
     /// Limit the per-session work (heuristics, ticks, delivery) to one session; the tmux query
     /// still covers every session, since it costs the same.
     var only: SessionID?
+    /// `observe --refresh`: ask GitHub now, whatever `ao.github.interval` says.
+    var refresh = false
 
     /// One line per change, for `git ao watch` and `git ao observe`.
     struct Change {
@@ -72,6 +74,9 @@ struct ObservePass {
                 record(try store.apply(session.id, .activity(signal), at: Clock.now(), eventData: EventData.of([:])))
             }
         }
+
+        // GitHub: pull requests, CI, reviews (at most once per ao.github.interval).
+        try ForgeStep(workspace: workspace, store: store, config: config, force: refresh).run(sessions: sessions, record: record)
 
         // Escalations.
         let policy = EscalationPolicy(stuckAfter: try config.timeSpan(ConfigKeys.stuckAfter) ?? .minutes(10))

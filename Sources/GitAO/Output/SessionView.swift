@@ -32,6 +32,14 @@ struct SessionView: Encodable {
     let head_sha: String?
     let pr_number: Int?
     let pr_state: String?
+    /// The PR's display status (conflicting, ci_failed, changes_requested, draft, ...).
+    let pr_status: String?
+    let pr_head_sha: String?
+    let pr_ci: String?
+    let pr_review: String?
+    let pr_mergeability: String?
+    let pr_unresolved_threads: Int?
+    let pr_bot_threads: Int?
 
     init(_ session: Session, now: Timestamp, includePrompt: Bool) {
         let display = DisplayStatus.of(session, now: now)
@@ -64,6 +72,13 @@ struct SessionView: Encodable {
         head_sha = session.headSHA?.rawValue
         pr_number = session.pr?.number
         pr_state = session.pr?.state.rawValue
+        pr_status = session.pr.map { $0.summary ?? $0.displaySummary }
+        pr_head_sha = session.pr?.headSHA?.rawValue
+        pr_ci = session.pr?.ci.rawValue
+        pr_review = session.pr?.review.rawValue
+        pr_mergeability = session.pr?.mergeability.rawValue
+        pr_unresolved_threads = session.pr?.humanThreads
+        pr_bot_threads = session.pr?.botThreads
     }
 }
 
