@@ -100,6 +100,14 @@ struct ForgeObservationTests {
         #expect(status.stdout.contains("#12"))
         #expect(status.stdout.contains("failing"))
         outputs.append(status)
+        let show = try w.s.ao("show", id)
+        #expect(show.stdout.contains("#12 open, ci_failed"))
+        #expect(show.stdout.contains("unit tests: failed"))
+        #expect(show.stdout.contains("README.md:4 @alice: please rename"))
+        outputs.append(show)
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github)
+        #expect(doctor.stdout.contains("acme/widgets through \(w.server.baseURL), token from AO_GITHUB_TOKEN"))
+        outputs.append(doctor)
         try w.server.verify()
         try w.expectNoTokenLeak(outputs)
     }
@@ -143,6 +151,7 @@ struct ForgeObservationTests {
         let status = try w.s.ao("status", "--json")
         #expect(status.stdout.contains("token_unhealthy_since"))
         #expect(try w.s.ao("status").stdout.contains("token was refused (401)"))
+        #expect(try w.s.ao(arguments: ["doctor"], environment: w.github).stdout.contains("GitHub refused the token (401)"))
         #expect(try w.s.session(id)["pr_number"] == nil)
         // A pass of 304s would not clear it; a 200 does.
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))

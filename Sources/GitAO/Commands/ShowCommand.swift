@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forge
 import Lifecycle
 import Platform
 import TmuxRuntime
@@ -53,6 +54,26 @@ struct ShowCommand: ParsableCommand {
         if let prompt = session.prompt, !prompt.isEmpty {
             let first = prompt.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
             field("prompt", displaySafe(String(first.prefix(100))) + (first.count > 100 || prompt.contains("\n") ? " ..." : ""))
+        }
+        if let pr = session.pr {
+            var text = "#\(pr.number) \(pr.state.rawValue), \(pr.summary ?? pr.displaySummary): CI \(pr.ci.rawValue), review \(pr.review.rawValue.replacingAll("_", with: " ")), "
+            text += "mergeability \(pr.mergeability.rawValue)"
+            if pr.humanThreads + pr.botThreads > 0 { text += ", \(pr.humanThreads) unresolved thread(s) + \(pr.botThreads) from bots" }
+            field("pr", text)
+            let stored = (try? workspace.storeCall { try workspace.store()?.pullRequestFacts(for: session.id) ?? [:] }) ?? [:]
+            if let facts = stored[pr.number].flatMap(PullRequestFacts.decode) {
+                if !facts.url.isEmpty { field("pr url", displaySafe(facts.url)) }
+                for check in facts.checks where check.outcome != .passed && check.outcome != .skipped {
+                    field("check", displaySafe("\(check.name): \(check.outcome.rawValue)" + (check.url.map { " \($0)" } ?? "")))
+                }
+                for thread in facts.threads {
+                    let first = thread.comments.first
+                    let where_ = "\(thread.path):\(thread.line.map(String.init) ?? "?")" + (thread.outdated ? " (outdated)" : "")
+                    let who = first.map { "@\($0.author)" + ($0.isBot ? " [bot]" : "") } ?? "?"
+                    let body = String((first?.body ?? "").split(separator: "\n").first ?? "").prefix(80)
+                    field("thread", displaySafe("\(where_) \(who): \(body)"))
+                }
+            }
         }
         if !recent.isEmpty {
             lines.append("")
