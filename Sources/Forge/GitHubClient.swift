@@ -93,17 +93,18 @@ package final class GitHubClient {
     // MARK: REST
 
     /// GETs every URL (absolute, or a path under the API base) concurrently, conditionally.
-    package func get(_ targets: [String]) -> [Result<Fetched, FetchFailure>] {
+    /// `cached: false` (job logs): no If-None-Match, and the body is not kept in the cache.
+    package func get(_ targets: [String], cached: Bool = true) -> [Result<Fetched, FetchFailure>] {
         let urls = targets.map { $0.hasPrefix("http") ? $0 : configuration.url($0) }
         var results = [Result<Fetched, FetchFailure>](repeating: .failure(.skipped), count: urls.count)
         var pending = Array(urls.indices)
         for attempt in 0..<2 {
             guard !stopped, !pending.isEmpty else { break }
             if attempt > 0 { Self.jitterPause() }
-            let responses = transport.perform(pending.map { request(for: urls[$0]) })
+            let responses = transport.perform(pending.map { request(for: urls[$0], conditional: cached) })
             var retry: [Int] = []
             for (index, response) in zip(pending, responses) {
-                switch classify(response, url: urls[index]) {
+                switch classify(response, url: urls[index], cacheable: cached) {
                 case .done(let result): results[index] = result
                 case .retry(let failure):
                     results[index] = .failure(failure)
@@ -217,7 +218,7 @@ package final class GitHubClient {
         case retry(FetchFailure)
     }
 
-    private func classify(_ result: Result<HTTPResponse, TransportError>, url: String) -> Classified {
+    private func classify(_ result: Result<HTTPResponse, TransportError>, url: String, cacheable: Bool = false) -> Classified {
         let response: HTTPResponse
         switch result {
         case .failure(let error):
@@ -232,7 +233,7 @@ package final class GitHubClient {
         switch response.status {
         case 200..<300:
             authenticated = true
-            if let etag = response.header("etag"), !etag.isEmpty {
+            if cacheable, let etag = response.header("etag"), !etag.isEmpty {
                 let entry = CachedResponse(etag: etag, body: response.body, next: next)
                 cache[url] = entry
                 changedCache[url] = entry

@@ -181,4 +181,32 @@ extension StateStore {
                 .run([.text(id.rawValue), .text(kind), .text(subject)])
         }
     }
+
+    // MARK: Outbox items for reactions
+
+    /// Marks undelivered nudges whose reason starts with `reasonPrefix` as superseded: the fact
+    /// behind them changed before they could be delivered. Returns how many.
+    @discardableResult
+    public func supersedePendingNudges(for id: SessionID, reasonPrefix: String, at now: Timestamp) throws -> Int {
+        try connection.immediateTransaction {
+            let pending = try pendingOutbox(session: id).filter { $0.kind == .nudge && ($0.reason ?? "").hasPrefix(reasonPrefix) }
+            guard !pending.isEmpty else { return 0 }
+            let revision = try session(id)?.revision ?? 0
+            for item in pending {
+                try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'superseded' WHERE id = ? AND delivered_at IS NULL")
+                    .run([.int(now.milliseconds), .int(item.id)])
+                try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
+                                             data: "{\"reason\":\"\(item.reason ?? "")\"}"))
+            }
+            return pending.count
+        }
+    }
+
+    /// Puts a notification for the human in the outbox (a reaction that gave up on the agent).
+    public func enqueueNotification(_ kind: NotificationKind, message: String, for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, topic, body) VALUES (?, ?, 'notify', ?, ?)")
+                .run([.text(id.rawValue), .int(now.milliseconds), .text(kind.rawValue), .text(message)])
+        }
+    }
 }

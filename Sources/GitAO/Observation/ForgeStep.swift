@@ -77,6 +77,7 @@ struct ForgeStep {
                                   pollInterval: client.pollInterval.map { TimeSpan.seconds(Int64($0)) }, error: problem)
         for line in client.problems { HookLog.append("github: \(line)", aoDirectory: workspace.location.aoDirectory) }
 
+        let reactions = ForgeReactions(store: store, client: client, repository: slug, now: now)
         for session in live {
             switch results[session.id.rawValue] {
             case .failed(let why)?:
@@ -85,8 +86,13 @@ struct ForgeStep {
             case .observed(let prs)?:
                 try store.replacePullRequestFacts(Dictionary(uniqueKeysWithValues: prs.map { ($0.number, $0.encoded()) }), for: session.id, at: now)
                 let status = PullRequestFacts.combined(prs)?.status
-                if Lifecycle.decide(session, .scm(status), now).patch.isEmpty { continue }
-                record(try store.apply(session.id, .scm(status), at: now, eventData: EventData.of(prEventData(status))))
+                var current = session
+                if !Lifecycle.decide(session, .scm(status), now).patch.isEmpty {
+                    let applied = try store.apply(session.id, .scm(status), at: now, eventData: EventData.of(prEventData(status)))
+                    record(applied)
+                    current = applied.session ?? session
+                }
+                try reactions.react(current, prs: prs)
             case nil:
                 continue
             }
