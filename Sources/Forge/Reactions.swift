@@ -67,9 +67,10 @@ package enum ReactionMessages {
 
     /// The last `logLines` lines of a job log, GitHub's timestamp prefix removed.
     package static func tail(ofLog bytes: [UInt8]) -> String {
-        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            var line = line
-            if line.hasSuffix("\r") { line = line.dropLast() }
+        // Split the bytes, not the string: in Swift "\r\n" is one Character, and logs written on
+        // Windows runners end their lines that way.
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { raw -> Substring in
+            let line = Substring(String(decoding: raw.last == 0x0D ? raw.dropLast() : raw, as: UTF8.self))
             // 2026-01-01T00:00:00.1234567Z <text>
             if line.count > 21, line.prefix(4).allSatisfy(\.isNumber), line.dropFirst(4).first == "-",
                let space = line.firstIndex(of: " "), line[..<space].hasSuffix("Z") {

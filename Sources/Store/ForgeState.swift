@@ -187,9 +187,11 @@ extension StateStore {
     /// Marks undelivered nudges whose reason starts with `reasonPrefix` as superseded: the fact
     /// behind them changed before they could be delivered. Returns how many.
     @discardableResult
-    public func supersedePendingNudges(for id: SessionID, reasonPrefix: String, at now: Timestamp) throws -> Int {
+    public func supersedePendingNudges(for id: SessionID, reasonPrefix: String, except kept: String? = nil, at now: Timestamp) throws -> Int {
         try connection.immediateTransaction {
-            let pending = try pendingOutbox(session: id).filter { $0.kind == .nudge && ($0.reason ?? "").hasPrefix(reasonPrefix) }
+            let pending = try pendingOutbox(session: id).filter {
+                $0.kind == .nudge && ($0.reason ?? "").hasPrefix(reasonPrefix) && $0.reason != kept
+            }
             guard !pending.isEmpty else { return 0 }
             let revision = try session(id)?.revision ?? 0
             for item in pending {

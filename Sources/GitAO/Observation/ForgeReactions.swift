@@ -37,10 +37,18 @@ struct ForgeReactions {
     // MARK: CI
 
     private func reactToCI(_ id: SessionID, _ pr: PullRequestFacts) throws {
-        let topic = "forge:ci:#\(pr.number)"
+        let prefix = "forge:ci:#\(pr.number):"
+        let topic = prefix + pr.headSHA
+        // A nudge about an earlier commit is stale.
+        try store.supersedePendingNudges(for: id, reasonPrefix: prefix, except: topic, at: now)
+        // A check that passed ends its failure: failing again later is news. A check still
+        // running (a re-run) keeps it, so a re-run failing the same way is not sent twice.
+        for check in pr.checks where check.outcome == .passed || check.outcome == .skipped {
+            try store.clearReaction("ci", subject: "#\(pr.number):\(check.name)", for: id)
+        }
         let failed = pr.checks.filter { $0.outcome == .failed }
         guard !failed.isEmpty else {
-            try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now)
+            if pr.ci == .passing || pr.ci == .none { try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now) }
             return
         }
         let fresh = try failed.filter { try store.reaction("ci", subject: "#\(pr.number):\($0.name)", for: id)?.signature != signature(pr, $0) }
