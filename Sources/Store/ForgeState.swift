@@ -211,4 +211,45 @@ extension StateStore {
                 .run([.text(id.rawValue), .int(now.milliseconds), .text(kind.rawValue), .text(message)])
         }
     }
+
+    // MARK: Local conflict prediction
+
+    public func conflictPredictions() throws -> [SessionID: ConflictPrediction] {
+        let rows = try connection.prepare("SELECT session_id, head_sha, base_sha, base_ref, conflicting, paths FROM conflict_predictions")
+        var result: [SessionID: ConflictPrediction] = [:]
+        while try rows.step() {
+            let paths = (rows.text(5) ?? "").split(separator: "\n").map(String.init)
+            result[SessionID(rows.text(0) ?? "")] = ConflictPrediction(headSHA: rows.text(1) ?? "", baseSHA: rows.text(2) ?? "",
+                                                                       baseRef: rows.text(3) ?? "", conflicting: rows.int(4) != 0, paths: paths)
+        }
+        return result
+    }
+
+    public func setConflictPrediction(_ prediction: ConflictPrediction, for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("""
+                INSERT INTO conflict_predictions (session_id, head_sha, base_sha, base_ref, conflicting, paths, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(session_id) DO UPDATE SET head_sha = excluded.head_sha, base_sha = excluded.base_sha, base_ref = excluded.base_ref,
+                    conflicting = excluded.conflicting, paths = excluded.paths, at = excluded.at
+                """).run([.text(id.rawValue), .text(prediction.headSHA), .text(prediction.baseSHA), .text(prediction.baseRef),
+                          .int(prediction.conflicting ? 1 : 0), .text(prediction.paths.joined(separator: "\n")), .int(now.milliseconds)])
+        }
+    }
+}
+
+/// The result of merging a session's branch with its base in memory.
+public struct ConflictPrediction: Equatable, Sendable {
+    public var headSHA: String
+    public var baseSHA: String
+    public var baseRef: String
+    public var conflicting: Bool
+    public var paths: [String]
+
+    public init(headSHA: String, baseSHA: String, baseRef: String, conflicting: Bool, paths: [String]) {
+        self.headSHA = headSHA
+        self.baseSHA = baseSHA
+        self.baseRef = baseRef
+        self.conflicting = conflicting
+        self.paths = paths
+    }
 }

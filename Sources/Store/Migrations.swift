@@ -137,6 +137,17 @@ enum Migrations {
                 at         INTEGER NOT NULL,
                 PRIMARY KEY (session_id, kind, subject)
             );
+            -- The last local merge of a session's branch with its base (git merge-tree), redone
+            -- only when either side moves.
+            CREATE TABLE conflict_predictions (
+                session_id  TEXT PRIMARY KEY,
+                head_sha    TEXT NOT NULL,
+                base_sha    TEXT NOT NULL,
+                base_ref    TEXT NOT NULL,
+                conflicting INTEGER NOT NULL,
+                paths       TEXT NOT NULL,
+                at          INTEGER NOT NULL
+            );
             """),
     ]
 }

@@ -27,7 +27,9 @@ struct ShowCommand: ParsableCommand {
             session = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate()).sessions[0] }
         }
         let now = Clock.now()
-        let status = DisplayStatus.of(session, now: now)
+        let conflict = (try? workspace.storeCall { try workspace.store()?.conflictPredictions()[session.id] }) ?? nil
+        let predicted = conflict?.conflicting == true ? conflict : nil
+        let status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -35,7 +37,7 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, conflict: conflict), events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -54,6 +56,9 @@ struct ShowCommand: ParsableCommand {
         if let prompt = session.prompt, !prompt.isEmpty {
             let first = prompt.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
             field("prompt", displaySafe(String(first.prefix(100))) + (first.count > 100 || prompt.contains("\n") ? " ..." : ""))
+        }
+        if let predicted {
+            field("conflict", displaySafe("with \(predicted.baseRef) in " + predicted.paths.joined(separator: ", ")))
         }
         if let pr = session.pr {
             var text = "#\(pr.number) \(pr.state.rawValue), \(pr.summary ?? pr.displaySummary): CI \(pr.ci.rawValue), review \(pr.review.rawValue.replacingAll("_", with: " ")), "

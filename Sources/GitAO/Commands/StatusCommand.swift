@@ -79,7 +79,8 @@ enum StatusAction {
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
         let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github)
+        let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
+        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -99,6 +100,8 @@ struct StatusModel {
     let now: Timestamp
     /// GitHub bookkeeping by repository, from the database (no network).
     var github: [String: ForgeRepositoryState] = [:]
+    /// Local conflict predictions by session, from the database.
+    var conflicts: [SessionID: ConflictPrediction] = [:]
 
     /// One line per repository whose GitHub observation is impaired: a refused token, a rate
     /// limit, no token.
@@ -116,7 +119,7 @@ struct StatusModel {
     }
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
-        DisplayStatus.of(s, now: now)
+        DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
     }
 
     func json() -> String {
@@ -139,7 +142,7 @@ struct StatusModel {
                        last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, conflict: conflicts[$0.id]) },
                                    hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 

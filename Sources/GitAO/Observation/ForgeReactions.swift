@@ -30,7 +30,7 @@ struct ForgeReactions {
         for pr in prs where pr.state == .open || pr.state == .draft {
             try reactToCI(session.id, pr)
             try reactToReviews(session.id, pr)
-            try reactToConflict(session.id, pr)
+            try reactToConflict(session, pr)
         }
     }
 
@@ -112,19 +112,8 @@ struct ForgeReactions {
 
     // MARK: Conflicts
 
-    private func reactToConflict(_ id: SessionID, _ pr: PullRequestFacts) throws {
-        let topic = "forge:conflict"
-        switch pr.mergeability {
-        case .conflicting:
-            guard try store.reaction("conflict", subject: "episode", for: id) == nil else { return }
-            try store.enqueueNudge(ReactionMessages.conflict(base: pr.baseRef.isEmpty ? "the base branch" : pr.baseRef, paths: [], pr: pr.number),
-                                   reason: topic, for: id, at: now)
-            try store.recordReaction("conflict", subject: "episode", signature: "github", for: id, at: now)
-        case .unknown:
-            return // still computing: neither a new episode nor the end of one
-        case .mergeable, .blocked, .unstable, .behind:
-            try store.clearReaction("conflict", subject: "episode", for: id)
-            try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now)
-        }
+    private func reactToConflict(_ session: Session, _ pr: PullRequestFacts) throws {
+        let local = try store.conflictPredictions()[session.id]
+        try ConflictEpisode(store: store, now: now).update(session, local: local, github: pr.mergeability)
     }
 }

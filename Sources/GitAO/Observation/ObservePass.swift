@@ -75,6 +75,9 @@ struct ObservePass {
             }
         }
 
+        // Local conflict prediction (no GitHub needed), when a branch or its base moved.
+        try ConflictPredictor(workspace: workspace, store: store).run(sessions: sessions, now: Clock.now())
+
         // GitHub: pull requests, CI, reviews (at most once per ao.github.interval).
         try ForgeStep(workspace: workspace, store: store, config: config, force: refresh).run(sessions: sessions, record: record)
 

@@ -1,5 +1,6 @@
 import Lifecycle
 import Platform
+import Store
 
 /// A session as JSON. Field names are part of the `--json` contract: add, never rename.
 struct SessionView: Encodable {
@@ -40,9 +41,13 @@ struct SessionView: Encodable {
     let pr_mergeability: String?
     let pr_unresolved_threads: Int?
     let pr_bot_threads: Int?
+    /// Paths the local merge with the base conflicts in (git merge-tree); nil when it merges cleanly or was not predicted.
+    let conflict_paths: [String]?
+    let conflict_base: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool) {
-        let display = DisplayStatus.of(session, now: now)
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, conflict: ConflictPrediction? = nil) {
+        let predicted = conflict?.conflicting == true ? conflict : nil
+        let display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         id = session.id.rawValue
         name = session.name
         branch = session.branch.rawValue
@@ -79,6 +84,8 @@ struct SessionView: Encodable {
         pr_mergeability = session.pr?.mergeability.rawValue
         pr_unresolved_threads = session.pr?.humanThreads
         pr_bot_threads = session.pr?.botThreads
+        conflict_paths = predicted?.paths
+        conflict_base = predicted?.baseRef
     }
 }
 

@@ -1,0 +1,53 @@
+import AOTestSupport
+import Foundation
+import Testing
+
+/// Local conflict prediction: git merge-tree, no GitHub, no token.
+@Suite("local conflict prediction")
+struct ConflictPredictionTests {
+    @Test("a branch that conflicts with its base shows the paths and the agent is asked to rebase once per episode",
+          .timeLimit(.minutes(2)))
+    func predicted() throws {
+        let s = try Scenario("conflict-local", files: ["README.md": "hello\n", "other.txt": "x\n"])
+        defer { s.close() }
+        let id = try s.spawn()
+        try FakeAgents.waitForStart(id, in: s.env)
+        let worktree = try s.worktreePath(of: id)
+        // The agent's change.
+        try s.env.write("hello from the agent\n", to: worktree.appendingPathComponent("README.md"))
+        try s.env.git(["commit", "-qam", "agent"], in: worktree)
+        try s.observe()
+        #expect(try s.session(id)["conflict_paths"] == nil, "no conflict yet")
+
+        // The base moves with a conflicting change, as fetched from origin.
+        try s.env.write("hello from main\n", to: s.repo.appendingPathComponent("README.md"))
+        try s.env.git(["commit", "-qam", "main"], in: s.repo)
+        try s.env.git(["push", "-q", "origin", "main"], in: s.repo)
+        try s.env.git(["fetch", "-q", "origin"], in: s.repo)
+        let before = try s.env.git(["status", "--porcelain"], in: worktree)
+        try s.observe()
+        let session = try s.session(id)
+        #expect(session["conflict_paths"] as? [String] == ["README.md"])
+        #expect(session["conflict_base"] as? String == "origin/main")
+        #expect(try s.env.git(["status", "--porcelain"], in: worktree) == before, "no worktree was touched")
+        #expect(try s.ao("show", id).stdout.contains("conflict:  with origin/main in README.md"))
+        let received = { FakeAgents.received(by: id, in: s.env).joined(separator: "\n") }
+        #expect(received().contains("Rebase onto origin/main") && received().contains("- README.md"))
+        // Same episode: not asked again.
+        try s.observe()
+        #expect(received().components(separatedBy: "Rebase onto").count == 2)
+
+        // The agent rebases: the episode ends; a new conflict is a new episode.
+        try s.env.git(["reset", "-q", "--hard", "origin/main"], in: worktree)
+        try s.observe()
+        #expect(try s.session(id)["conflict_paths"] == nil)
+        try s.env.write("agent again\n", to: worktree.appendingPathComponent("README.md"))
+        try s.env.git(["commit", "-qam", "agent 2"], in: worktree)
+        try s.env.write("main again\n", to: s.repo.appendingPathComponent("README.md"))
+        try s.env.git(["commit", "-qam", "main 2"], in: s.repo)
+        try s.env.git(["push", "-q", "origin", "main"], in: s.repo)
+        try s.env.git(["fetch", "-q", "origin"], in: s.repo)
+        try s.observe()
+        #expect(received().components(separatedBy: "Rebase onto").count == 3)
+    }
+}
