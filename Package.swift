@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "WorktreeTests", dependencies: ["Worktree", "AOTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Lifecycle", "AOTestSupport"]),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "Platform", "Lifecycle", "AOTestSupport"]),
-        .testTarget(name: "GitAOTests", dependencies: ["GitAO", "Lifecycle", "Platform", "TmuxRuntime", "Agents", "AOTestSupport"]),
+        .testTarget(name: "GitAOTests", dependencies: ["GitAO", "Lifecycle", "Platform", "Store", "TmuxRuntime", "Agents", "AOTestSupport"]),
     ]
 )

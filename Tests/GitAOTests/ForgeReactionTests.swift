@@ -116,7 +116,7 @@ struct ForgeReactionTests {
         try pass(w, pr: clean, tag: "d")
         try pass(w, pr: dirty, tag: "e")
         #expect(try nudges(w, id).count == 2)
-        #expect(FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("Rebase onto main"))
+        #expect(FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("Rebase onto origin/main"))
     }
 
     @Test("a nudge waits while the agent is blocked, and a stale one is superseded, not sent", .timeLimit(.minutes(3)))

@@ -77,8 +77,11 @@ struct ConflictEpisode {
     /// PR axis unless given.
     func update(_ session: Session, local: ConflictPrediction?, github: Mergeability? = nil) throws {
         guard !session.isTerminated, session.state != .done else { return }
+        // GitHub's view: nil when there is no open PR; `unknown` while GitHub is still computing,
+        // which neither starts nor ends an episode.
         let fromGitHub = github ?? (session.pr?.isOpen == true ? session.pr?.mergeability : nil)
         let githubSays: Bool? = fromGitHub.flatMap { $0 == .conflicting ? true : ($0 == .unknown ? nil : false) }
+        let githubComputing = fromGitHub == .unknown
         let localSays = local?.conflicting
         if localSays == true || githubSays == true {
             guard try store.reaction("conflict", subject: "episode", for: session.id) == nil else { return }
@@ -87,7 +90,7 @@ struct ConflictEpisode {
                                                  pr: session.pr?.isOpen == true ? session.pr?.number : nil)
             try store.enqueueNudge(text, reason: Self.topic, for: session.id, at: now)
             try store.recordReaction("conflict", subject: "episode", signature: localSays == true ? "local" : "github", for: session.id, at: now)
-        } else if localSays != nil || githubSays != nil {
+        } else if !githubComputing && (localSays == false || githubSays == false) {
             try store.clearReaction("conflict", subject: "episode", for: session.id)
             try store.supersedePendingNudges(for: session.id, reasonPrefix: Self.topic, at: now)
         }
