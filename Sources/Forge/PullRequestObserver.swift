@@ -59,21 +59,33 @@ package struct PullRequestObserver {
             for session in sessions where session.branch == ref { openBySession[session.id, default: []].append(pr) }
         }
 
-        // One batch: each open PR's facts, checks, statuses, reviews and review comments, and a
-        // re-read of each known open PR that left the list (merged or closed?).
+        // One batch. A PR that is new, or whose head or updated_at moved in the list (pushes,
+        // comments and reviews move it), or whose mergeability GitHub was still computing: its
+        // facts, checks, statuses, reviews and review comments. Any other open PR: only its checks
+        // and statuses, since CI finishing does not move updated_at. And a re-read of each known
+        // open PR that left the list (merged or closed?).
         var targets: [String] = []
-        var plan: [(session: String, number: Int, listed: JSONValue?, first: Int)] = []
+        var plan: [(session: String, number: Int, listed: JSONValue?, first: Int, full: Bool)] = []
         for session in sessions {
             for pr in openBySession[session.id] ?? [] {
                 guard let number = pr["number"]?.int, let sha = pr.at("head", "sha")?.string else { continue }
-                plan.append((session.id, number, pr, targets.count))
-                targets += ["\(base)/pulls/\(number)", "\(base)/commits/\(sha)/check-runs?per_page=100",
-                            "\(base)/commits/\(sha)/status", "\(base)/pulls/\(number)/reviews?per_page=100",
-                            "\(base)/pulls/\(number)/comments?per_page=100"]
+                let known = session.known.first { $0.number == number }
+                let unchanged = known.map {
+                    $0.headSHA == sha && $0.updatedAt == (pr["updated_at"]?.string ?? "") && $0.mergeability != .unknown && $0.threadsKnown
+                        && ($0.state == .open || $0.state == .draft)
+                } ?? false
+                plan.append((session.id, number, pr, targets.count, !unchanged))
+                if unchanged {
+                    targets += ["\(base)/commits/\(sha)/check-runs?per_page=100", "\(base)/commits/\(sha)/status"]
+                } else {
+                    targets += ["\(base)/pulls/\(number)", "\(base)/commits/\(sha)/check-runs?per_page=100",
+                                "\(base)/commits/\(sha)/status", "\(base)/pulls/\(number)/reviews?per_page=100",
+                                "\(base)/pulls/\(number)/comments?per_page=100"]
+                }
             }
             let stillListed = Set((openBySession[session.id] ?? []).compactMap { $0["number"]?.int })
             for known in session.known where (known.state == .open || known.state == .draft) && !stillListed.contains(known.number) {
-                plan.append((session.id, known.number, nil, targets.count))
+                plan.append((session.id, known.number, nil, targets.count, true))
                 targets.append("\(base)/pulls/\(known.number)")
             }
         }
@@ -95,6 +107,14 @@ package struct PullRequestObserver {
                     gone.state = pr["merged"]?.bool == true || pr["merged_at"]?.string != nil ? .merged
                         : (pr["state"]?.string == "open" ? gone.state : .closed)
                     facts[item.session]!.append(gone)
+                }
+                continue
+            }
+            if !item.full, let known, let listed = item.listed {
+                switch checksOnly(Array(fetched[item.first..<item.first + 2]), targets: Array(targets[item.first..<item.first + 2]),
+                                  known: known, listed: listed) {
+                case .failure(let failure): results[item.session] = .failed("pull request #\(item.number): \(failure)")
+                case .success(let built): facts[item.session]!.append(built)
                 }
                 continue
             }
@@ -145,6 +165,28 @@ package struct PullRequestObserver {
                 return .success(value)
             }
         }
+    }
+
+    /// An unchanged PR: the known facts with its checks and statuses read again.
+    private func checksOnly(_ results: [Result<Fetched, FetchFailure>], targets: [String], known: PullRequestFacts,
+                            listed: JSONValue) -> Result<PullRequestFacts, FetchFailure> {
+        var values: [JSONValue] = []
+        for (result, target) in zip(results, targets) {
+            switch result {
+            case .failure(let failure): return .failure(failure)
+            case .success(let fetched):
+                switch client.json(fetched, from: target) {
+                case .failure(let failure): return .failure(failure)
+                case .success(let value): values.append(value)
+                }
+            }
+        }
+        guard let runs = values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
+        var facts = known
+        facts.state = listed["draft"]?.bool == true ? .draft : .open
+        facts.checks = Self.checks(runs: runs, statuses: values[1]["statuses"]?.array ?? [])
+        facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
+        return .success(facts)
     }
 
     /// Facts from the five reads of one open PR, and whether its threads must be queried.

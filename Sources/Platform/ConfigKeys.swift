@@ -37,6 +37,7 @@ package enum ConfigKeys {
         Key(name: githubAPIURL, defaultValue: "https://api.github.com", summary: "GitHub REST base (https://HOST/api/v3 for GitHub Enterprise); AO_GITHUB_API_URL overrides it"),
         Key(name: githubCAInfo, defaultValue: "", summary: "CA bundle (PEM file) that signs the GitHub server's certificate, for a private certificate authority"),
         Key(name: githubInterval, defaultValue: "30s", summary: "GitHub is asked at most once per this interval per repository (observe --refresh forces a poll)"),
+        Key(name: githubFollowFor, defaultValue: "60m", summary: "how long the follower started by a session's git push keeps polling its pull request's checks"),
         Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads started by bots (Copilot and the like) are not treated as work"),
     ]
 
@@ -47,4 +48,5 @@ package enum ConfigKeys {
     package static let githubCAInfo = "ao.github.caInfo"
     package static let githubInterval = "ao.github.interval"
     package static let githubBotReviews = "ao.github.botReviews"
+    package static let githubFollowFor = "ao.github.followFor"
 }

@@ -97,7 +97,12 @@ struct ObserverTests {
         defer { world.close() }
         let pr = GitHubFixtures.pullRequest(number: 3, branch: "ao/a", headSHA: sha("a"), mergeable: true, mergeableState: "clean")
         world.list([pr], times: 2)
-        world.serve(pr: pr, runs: [GitHubFixtures.checkRun(id: 9, name: "build", headSHA: sha("a"), conclusion: "success")], times: 2)
+        world.serve(pr: pr, runs: [GitHubFixtures.checkRun(id: 9, name: "build", headSHA: sha("a"), conclusion: "success")])
+        // Checks and statuses are asked again (CI finishing does not move updated_at); the PR,
+        // its reviews and comments are not, since updated_at and the head did not move.
+        world.server.expect("/repos/acme/widgets/commits/\(sha("a"))/check-runs?per_page=100",
+                            .json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 9, name: "build", headSHA: sha("a"), conclusion: "success")]), etag: "\"runs3-1\""))
+        world.server.expect("/repos/acme/widgets/commits/\(sha("a"))/status", .json(["state": "pending", "statuses": [Any](), "sha": sha("a")], etag: "\"st3-1\""))
         world.threads([GitHubFixtures.graphQLThreadsPage([])])
         let first = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"])
         let second = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a", known: first)])["a"])
@@ -105,7 +110,7 @@ struct ObserverTests {
         #expect(first.first?.ci == .passing)
         #expect(first.first?.mergeability == .mergeable)
         let client = try #require(world.lastClient)
-        #expect(client.requestCount == 6 && client.notModifiedCount == 6 && client.graphQLCount == 0)
+        #expect(client.requestCount == 3 && client.notModifiedCount == 3 && client.graphQLCount == 0)
         #expect(!client.authenticated) // a 304 proves nothing about the token
         try world.server.verify()
     }

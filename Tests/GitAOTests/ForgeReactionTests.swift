@@ -8,9 +8,12 @@ struct ForgeReactionTests {
     typealias World = ForgeObservationTests.World
 
     /// One pass that serves `pr` with `runs` and `threads`, each endpoint once (fresh ETags).
-    func pass(_ w: World, pr: [String: Any], runs: [[String: Any]] = [], threads: [[String: Any]] = [], tag: String,
+    func pass(_ w: World, pr original: [String: Any], runs: [[String: Any]] = [], threads: [[String: Any]] = [], tag: String,
               logs: [Int: GitHubTestServer.Response] = [:]) throws {
         w.server.reset()
+        // Something happened on the PR, as GitHub's updated_at says: every read is made.
+        var pr = original
+        pr["updated_at"] = "2026-01-01T00:00:00Z/\(tag)"
         let number = pr["number"] as! Int
         let sha = (pr["head"] as! [String: Any])["sha"] as! String
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([pr], etag: "\"list-\(tag)\""))

@@ -80,7 +80,12 @@ enum StatusAction {
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
         let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
         let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
+        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
+        if options.verbose && hasDatabase {
+            for s in shown where !s.isTerminated {
+                model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
+            }
+        }
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -102,6 +107,8 @@ struct StatusModel {
     var github: [String: ForgeRepositoryState] = [:]
     /// Local conflict predictions by session, from the database.
     var conflicts: [SessionID: ConflictPrediction] = [:]
+    /// Running CI followers by session (status -v).
+    var followers: [SessionID: Int32] = [:]
 
     /// One line per repository whose GitHub observation is impaired: a refused token, a rate
     /// limit, no token.
@@ -170,7 +177,7 @@ struct StatusModel {
         for (s, shown) in zip(sessions, displayed) {
             var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
-            if verbose { cells += [s.worktreePath, shown.reason] }
+            if verbose { cells += [s.worktreePath, shown.reason + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in

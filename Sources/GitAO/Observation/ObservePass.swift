@@ -99,8 +99,7 @@ struct ObservePass {
     /// Starts a pass in the background, detached, and returns at once: for git hooks and agents'
     /// hooks, which must never wait for tmux, the notifier or the agent's reaction.
     static func startInBackground(location: RepoLocation, session: SessionID?) {
-        var environment = Environment.all().filter { !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") }
-        environment["GIT_DIR"] = nil
+        let environment = backgroundEnvironment()
         var argv = [Environment.executablePath, "-C", location.commonDir, "observe", "--quiet"]
         if let session { argv += ["--session", session.rawValue] }
         do {
@@ -108,5 +107,17 @@ struct ObservePass {
         } catch {
             HookLog.append("could not start a background pass: \(error)", aoDirectory: location.aoDirectory)
         }
+    }
+
+    /// The environment for a pass or follower started in the background: this process's minus
+    /// what describes only this invocation, but keeping the tmux server and the GitHub settings
+    /// (AO_GITHUB_API_URL, AO_GITHUB_TOKEN), which a pass started from a hook needs as much as
+    /// the command that triggered it.
+    static func backgroundEnvironment() -> [String: String] {
+        var environment = Environment.all().filter {
+            !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") || $0.key.hasPrefix("AO_GITHUB_")
+        }
+        environment["GIT_DIR"] = nil
+        return environment
     }
 }
