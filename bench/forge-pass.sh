@@ -41,8 +41,10 @@ reset() { curl -s -X POST "$api/__reset-stats" >/dev/null; }
 
 git -C "$repo" ao observe --refresh -q        # cold: fills the ETag cache and the facts
 reset
+# The same pass with GitHub off (no token): what the rest of the pass costs for these sessions.
 hyperfine -N --style none --warmup 1 --runs "$runs" --export-json "$work/unchanged.json" \
   -n "zero sessions" "git -C $empty ao observe --refresh -q" \
+  -n "$sessions sessions, GitHub off" "env -u AO_GITHUB_TOKEN git -C $repo ao observe --refresh -q" \
   -n "$sessions sessions, nothing changed" "git -C $repo ao observe --refresh -q" >/dev/null
 unchanged=$(stats)
 reset

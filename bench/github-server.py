@@ -74,7 +74,6 @@ class Handler(BaseHTTPRequestHandler):
         if etag: self.send_header("ETag", f'"{etag}"')
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -102,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
             n = int(parse_qs(url.query)["pr"][0])
             with lock:
                 versions[n] += 1
-                prs[n]["updated_at"] = f"2026-01-0{min(versions[n], 9)}T00:00:00Z"
+                prs[n]["updated_at"] = f"2026-01-01T{versions[n] // 3600:02d}:{versions[n] // 60 % 60:02d}:{versions[n] % 60:02d}Z"
             return self.reply(200, {})
         if url.path == "/__reset-stats":
             with lock: stats.update(requests=0, not_modified=0, graphql=0, by_pr_changed={})

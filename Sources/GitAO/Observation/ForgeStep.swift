@@ -61,8 +61,10 @@ struct ForgeStep {
         let client = GitHubClient(configuration: configuration, token: token, transport: CurlTransport(caInfo: configuration.caInfo),
                                   version: GitAOCommand.version, cache: cache)
         var tracked: [TrackedSession] = []
+        var stored: [SessionID: [Int: String]] = [:]
         for session in live {
-            let known = try store.pullRequestFacts(for: session.id).values.compactMap(PullRequestFacts.decode)
+            stored[session.id] = try store.pullRequestFacts(for: session.id)
+            let known = stored[session.id, default: [:]].values.compactMap(PullRequestFacts.decode)
             tracked.append(TrackedSession(id: session.id.rawValue, branch: session.branch.rawValue, known: known))
         }
         let bots = config.string(ConfigKeys.githubBotReviews)?.lowercased() != "ignore"
@@ -84,7 +86,8 @@ struct ForgeStep {
                 // A failed fetch is not "no PR" and not "closed": nothing changes.
                 HookLog.append("github: session \(session.id): \(why)", aoDirectory: workspace.location.aoDirectory)
             case .observed(let prs)?:
-                try store.replacePullRequestFacts(Dictionary(uniqueKeysWithValues: prs.map { ($0.number, $0.encoded()) }), for: session.id, at: now)
+                let encoded = Dictionary(prs.map { ($0.number, $0.encoded()) }, uniquingKeysWith: { first, _ in first })
+                if encoded != stored[session.id] { try store.replacePullRequestFacts(encoded, for: session.id, at: now) }
                 let status = PullRequestFacts.combined(prs)?.status
                 var current = session
                 if !Lifecycle.decide(session, .scm(status), now).patch.isEmpty {
