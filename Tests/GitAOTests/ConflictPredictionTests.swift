@@ -50,4 +50,38 @@ struct ConflictPredictionTests {
         try s.observe()
         #expect(received().components(separatedBy: "Rebase onto").count == 3)
     }
+
+    @Test("watch --fetch brings a base that moved on the server in, and the conflict shows", .timeLimit(.minutes(2)))
+    func watchFetch() throws {
+        let s = try Scenario("conflict-fetch")
+        defer { s.close() }
+        let id = try s.spawn()
+        let worktree = try s.worktreePath(of: id)
+        try s.env.write("agent\n", to: worktree.appendingPathComponent("README.md"))
+        try s.env.git(["commit", "-qam", "agent"], in: worktree)
+        // Someone else pushes a conflicting change; this repository has not fetched it.
+        let origin = try s.env.git(["remote", "get-url", "origin"], in: s.repo).trimmingCharacters(in: .whitespacesAndNewlines)
+        let other = s.env.root.appendingPathComponent("other")
+        try s.env.git(["clone", "-q", origin, other.path], in: s.env.root)
+        try s.env.write("someone else\n", to: other.appendingPathComponent("README.md"))
+        try s.env.git(["commit", "-qam", "other"], in: other)
+        try s.env.git(["push", "-q", "origin", "HEAD:main"], in: other)
+        try s.observe()
+        #expect(try s.session(id)["conflict_paths"] == nil, "not fetched yet")
+
+        let output = s.env.root.appendingPathComponent("watch.out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let watch = Process()
+        watch.executableURL = TestEnvironment.productsDirectory.appendingPathComponent("git-ao")
+        watch.arguments = ["watch", "--fetch", "--interval", "300ms"]
+        watch.environment = s.env.environment
+        watch.currentDirectoryURL = s.repo
+        watch.standardOutput = try FileHandle(forWritingTo: output)
+        watch.standardError = watch.standardOutput
+        try watch.run()
+        defer { if watch.isRunning { watch.terminate(); watch.waitUntilExit() } }
+        try s.env.eventually("the conflict to be predicted", timeout: 30) {
+            (try? s.session(id)["conflict_paths"] as? [String]) == ["README.md"]
+        }
+    }
 }

@@ -96,3 +96,31 @@ struct ConflictEpisode {
         }
     }
 }
+
+/// `git ao watch --fetch`: brings the live sessions' base branches up to date from their remotes
+/// (one `git fetch` per remote) before each pass, so conflict prediction sees a base that moved
+/// on the server.
+enum BaseFetcher {
+    /// Fetches; returns one line per remote that could not be fetched.
+    static func fetch(workspace: Workspace, sessions: [Session]) -> [String] {
+        let directory = workspace.location.commonDir
+        guard let listing = try? GitCLI.run(["remote"], in: directory, timeout: 10), listing.succeeded else { return [] }
+        let remotes = Set(listing.stdoutText.split(separator: "\n").map(String.init))
+        var refspecs: [String: Set<String>] = [:]
+        for session in sessions where !session.isTerminated {
+            let base = session.baseRef
+            guard let slash = base.firstIndex(of: "/") else { continue }
+            let remote = String(base[..<slash]), branch = String(base[base.index(after: slash)...])
+            guard remotes.contains(remote), !branch.isEmpty else { continue }
+            refspecs[remote, default: []].insert("+refs/heads/\(branch):refs/remotes/\(remote)/\(branch)")
+        }
+        var problems: [String] = []
+        for (remote, specs) in refspecs.sorted(by: { $0.key < $1.key }) {
+            let result = try? GitCLI.run(["fetch", "--quiet", "--no-tags", remote] + specs.sorted(), in: directory, timeout: 120)
+            if result?.succeeded != true {
+                problems.append("could not fetch \(remote): \(result?.stderrText.trimmingSpaces ?? "git did not run")")
+            }
+        }
+        return problems
+    }
+}

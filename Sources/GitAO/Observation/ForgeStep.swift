@@ -33,8 +33,12 @@ struct ForgeStep {
               result.succeeded else {
             return .off("the repository has no remote '\(configuration.remoteName)' (ao.remote)")
         }
+        // The URL as git uses it (insteadOf applied); failing that, as configured (an insteadOf
+        // may point a GitHub URL at a mirror or a local copy).
         let url = result.stdoutText.trimmingSpaces
-        guard let slug = RepositorySlug.parse(remoteURL: url) else {
+        let configured = (try? GitCLI.run(["config", "--get", "remote.\(configuration.remoteName).url"], in: workspace.location.commonDir, timeout: 10))
+            .flatMap { $0.succeeded ? $0.stdoutText.trimmingSpaces : nil }
+        guard let slug = RepositorySlug.parse(remoteURL: url) ?? configured.flatMap(RepositorySlug.parse(remoteURL:)) else {
             return .off("remote '\(configuration.remoteName)' is not a GitHub repository URL")
         }
         return .on(configuration, slug)
