@@ -115,7 +115,12 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"data": {"repository": {"pullRequest": {"reviewThreads": {
             "pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}}}}})
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connection attempts when 8 arrive at once, and a dropped
+    # SYN is retried only after a second: that would be measuring the server.
+    request_queue_size = 128
+
+server = Server(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 with open(args.port_file, "w") as f: f.write(str(server.server_address[1]))
 server.serve_forever()

@@ -67,16 +67,17 @@ struct ShowCommand: ParsableCommand {
             field("pr", text)
             let stored = (try? workspace.storeCall { try workspace.store()?.pullRequestFacts(for: session.id) ?? [:] }) ?? [:]
             if let facts = stored[pr.number].flatMap(PullRequestFacts.decode) {
-                if !facts.url.isEmpty { field("pr url", displaySafe(facts.url)) }
+                // GitHub text: terminal controls (C1 included) removed before it reaches a terminal.
+                if !facts.url.isEmpty { field("pr url", displaySafe(UntrustedText.inline(facts.url))) }
                 for check in facts.checks where check.outcome != .passed && check.outcome != .skipped {
-                    field("check", displaySafe("\(check.name): \(check.outcome.rawValue)" + (check.url.map { " \($0)" } ?? "")))
+                    field("check", displaySafe(UntrustedText.inline("\(check.name): \(check.outcome.rawValue)" + (check.url.map { " \($0)" } ?? ""))))
                 }
                 for thread in facts.threads {
                     let first = thread.comments.first
                     let where_ = "\(thread.path):\(thread.line.map(String.init) ?? "?")" + (thread.outdated ? " (outdated)" : "")
                     let who = first.map { "@\($0.author)" + ($0.isBot ? " [bot]" : "") } ?? "?"
                     let body = String((first?.body ?? "").split(separator: "\n").first ?? "").prefix(80)
-                    field("thread", displaySafe("\(where_) \(who): \(body)"))
+                    field("thread", displaySafe(UntrustedText.inline("\(where_) \(who): \(body)")))
                 }
             }
         }
