@@ -204,6 +204,17 @@ struct ObserverTests {
         try world.server.verify()
     }
 
+    @Test("X-Poll-Interval is reported to the caller, capped at an hour")
+    func pollInterval() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        world.server.expect(world.base + "/pulls?state=open&per_page=100", .json([Any](), headers: [("X-Poll-Interval", "90")]))
+        #expect(try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"]).isEmpty)
+        #expect(world.lastClient?.pollInterval == 90)
+        #expect(world.lastClient?.authenticated == true)
+        try world.server.verify()
+    }
+
     @Test("401 fails the pass without touching facts, and marks the token")
     func unauthorized() throws {
         let world = try ForgeWorld()

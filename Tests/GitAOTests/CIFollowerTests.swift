@@ -43,6 +43,14 @@ struct CIFollowerTests {
         try w.s.env.eventually("the follower to run", timeout: 20) {
             (try? w.s.ao("status", "-v").stdout.contains("following CI (pid")) == true
         }
+        // Token hygiene: the follower's argv (what ps shows) does not carry the token.
+        let status = try w.s.ao("status", "-v").stdout
+        if let range = status.range(of: "following CI (pid "),
+           let pid = Int(status[range.upperBound...].prefix { $0.isNumber }),
+           let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) {
+            #expect(cmdline.range(of: Data(ForgeObservationTests.token.utf8)) == nil)
+            #expect(String(decoding: cmdline, as: UTF8.self).contains("follow"))
+        }
         do {
             try w.s.env.eventually("the CI failure to reach the agent", timeout: 60) {
                 FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("3 failures")
