@@ -65,10 +65,16 @@ package struct PullRequestObserver {
         // and statuses, since CI finishing does not move updated_at. And a re-read of each known
         // open PR that left the list (merged or closed?).
         var targets: [String] = []
+        var malformed: [String: String] = [:]
         var plan: [(session: String, number: Int, listed: JSONValue?, first: Int, full: Bool)] = []
         for session in sessions {
             for pr in openBySession[session.id] ?? [] {
-                guard let number = pr["number"]?.int, let sha = pr.at("head", "sha")?.string else { continue }
+                // The head sha goes into URL paths: only an object id is accepted. A PR GitHub
+                // described oddly is a failed fetch for its session, never "no PR".
+                guard let number = pr["number"]?.int, let sha = pr.at("head", "sha")?.string, Self.isObjectID(sha) else {
+                    malformed[session.id] = client.malformed(base + "/pulls", "a pull request without a usable number or head sha").description
+                    continue
+                }
                 let known = session.known.first { $0.number == number }
                 let unchanged = known.map {
                     $0.headSHA == sha && $0.updatedAt == (pr["updated_at"]?.string ?? "") && $0.mergeability != .unknown && $0.threadsKnown
@@ -91,7 +97,7 @@ package struct PullRequestObserver {
         }
         let fetched = client.get(targets)
 
-        var results: [String: SessionObservation] = [:]
+        var results: [String: SessionObservation] = malformed.mapValues { .failed($0) }
         var facts: [String: [PullRequestFacts]] = [:]
         var threadWork: [(session: String, index: Int)] = []
         for session in sessions { facts[session.id] = [] }
@@ -231,6 +237,11 @@ package struct PullRequestObserver {
         let unchanged = known.map { $0.updatedAt == facts.updatedAt && $0.headSHA == facts.headSHA && $0.threadsKnown } ?? false
         let needsThreads = !(unchanged && discussionUnchanged)
         return .success((facts, needsThreads))
+    }
+
+    /// 40 (SHA-1) or 64 (SHA-256) lower-case hex digits.
+    static func isObjectID(_ text: String) -> Bool {
+        (text.utf8.count == 40 || text.utf8.count == 64) && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     /// Check runs (latest per name) and legacy statuses (latest per context) as check facts.

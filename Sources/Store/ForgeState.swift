@@ -204,6 +204,25 @@ extension StateStore {
         }
     }
 
+    /// Queues a reaction's nudge and records the signatures of the facts it is about, in one
+    /// transaction: a crash cannot leave a nudge without its record (sent twice) or a record
+    /// without its nudge (never sent).
+    public func enqueueReaction(_ text: String, reason: String, records: [(kind: String, subject: String, signature: String)],
+                                for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, body, reason) VALUES (?, ?, 'nudge', ?, ?)")
+                .run([.text(id.rawValue), .int(now.milliseconds), .text(text), .text(reason)])
+            let record = try connection.prepare("""
+                INSERT INTO forge_reactions (session_id, kind, subject, signature, sent_count, at) VALUES (?, ?, ?, ?, 1, ?)
+                ON CONFLICT(session_id, kind, subject) DO UPDATE SET signature = excluded.signature,
+                    sent_count = sent_count + 1, at = excluded.at
+                """)
+            for entry in records {
+                try record.run([.text(id.rawValue), .text(entry.kind), .text(entry.subject), .text(entry.signature), .int(now.milliseconds)])
+            }
+        }
+    }
+
     /// Puts a notification for the human in the outbox (a reaction that gave up on the agent).
     public func enqueueNotification(_ kind: NotificationKind, message: String, for id: SessionID, at now: Timestamp) throws {
         try connection.immediateTransaction {

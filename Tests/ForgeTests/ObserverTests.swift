@@ -298,6 +298,19 @@ struct ObserverTests {
         try world.server.verify()
     }
 
+    @Test("a head sha that is not an object id is a failed fetch, and never reaches a URL")
+    func oddHeadSHA() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let pr = GitHubFixtures.pullRequest(number: 9, branch: "ao/a", headSHA: "../../../user?x=")
+        world.list([pr])
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            Issue.record("expected a failure"); return
+        }
+        #expect(why.contains("head sha"))
+        try world.server.verify()
+    }
+
     @Test("a failed thread query keeps the last threads and is retried next pass")
     func threadQueryFailure() throws {
         let world = try ForgeWorld()

@@ -88,8 +88,8 @@ struct ConflictEpisode {
             let base = local?.baseRef ?? session.baseRef
             let text = ReactionMessages.conflict(base: base, paths: local?.conflicting == true ? local!.paths : [],
                                                  pr: session.pr?.isOpen == true ? session.pr?.number : nil)
-            try store.enqueueNudge(text, reason: Self.topic, for: session.id, at: now)
-            try store.recordReaction("conflict", subject: "episode", signature: localSays == true ? "local" : "github", for: session.id, at: now)
+            try store.enqueueReaction(text, reason: Self.topic, records: [("conflict", "episode", localSays == true ? "local" : "github")],
+                                      for: session.id, at: now)
         } else if !githubComputing && (localSays == false || githubSays == false) {
             try store.clearReaction("conflict", subject: "episode", for: session.id)
             try store.supersedePendingNudges(for: session.id, reasonPrefix: Self.topic, at: now)

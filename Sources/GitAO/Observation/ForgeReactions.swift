@@ -60,10 +60,8 @@ struct ForgeReactions {
         let items = send.map { check in
             ReactionMessages.FailedCheck(check: check, log: check.actionsJobID.flatMap { tails[$0] }, logFailed: check.actionsJobID != nil)
         }
-        try store.enqueueNudge(ReactionMessages.ciFailure(pr: pr.number, headSHA: pr.headSHA, checks: items), reason: topic, for: id, at: now)
-        for check in send {
-            try store.recordReaction("ci", subject: "#\(pr.number):\(check.name)", signature: signature(pr, check), for: id, at: now)
-        }
+        try store.enqueueReaction(ReactionMessages.ciFailure(pr: pr.number, headSHA: pr.headSHA, checks: items), reason: topic,
+                                  records: send.map { ("ci", "#\(pr.number):\($0.name)", signature(pr, $0)) }, for: id, at: now)
     }
 
     private func signature(_ pr: PullRequestFacts, _ check: CheckFact) -> String { "\(pr.headSHA)|\(check.conclusion)" }
@@ -95,13 +93,9 @@ struct ForgeReactions {
         }
         let superseded = try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now)
         let send = superseded > 0 ? threads : fresh
-        try store.enqueueNudge(ReactionMessages.review(pr: pr.number, threads: send), reason: topic, for: id, at: now)
-        for thread in send {
-            try store.recordReaction("thread", subject: "#\(pr.number):\(thread.id)", signature: newest(thread), for: id, at: now)
-        }
-        if superseded == 0 {
-            try store.recordReaction("review-count", subject: "#\(pr.number)", signature: "\(sent + 1)", for: id, at: now)
-        }
+        var records = send.map { (kind: "thread", subject: "#\(pr.number):\($0.id)", signature: newest($0)) }
+        if superseded == 0 { records.append(("review-count", "#\(pr.number)", "\(sent + 1)")) }
+        try store.enqueueReaction(ReactionMessages.review(pr: pr.number, threads: send), reason: topic, records: records, for: id, at: now)
     }
 
     /// A thread's signature: its newest comment. A thread is sent again only when it has a
