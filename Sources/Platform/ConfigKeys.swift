@@ -38,6 +38,12 @@ package enum ConfigKeys {
         Key(name: spawnSetupTimeout, defaultValue: "10m", summary: "how long the setup step may run before the spawn fails"),
         Key(name: spawnSetupFailure, defaultValue: "fail", summary: "fail rolls the spawn back when the setup step fails or times out; warn keeps the session and warns"),
         Key(name: portRange, defaultValue: "", summary: "ports such as 4100-4199: each live session gets one of its own as AO_PORT"),
+        Key(name: remote, defaultValue: "origin", summary: "remote whose URL names the GitHub repository (owner/name)"),
+        Key(name: githubAPIURL, defaultValue: "https://api.github.com", summary: "GitHub REST base (https://HOST/api/v3 for GitHub Enterprise); AO_GITHUB_API_URL overrides it"),
+        Key(name: githubCAInfo, defaultValue: "", summary: "CA bundle (PEM file) that signs the GitHub server's certificate, for a private certificate authority"),
+        Key(name: githubInterval, defaultValue: "30s", summary: "GitHub is asked at most once per this interval per repository (observe --refresh forces a poll)"),
+        Key(name: githubFollowFor, defaultValue: "60m", summary: "how long the follower started by a session's git push keeps polling its pull request's checks"),
+        Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads started by bots (Copilot and the like) are not treated as work"),
     ]
 
     package static let spawnInclude = "ao.spawn.include"
@@ -48,4 +54,10 @@ package enum ConfigKeys {
 
     package static let stuckAfter = "ao.stuckAfter"
     package static let notifyCommand = "ao.notify.command"
+    package static let remote = "ao.remote"
+    package static let githubAPIURL = "ao.github.apiUrl"
+    package static let githubCAInfo = "ao.github.caInfo"
+    package static let githubInterval = "ao.github.interval"
+    package static let githubBotReviews = "ao.github.botReviews"
+    package static let githubFollowFor = "ao.github.followFor"
 }

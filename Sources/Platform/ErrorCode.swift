@@ -15,6 +15,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionAmbiguous = "SESSION_AMBIGUOUS"
     case baseNotFound = "BASE_NOT_FOUND"
     case branchNotFetched = "BRANCH_NOT_FETCHED"
+    case prNotFound = "PR_NOT_FOUND"
 
     // Conflicts with the state of the repository or of a session.
     case branchCheckedOutElsewhere = "BRANCH_CHECKED_OUT_ELSEWHERE"
@@ -30,6 +31,8 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case watchAlreadyRunning = "WATCH_ALREADY_RUNNING"
     case hookConflict = "HOOK_CONFLICT"
     case portRangeExhausted = "PORT_RANGE_EXHAUSTED"
+    case prNotOpen = "PR_NOT_OPEN"
+    case prClaimedByActiveSession = "PR_CLAIMED_BY_ACTIVE_SESSION"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -52,6 +55,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case agentAskedAQuestion = "AGENT_ASKED_A_QUESTION"
     case runtimeFailed = "RUNTIME_FAILED"
     case gitFailed = "GIT_FAILED"
+    case githubUnavailable = "GITHUB_UNAVAILABLE"
     case databaseFailed = "DATABASE_FAILED"
     case ioFailed = "IO_FAILED"
     case interrupted = "INTERRUPTED"
@@ -59,13 +63,13 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     /// The exit status for this code. Documented in git-ao(1), EXIT STATUS.
     package var exitStatus: ExitStatus {
         switch self {
-        case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed:
+        case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
             return .failed
-        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
+        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
-             .watchAlreadyRunning, .hookConflict, .portRangeExhausted:
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

@@ -29,7 +29,8 @@ extension StateStore {
         id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
         agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at,
         runtime, activity, activity_since, last_signal_at, launched_at, detecting_since, detecting_hash,
-        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha, port
+        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha, port,
+        pr_head_sha, pr_ci, pr_review, pr_mergeability, pr_human_threads, pr_bot_threads
         """
 
     static func decodeSession(_ row: Statement) -> Session {
@@ -60,7 +61,13 @@ extension StateStore {
                 DetectingMemory(startedAt: Timestamp(milliseconds: $0), evidenceHash: row.text(23) ?? "", attempts: Int(row.int(24)))
             },
             pr: row.optionalInt(25).flatMap { number in
-                row.text(26).flatMap(PRStatus.State.init(rawValue:)).map { PRStatus(number: Int(number), state: $0, summary: row.text(27)) }
+                row.text(26).flatMap(PRStatus.State.init(rawValue:)).map {
+                    PRStatus(number: Int(number), state: $0, summary: row.text(27), headSHA: row.text(31).map(CommitSHA.init),
+                             ci: row.text(32).flatMap(CIState.init(rawValue:)) ?? .none,
+                             review: row.text(33).flatMap(ReviewDecision.init(rawValue:)) ?? .none,
+                             mergeability: row.text(34).flatMap(Mergeability.init(rawValue:)) ?? .unknown,
+                             humanThreads: Int(row.int(35)), botThreads: Int(row.int(36)))
+                }
             },
             agentHasHooks: row.int(28) != 0,
             headSHA: row.text(29).map(CommitSHA.init),
@@ -155,7 +162,9 @@ extension StateStore {
          SQLValue(s.lastSignalAt?.milliseconds), SQLValue(s.launchedAt?.milliseconds), SQLValue(s.detecting?.startedAt.milliseconds),
          SQLValue(s.detecting?.evidenceHash), SQLValue(s.detecting.map { Int64($0.attempts) }), SQLValue(s.pr.map { Int64($0.number) }),
          SQLValue(s.pr?.state.rawValue), SQLValue(s.pr?.summary), .int(s.agentHasHooks ? 1 : 0), SQLValue(s.headSHA?.rawValue),
-         SQLValue(s.port.map { Int64($0) })]
+         SQLValue(s.port.map { Int64($0) }),
+         SQLValue(s.pr?.headSHA?.rawValue), SQLValue(s.pr?.ci.rawValue), SQLValue(s.pr?.review.rawValue),
+         SQLValue(s.pr?.mergeability.rawValue), .int(Int64(s.pr?.humanThreads ?? 0)), .int(Int64(s.pr?.botThreads ?? 0))]
     }
 
     /// `column = ?` for every stored field except the id, in `values(of:)` order.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forge
 import Lifecycle
 import Platform
 import Store
@@ -60,7 +61,14 @@ struct SpawnCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("Work on this open pull request: fetch its head (the branch, or refs/pull/<n>/head for a fork) and link the session to it.", valueName: "number"))
+    var pr: Int?
+
     func validate() throws {
+        if let pr {
+            if pr <= 0 { throw ValidationError("--pr takes a pull request number.") }
+            if branch != nil || base != nil { throw ValidationError("--pr picks the branch and base itself: leave out --branch and --base.") }
+        }
         let sources = [prompt != nil, promptFile != nil, stdinMarker != nil].filter { $0 }.count
         if sources > 1 { throw ValidationError("Give the prompt one way only: --prompt, --prompt-file or '-'.") }
         if let stdinMarker, stdinMarker != "-" {
@@ -85,6 +93,13 @@ struct SpawnCommand: ParsableCommand {
             return []
         } ?? []
         let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }
+        var branch = self.branch, base = self.base
+        var linked: PullRequestFacts?
+        if let pr {
+            let checkout = try PullRequestCheckout(workspace: workspace, config: config)
+                .prepare(pr, sessions: try workspace.sessions(), store: store)
+            (branch, base, linked) = (checkout.branch, checkout.base, checkout.facts)
+        }
         let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
         let plan = try planner.plan(SpawnRequest(branch: branch, base: base, agent: agent, name: name, prompt: promptText), id: id)
         if let name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
@@ -92,8 +107,16 @@ struct SpawnCommand: ParsableCommand {
         }
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
         let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
-        let session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
+        var session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
         Interrupts.restoreDefaults()
+        if let linked {
+            // Linked from the start: the first pass knows the PR (and reads it in full).
+            let now = Clock.now()
+            try workspace.storeCall {
+                try store.replacePullRequestFacts([linked.number: linked.encoded()], for: session.id, at: now)
+                session = try store.apply(session.id, .scm(linked.status), at: now, eventData: EventData.of(["pr": String(linked.number)])).session ?? session
+            }
+        }
 
         if output.json {
             Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true), pretty: true) + "\n")

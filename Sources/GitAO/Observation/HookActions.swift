@@ -49,6 +49,11 @@ enum HookActions {
         case "post-commit": cause = .commit
         case "post-rewrite": cause = .rewrite
         case "post-merge": cause = .merge
+        case "pre-push":
+            // The session pushed: follow its pull request's CI in the background (one follower
+            // per session), so a CI failure reaches the agent without a watch running.
+            CIFollower.start(location: location, session: id)
+            return
         case "post-checkout":
             // A file checkout (third argument 0) does not move HEAD.
             if arguments.count >= 3 && arguments[2] == "0" { return }

@@ -7,12 +7,14 @@ import TmuxRuntime
 
 /// One observation pass over a repository's sessions:
 /// abandoned spawns, one tmux query for every session's runtime, the screen heuristic for agents
-/// without hooks, escalation ticks, then the outbox. Only one pass per repository runs at a time.
+/// without hooks, GitHub (see ForgeStep), escalation ticks, then the outbox. Only one pass per repository runs at a time.
 struct ObservePass {
     let workspace: Workspace
     /// Limit the per-session work (heuristics, ticks, delivery) to one session; the tmux query
     /// still covers every session, since it costs the same.
     var only: SessionID?
+    /// `observe --refresh`: ask GitHub now, whatever `ao.github.interval` says.
+    var refresh = false
 
     /// One line per change, for `git ao watch` and `git ao observe`.
     struct Change {
@@ -88,6 +90,12 @@ struct ObservePass {
             }
         }
 
+        // Local conflict prediction (no GitHub needed), when a branch or its base moved.
+        try ConflictPredictor(workspace: workspace, store: store).run(sessions: sessions, now: Clock.now())
+
+        // GitHub: pull requests, CI, reviews (at most once per ao.github.interval).
+        try ForgeStep(workspace: workspace, store: store, config: config, force: refresh).run(sessions: sessions, record: record)
+
         // Escalations.
         let policy = EscalationPolicy(stuckAfter: try config.timeSpan(ConfigKeys.stuckAfter) ?? .minutes(10))
         for session in try store.sessions() where !session.isTerminated && (only == nil || session.id == only) {
@@ -106,8 +114,7 @@ struct ObservePass {
     /// Starts a pass in the background, detached, and returns at once: for git hooks and agents'
     /// hooks, which must never wait for tmux, the notifier or the agent's reaction.
     static func startInBackground(location: RepoLocation, session: SessionID?) {
-        var environment = Environment.all().filter { !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") }
-        environment["GIT_DIR"] = nil
+        let environment = backgroundEnvironment()
         var argv = [Environment.executablePath, "-C", location.commonDir, "observe", "--quiet"]
         if let session { argv += ["--session", session.rawValue] }
         do {
@@ -115,5 +122,17 @@ struct ObservePass {
         } catch {
             HookLog.append("could not start a background pass: \(error)", aoDirectory: location.aoDirectory)
         }
+    }
+
+    /// The environment for a pass or follower started in the background: this process's minus
+    /// what describes only this invocation, but keeping the tmux server and the GitHub settings
+    /// (AO_GITHUB_API_URL, AO_GITHUB_TOKEN), which a pass started from a hook needs as much as
+    /// the command that triggered it.
+    static func backgroundEnvironment() -> [String: String] {
+        var environment = Environment.all().filter {
+            !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") || $0.key.hasPrefix("AO_GITHUB_")
+        }
+        environment["GIT_DIR"] = nil
+        return environment
     }
 }
