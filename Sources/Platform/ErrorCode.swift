@@ -15,6 +15,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionAmbiguous = "SESSION_AMBIGUOUS"
     case baseNotFound = "BASE_NOT_FOUND"
     case branchNotFetched = "BRANCH_NOT_FETCHED"
+    case reviewRunNotFound = "REVIEW_RUN_NOT_FOUND"
 
     // Conflicts with the state of the repository or of a session.
     case branchCheckedOutElsewhere = "BRANCH_CHECKED_OUT_ELSEWHERE"
@@ -29,6 +30,9 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case watchAlreadyRunning = "WATCH_ALREADY_RUNNING"
     case hookConflict = "HOOK_CONFLICT"
     case portRangeExhausted = "PORT_RANGE_EXHAUSTED"
+    case reviewAlreadySubmitted = "REVIEW_ALREADY_SUBMITTED"
+    case reviewRunStale = "REVIEW_RUN_STALE"
+    case noReviewer = "NO_REVIEWER"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -59,11 +63,11 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         switch self {
         case .spawnFailed, .setupFailed, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed:
             return .failed
-        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
+        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .reviewRunNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision,
-             .watchAlreadyRunning, .hookConflict, .portRangeExhausted:
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .reviewAlreadySubmitted, .reviewRunStale, .noReviewer:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

@@ -63,6 +63,10 @@ enum HookActions {
         record(location: location, session: id, alwaysPass: true) { store, session, now in
             try apply(.head(CommitSHA(sha), cause: cause), to: session, store: store, now: now, data: ["sha": sha, "hook": name])
         }
+        // A new commit gets a review (debounced, in a detached process of its own).
+        if cause != .checkout {
+            ReviewTrigger.startInBackground(location: location, arguments: ["review", "after-commit", id.rawValue, sha])
+        }
     }
 
     /// Opens the store, runs `body`, and starts a background pass when there is something for

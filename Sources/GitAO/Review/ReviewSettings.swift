@@ -1,0 +1,108 @@
+import Agents
+import Lifecycle
+import Platform
+
+/// Who reviews: an agent in a tmux session of its own, or a command whose exit status is the
+/// verdict. The stored form (`agent:<name>`, `command`) names the reviewer in `review_run`.
+enum Reviewer: Equatable, CustomStringConvertible {
+    case agent(String)
+    case command
+
+    var key: String {
+        switch self {
+        case .agent(let name): return "agent:" + name
+        case .command: return "command"
+        }
+    }
+
+    init?(key: String) {
+        if key == "command" { self = .command; return }
+        guard key.hasPrefix("agent:"), key.count > "agent:".count else { return nil }
+        self = .agent(String(key.dropFirst("agent:".count)))
+    }
+
+    var description: String { key }
+}
+
+/// The `ao.review.*` settings, read once per command or hook.
+struct ReviewSettings {
+    /// `ao.review.enabled` when set; nil means "on when a reviewer is available".
+    var explicitlyEnabled: Bool?
+    var command: CommandTemplate?
+    var commandText: String?
+    /// `ao.review.agent`: nil when unset, "none" turns the agent reviewer off.
+    var agent: String?
+    var timeout: Double = 600
+    var debounce: Double = 20
+    /// How many review nudges may reach one branch from one reviewer.
+    static let cap = 3
+
+    init(config: GitConfig) throws {
+        explicitlyEnabled = try config.bool(ConfigKeys.reviewEnabled)
+        if let text = config.nonEmpty(ConfigKeys.reviewCommand) {
+            do {
+                command = try CommandTemplate(parsing: text)
+                commandText = text
+            } catch let error as CommandTemplate.ParseError {
+                throw Messages.invalidReviewCommand(text, key: ConfigKeys.reviewCommand, reason: error.description)
+            }
+        }
+        agent = config.nonEmpty(ConfigKeys.reviewAgent)
+        if let ms = try config.milliseconds(ConfigKeys.reviewTimeout) {
+            guard ms > 0 else {
+                throw Messages.invalidConfig(key: ConfigKeys.reviewTimeout, value: config.string(ConfigKeys.reviewTimeout) ?? "", expected: "a duration above zero such as 90s or 10m")
+            }
+            timeout = Double(ms) / 1000
+        }
+        if let ms = try config.milliseconds(ConfigKeys.reviewDebounce) {
+            guard ms >= 0 else {
+                throw Messages.invalidConfig(key: ConfigKeys.reviewDebounce, value: config.string(ConfigKeys.reviewDebounce) ?? "", expected: "a duration such as 0s or 20s")
+            }
+            debounce = Double(ms) / 1000
+        }
+    }
+
+    /// Whether `agent` can be started read-only by construction.
+    static func canReview(_ agent: AgentDefinition, config: GitConfig) -> Bool {
+        switch agent.kind {
+        case .claudeCode, .codex: return true
+        case .aider, .shell: return false
+        case .custom: return config.nonEmpty("ao.agent.\(agent.name).reviewCommand") != nil
+        }
+    }
+
+    /// The agent reviewer of a session, in the order: `ao.review.agent`, else the
+    /// worker's agent when it can review, else claude-code. A named reviewer is used as named
+    /// (a missing program fails its run, visibly); a default one only when its program is on
+    /// PATH, so a machine without Claude Code does not get failed runs on every commit.
+    /// (A per-session override is not implemented yet: see the README.)
+    func agentReviewer(for session: Session, config: GitConfig) -> (name: String?, why: String) {
+        let catalog = AgentCatalog(config: config)
+        if let agent {
+            if agent == "none" { return (nil, "ao.review.agent is 'none'") }
+            return (agent, "ao.review.agent")
+        }
+        if let worker = try? catalog.definition(session.agent), ReviewSettings.canReview(worker, config: config), available(worker, config) {
+            return (worker.name, "the worker's agent")
+        }
+        if let claude = try? catalog.definition(ConfigKeys.defaultAgent), available(claude, config) {
+            return (claude.name, "the default reviewer")
+        }
+        return (nil, "no agent reviewer: \(session.agent) cannot review and claude is not on PATH")
+    }
+
+    private func available(_ agent: AgentDefinition, _ config: GitConfig) -> Bool {
+        var program = agent.program
+        if case .custom = agent.kind, let template = try? AgentReviewer.reviewTemplate(agent.name, config: config) { program = template.words[0] }
+        return program.contains("/") ? Subprocess.isExecutableFile(program) : Subprocess.onPath(program) != nil
+    }
+
+    /// Every reviewer that reviews the session's commits; empty when reviews are off.
+    func reviewers(for session: Session, config: GitConfig) -> [Reviewer] {
+        if explicitlyEnabled == false { return [] }
+        var result: [Reviewer] = []
+        if let name = agentReviewer(for: session, config: config).name { result.append(.agent(name)) }
+        if command != nil { result.append(.command) }
+        return result
+    }
+}
