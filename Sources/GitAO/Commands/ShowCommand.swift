@@ -27,6 +27,7 @@ struct ShowCommand: ParsableCommand {
         }
         let now = Clock.now()
         let status = DisplayStatus.of(session, now: now)
+        let reviews = (try? workspace.store()?.reviewRuns(session: session.id)) ?? []
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -34,7 +35,7 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, review: reviews.last.map(ReviewSummary.word)), events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -50,6 +51,9 @@ struct ShowCommand: ParsableCommand {
         if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
+        if let run = reviews.last {
+            field("review", "\(ReviewSummary.word(run)) by \(displaySafe(run.reviewer)) at \(run.targetSHA.prefix(12)) (git ao review show \(run.id))")
+        }
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }
         if let prompt = session.prompt, !prompt.isEmpty {
             let first = prompt.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""

@@ -78,7 +78,8 @@ enum StatusAction {
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        model.reviews = ReviewSummary.latest(store: try? workspace.store())
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -96,6 +97,8 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+    /// The latest review of each session that has one (`ReviewSummary`).
+    var reviews: [SessionID: String] = [:]
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         DisplayStatus.of(s, now: now)
@@ -108,7 +111,7 @@ struct StatusModel {
             let hidden_terminated: Int
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, review: reviews[$0.id]) },
                                    hidden_terminated: hidden), pretty: true) + "\n"
     }
 
@@ -129,10 +132,13 @@ struct StatusModel {
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
             return text
         }
-        var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
+        // The review column appears once some session has a review.
+        let withReviews = sessions.contains { reviews[$0.id] != nil }
+        var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (withReviews ? ["REVIEW"] : []) + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
             var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
+            if withReviews { cells.append(reviews[s.id] ?? "-") }
             if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }

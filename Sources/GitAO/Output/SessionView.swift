@@ -34,8 +34,11 @@ struct SessionView: Encodable {
     let pr_state: String?
     /// The port the session holds (ao.portRange); null without one and once it has ended.
     let port: Int?
+    /// The latest review of the session: running, approved, changes_requested or failed; null without one.
+    let review: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool) {
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, review: String? = nil) {
+        self.review = review
         let display = DisplayStatus.of(session, now: now)
         id = session.id.rawValue
         name = session.name

@@ -45,7 +45,16 @@ struct CommandReviewer {
         // Superseded while the worktree was made: do not start at all.
         guard try store.reviewRun(run.id)?.isRunning == true else { return try store.reviewRun(run.id) }
 
-        let argv = template.render(["{sha}": run.targetSHA, "{base}": run.baseSHA, "{worktree}": worktree])
+        var argv = template.render(["{sha}": run.targetSHA, "{base}": run.baseSHA, "{worktree}": worktree])
+        // A bare name comes from PATH; a path with a slash is taken from the reviewed worktree.
+        if !argv[0].contains("/") {
+            guard let found = Subprocess.onPath(argv[0]) else {
+                appendLog(logPath, "'\(argv[0])' is not on PATH\n")
+                try store.failReviewRun(run.id, note: "the command reviewer could not start: '\(argv[0])' is not on PATH", at: Clock.now())
+                return try store.reviewRun(run.id)
+            }
+            argv[0] = found
+        }
         var environment = Environment.all().filter { !isGitLocationVariable($0.key) }
         environment["AO_REVIEW_RUN"] = String(run.id)
         environment["AO_REVIEW_SHA"] = run.targetSHA

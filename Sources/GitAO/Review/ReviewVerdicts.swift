@@ -56,3 +56,19 @@ enum ReviewDelivery {
         return head
     }
 }
+
+/// One word for a session's latest review, for `status` and `show`.
+enum ReviewSummary {
+    static func word(_ run: ReviewRun) -> String {
+        if let verdict = run.verdict { return verdict.rawValue }
+        return run.status.rawValue
+    }
+
+    /// The latest run of each session.
+    static func latest(store: StateStore??) -> [SessionID: String] {
+        guard let store = store ?? nil, let runs = try? store.reviewRuns() else { return [:] }
+        var result: [SessionID: String] = [:]
+        for run in runs { result[run.sessionID] = word(run) }
+        return result
+    }
+}
