@@ -206,8 +206,10 @@ extension StateStore {
     /// `complete`; a request for changes goes to the outbox as a nudge (`delivered`) when its sha
     /// is still the worker's HEAD and fewer than `policy.cap` review nudges reached this branch
     /// from this reviewer; over the cap the human gets a `needs_input` notification instead.
+    /// `workerHead` is the commit checked out in the worker's worktree as the caller read it
+    /// (the stored head_sha lags when hooks are not installed).
     public func recordReviewVerdict(_ id: Int64, verdict: ReviewRun.Verdict, body: String?, policy: ReviewDeliveryPolicy,
-                                    at now: Timestamp) throws -> RecordedVerdict {
+                                    workerHead: String?, at now: Timestamp) throws -> RecordedVerdict {
         try connection.immediateTransaction {
             guard let run = try readRuns("WHERE id = ?", [.int(id)]).first else { throw ReviewVerdictRefusal.notFound(id) }
             switch run.status {
@@ -229,7 +231,7 @@ extension StateStore {
                                                             [.text(run.branch), .text(run.reviewer)]) ?? 0
                 if session == nil || session?.isTerminated == true {
                     note = "not delivered: the session has ended"
-                } else if let head = session?.headSHA?.rawValue, head != run.targetSHA {
+                } else if let head = workerHead ?? session?.headSHA?.rawValue, head != run.targetSHA {
                     note = "stale: the worker's HEAD moved on to \(head.prefix(12)); recorded, not delivered"
                 } else if delivered_count >= Int64(policy.cap) {
                     note = "not delivered: \(policy.cap) review nudges already reached \(run.branch) from this reviewer; the human was asked"

@@ -33,7 +33,7 @@ struct AgentReviewer {
 
     /// The argv that starts `agent` as a reviewer with `prompt` (or nil prompt when it is to be
     /// pasted once the agent is ready).
-    static func launchArgv(_ agent: AgentDefinition, prompt: String, promptFile: String, session: Session, run: Int64,
+    static func launchArgv(_ agent: AgentDefinition, prompt: String, promptFile: String, session: SessionID, run: Int64,
                            config: GitConfig) throws -> (argv: [String], pastePrompt: Bool) {
         switch agent.kind {
         case .claudeCode:
@@ -44,7 +44,7 @@ struct AgentReviewer {
             throw Messages.agentCannotReview(agent.name)
         case .custom:
             guard let template = try reviewTemplate(agent.name, config: config) else { throw Messages.agentCannotReview(agent.name) }
-            let argv = template.render(["{prompt}": prompt, "{prompt_file}": promptFile, "{session}": session.id.rawValue, "{run}": String(run)])
+            let argv = template.render(["{prompt}": prompt, "{prompt_file}": promptFile, "{session}": session.rawValue, "{run}": String(run)])
             return (argv, !(template.mentions("{prompt}") || template.mentions("{prompt_file}")))
         }
     }
@@ -81,7 +81,7 @@ struct AgentReviewer {
             _ = try Delivery(tmux: tmux, target: name).deliver(prompt)
             return
         }
-        let launch = try AgentReviewer.launchArgv(agent, prompt: prompt, promptFile: promptFile, session: session, run: run.id, config: config)
+        let launch = try AgentReviewer.launchArgv(agent, prompt: prompt, promptFile: promptFile, session: session.id, run: run.id, config: config)
         // The reviewer is not the worker: without AO_SESSION_ID its hooks never report as the worker.
         var environment = LaunchPlan.agentEnvironment(adding: [
             "AO_REPO": workspace.location.commonDir, "AO_BRANCH": session.branch.rawValue,

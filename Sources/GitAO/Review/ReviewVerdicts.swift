@@ -14,7 +14,8 @@ struct ReviewVerdicts {
         let policy = ReviewDeliveryPolicy(cap: ReviewSettings.cap, nudgeText: ReviewVerdicts.nudgeText, capMessage: ReviewVerdicts.capMessage)
         let recorded: RecordedVerdict
         do {
-            recorded = try workspace.storeCall { try store.recordReviewVerdict(id, verdict: verdict, body: body, policy: policy, at: Clock.now()) }
+            let head = try store.reviewRun(id).flatMap { try store.session($0.sessionID) }.flatMap(ReviewTrigger.head(of:))
+            recorded = try workspace.storeCall { try store.recordReviewVerdict(id, verdict: verdict, body: body, policy: policy, workerHead: head, at: Clock.now()) }
         } catch let refusal as ReviewVerdictRefusal {
             switch refusal {
             case .notFound(let id): throw Messages.reviewRunNotFound(String(id))
