@@ -76,19 +76,19 @@ struct ReviewSettings {
     /// (a missing program fails its run, visibly); a default one only when its program is on
     /// PATH, so a machine without Claude Code does not get failed runs on every commit.
     /// (A per-session override is not implemented yet: see the README.)
-    func agentReviewer(for session: Session, config: GitConfig) -> (name: String?, why: String) {
+    func agentReviewer(workerAgent: String, config: GitConfig) -> (name: String?, why: String) {
         let catalog = AgentCatalog(config: config)
         if let agent {
             if agent == "none" { return (nil, "ao.review.agent is 'none'") }
             return (agent, "ao.review.agent")
         }
-        if let worker = try? catalog.definition(session.agent), ReviewSettings.canReview(worker, config: config), available(worker, config) {
+        if let worker = try? catalog.definition(workerAgent), ReviewSettings.canReview(worker, config: config), available(worker, config) {
             return (worker.name, "the worker's agent")
         }
         if let claude = try? catalog.definition(ConfigKeys.defaultAgent), available(claude, config) {
             return (claude.name, "the default reviewer")
         }
-        return (nil, "no agent reviewer: \(session.agent) cannot review and claude is not on PATH")
+        return (nil, "no agent reviewer: \(workerAgent) cannot review and claude is not on PATH")
     }
 
     private func available(_ agent: AgentDefinition, _ config: GitConfig) -> Bool {
@@ -101,8 +101,28 @@ struct ReviewSettings {
     func reviewers(for session: Session, config: GitConfig) -> [Reviewer] {
         if explicitlyEnabled == false { return [] }
         var result: [Reviewer] = []
-        if let name = agentReviewer(for: session, config: config).name { result.append(.agent(name)) }
+        if let name = agentReviewer(workerAgent: session.agent, config: config).name { result.append(.agent(name)) }
         if command != nil { result.append(.command) }
         return result
+    }
+}
+
+extension ReviewSettings {
+    /// What `doctor` says about reviews: which reviewers review new commits, or that reviews
+    /// are off and why.
+    static func doctor(_ settings: ReviewSettings, config: GitConfig) -> (level: DoctorCommand.Finding.Level, detail: String, fix: String?) {
+        if settings.explicitlyEnabled == false { return (.note, "off (ao.review.enabled is false)", nil) }
+        var reviewers: [String] = []
+        // The reviewer a session of the default agent would get.
+        let catalog = AgentCatalog(config: config)
+        let agent = settings.agentReviewer(workerAgent: catalog.defaultAgentName, config: config)
+        if let name = agent.name { reviewers.append("agent \(name) (\(agent.why))") }
+        if let text = settings.commandText { reviewers.append("command '\(text)'") }
+        if reviewers.isEmpty {
+            return (.note, "off: neither an agent reviewer nor a command reviewer is available (\(agent.why))",
+                    "git config ao.review.command '<program> {sha}', or install claude, or git config ao.review.agent <agent>")
+        }
+        return (.ok, "each commit of a session is reviewed by " + reviewers.joined(separator: " and ")
+                + ", after \(Int(settings.debounce)) s without a newer commit", nil)
     }
 }

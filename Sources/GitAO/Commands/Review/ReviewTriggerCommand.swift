@@ -41,7 +41,7 @@ struct ReviewTriggerCommand: ParsableCommand {
             var settings = trigger.settings
             settings.explicitlyEnabled = true
             reviewers = settings.reviewers(for: session, config: trigger.config)
-            if reviewers.isEmpty { throw Messages.noReviewer(session.id.rawValue, reason: settings.agentReviewer(for: session, config: trigger.config).why) }
+            if reviewers.isEmpty { throw Messages.noReviewer(session.id.rawValue, reason: settings.agentReviewer(workerAgent: session.agent, config: trigger.config).why) }
         }
         for reviewer in reviewers {
             switch try trigger.trigger(session, reviewer: reviewer, execution: .detached) {
