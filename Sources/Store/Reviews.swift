@@ -152,6 +152,8 @@ extension StateStore {
                                          [.text(session.rawValue), .text(reviewer)])
                 try connection.prepare("UPDATE review_run SET status = 'superseded', updated_at = ?, completed_at = ?, note = ? WHERE session_id = ? AND reviewer = ? AND status = 'running'")
                     .run([.int(now.milliseconds), .int(now.milliseconds), .text("superseded by a review of \(target.prefix(12))"), .text(session.rawValue), .text(reviewer)])
+                try connection.prepare("INSERT OR IGNORE INTO review (session_id, reviewer, created_at) VALUES (?, ?, ?)")
+                    .run([.text(session.rawValue), .text(reviewer), .int(now.milliseconds)])
                 try connection.prepare("INSERT INTO review_run (session_id, reviewer, branch, target_sha, base_sha, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)")
                     .run([.text(session.rawValue), .text(reviewer), .text(branch), .text(target), .text(base), .int(now.milliseconds), .int(now.milliseconds)])
                 let id = connection.lastInsertRowID

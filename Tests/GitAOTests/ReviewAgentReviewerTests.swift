@@ -180,6 +180,36 @@ struct ReviewAgentReviewerTests {
         }
     }
 
+    @Test("a run whose reviewer session ended without a verdict fails, so the same sha can be reviewed again")
+    func abandonedReviewer() throws {
+        let s = try Scenario("review-abandoned")
+        defer { s.close() }
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useAgent(s)
+        let id = try s.spawn("--prompt", "start")
+        let first = try triggerSilent(s, id)
+        try s.env.eventually("the reviewer session") { try s.tmuxSessions().contains("ao-\(id)-review") }
+        #expect(try s.ao("review", "trigger", id, "--agent", "reviewbot").stdout.contains("already running"))
+        try s.env.run(["tmux", "kill-session", "-t", "=ao-\(id)-review"])
+        let second = try triggerSilent(s, id, commit: false)
+        #expect(second != first)
+        let failed = try ReviewFixtures.run(s, first)
+        #expect(failed["status"] as? String == "failed" && (failed["note"] as? String)?.contains("ended before it submitted") == true)
+    }
+
+    @Test("doctor says which reviewers review commits, or that reviews are off and why")
+    func doctor() throws {
+        let s = try Scenario("review-doctor", origin: false)
+        defer { s.close() }
+        let off = try s.ao("doctor", "--json")
+        #expect(off.stdout.contains("neither an agent reviewer nor a command reviewer"), "\(off)")
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useCommand(s)
+        #expect(try s.ao("doctor", "--json").stdout.contains("command 'fake-reviewer"))
+        try s.env.git(["config", "ao.review.enabled", "false"], in: s.repo)
+        #expect(try s.ao("doctor", "--json").stdout.contains("off (ao.review.enabled is false)"))
+    }
+
     /// Commits (unless told not to) and triggers a silent agent reviewer; returns the run id.
     private func triggerSilent(_ s: Scenario, _ id: String, commit: Bool = true) throws -> String {
         if commit {

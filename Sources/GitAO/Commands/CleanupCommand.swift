@@ -124,7 +124,7 @@ struct CleanupCommand: ParsableCommand {
         if let tip = item.tip {
             try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
         }
-        ReviewShutdown.sessionEnded(session, store: store)
+        ReviewShutdown.sessionEnded(session, store: store, commonDir: workspace.location.commonDir)
         if item.removeWorktree {
             if case .kept(let why) = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository) {
                 item.skipReason = "its worktree \(why)"

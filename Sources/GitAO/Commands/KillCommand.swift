@@ -33,7 +33,7 @@ struct KillCommand: ParsableCommand {
             try store.apply(session.id, .killRequested, at: Clock.now(), eventData: EventData.of([:])).session
         } ?? session
         let wasRunning = try tmux.killSession(session.tmuxName)
-        ReviewShutdown.sessionEnded(session, store: store)
+        ReviewShutdown.sessionEnded(session, store: store, commonDir: workspace.location.commonDir)
         let repository = try workspace.repository()
         let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
 

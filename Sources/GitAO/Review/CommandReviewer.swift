@@ -19,10 +19,15 @@ struct CommandReviewer {
 
     static func logPath(aoDirectory: String, run id: Int64) -> String { aoDirectory + "/logs/review-\(id).log" }
 
-    /// Ends a superseded or cancelled command reviewer's process group.
-    static func end(_ run: ReviewRun) {
-        guard run.reviewer == Reviewer.command.key, let group = run.processGroup else { return }
-        GroupedProcess.endAbandonedGroup(group, marker: marker(run: run.id))
+    /// Ends a superseded or cancelled command reviewer's process group, and removes its
+    /// temporary worktree: its own process does too when it lives, but one killed with
+    /// `kill -9` would leave it behind.
+    static func end(_ run: ReviewRun, commonDir: String) {
+        guard run.reviewer == Reviewer.command.key else { return }
+        if let group = run.processGroup { GroupedProcess.endAbandonedGroup(group, marker: marker(run: run.id)) }
+        if let worktree = run.worktreePath, fileExists(worktree) {
+            removeWorktree(worktree, commonDir: commonDir)
+        }
     }
 
     /// Runs the reviewer to its verdict. Returns the run as it ended.
@@ -116,17 +121,26 @@ struct CommandReviewer {
     }
 
     private func removeWorktree(_ path: String) {
-        if (try? git(["worktree", "remove", "--force", "--force", path])) == nil {
+        CommandReviewer.removeWorktree(path, commonDir: workspace.location.commonDir)
+    }
+
+    private static func removeWorktree(_ path: String, commonDir: String) {
+        if (try? git(["worktree", "remove", "--force", "--force", path], commonDir: commonDir)) == nil {
             _ = try? Subprocess.run(["rm", "-rf", "--", path], timeout: 120)
-            _ = try? git(["worktree", "prune"])
+            _ = try? git(["worktree", "prune"], commonDir: commonDir)
         }
     }
 
     @discardableResult
     private func git(_ arguments: [String]) throws -> ProcessResult {
+        try CommandReviewer.git(arguments, commonDir: workspace.location.commonDir)
+    }
+
+    @discardableResult
+    private static func git(_ arguments: [String], commonDir: String) throws -> ProcessResult {
         guard let program = Subprocess.onPath("git") else { throw Messages.gitMissing() }
         let environment = Environment.all().filter { !isGitLocationVariable($0.key) }
-        let result = try Subprocess.run([program, "--git-dir=" + workspace.location.commonDir, "-c", "core.hooksPath=/dev/null"] + arguments,
+        let result = try Subprocess.run([program, "--git-dir=" + commonDir, "-c", "core.hooksPath=/dev/null"] + arguments,
                                         environment: environment, timeout: 300)
         guard result.succeeded else {
             throw AOError(.gitFailed, "git \(arguments.prefix(2).joined(separator: " ")) failed: \(result.stderrText.trimmingSpaces)",

@@ -36,6 +36,7 @@ struct ReviewTrigger {
             return .skipped("could not read HEAD in \(session.worktreePath)")
         }
         let aoDirectory = workspace.location.aoDirectory
+        try failAbandonedRuns(session, reviewer: reviewer)
         let start = try workspace.storeCall {
             try store.startReviewRun(session: session.id, reviewer: reviewer.key, branch: session.branch.rawValue, target: target,
                                      base: session.baseSHA.rawValue,
@@ -47,7 +48,7 @@ struct ReviewTrigger {
             let what = run.isRunning ? "is already running" : "already approved it"
             return .skipped("\(reviewer) \(what) at \(target.prefix(12)) (run \(run.id)); nothing to do")
         case .started(let run, let superseded):
-            superseded.forEach(CommandReviewer.end)
+            for old in superseded { CommandReviewer.end(old, commonDir: workspace.location.commonDir) }
             switch reviewer {
             case .agent(let name):
                 do {
@@ -66,6 +67,29 @@ struct ReviewTrigger {
                 }
             }
             return .started(try store.reviewRun(run.id) ?? run)
+        }
+    }
+
+    /// A run still marked running whose reviewer is gone (its tmux session ended, or the process
+    /// running the command was killed) would block every later review of that sha: it fails.
+    private func failAbandonedRuns(_ session: Session, reviewer: Reviewer) throws {
+        let running = try store.reviewRuns(session: session.id).filter { $0.isRunning && $0.reviewer == reviewer.key }
+        guard !running.isEmpty else { return }
+        let reason: String?
+        switch reviewer {
+        case .agent:
+            let alive = AgentReviewer.runtime(for: session).map { AgentReviewer.isAlive(AgentReviewer.tmuxName(for: session), tmux: $0) } ?? false
+            reason = alive ? nil : "the reviewer's tmux session \(AgentReviewer.tmuxName(for: session)) ended before it submitted"
+        case .command:
+            reason = nil
+        }
+        for run in running {
+            var why = reason
+            if case .command = reviewer, let group = run.processGroup, kill(-group, 0) != 0 && errno == ESRCH {
+                why = "the command reviewer's processes are gone without a verdict"
+                CommandReviewer.end(run, commonDir: workspace.location.commonDir)
+            }
+            if let why { try store.failReviewRun(run.id, note: why, at: Clock.now()) }
         }
     }
 
@@ -122,11 +146,11 @@ struct ReviewTrigger {
 /// running runs are cancelled (a command reviewer's processes with them), so nothing is left
 /// running for a session that is gone.
 enum ReviewShutdown {
-    static func sessionEnded(_ session: Session, store: StateStore) {
+    static func sessionEnded(_ session: Session, store: StateStore, commonDir: String) {
         AgentReviewer.end(for: session)
         guard let runs = try? store.reviewRuns(session: session.id) else { return }
         for run in runs where run.isRunning {
-            if let cancelled = try? store.cancelReviewRun(run.id, note: "the session ended", at: Clock.now()) { CommandReviewer.end(cancelled) }
+            if let cancelled = try? store.cancelReviewRun(run.id, note: "the session ended", at: Clock.now()) { CommandReviewer.end(cancelled, commonDir: commonDir) }
         }
     }
 }

@@ -23,7 +23,7 @@ struct ReviewCancelCommand: ParsableCommand {
             if !global.quiet { Console.line("run \(found.id) is \(found.status.rawValue); nothing to cancel") }
             return
         }
-        CommandReviewer.end(cancelled)
+        CommandReviewer.end(cancelled, commonDir: workspace.location.commonDir)
         if !global.quiet { Console.line("cancelled run \(found.id)") }
     }
 }
