@@ -144,16 +144,20 @@ struct ReviewAgentReviewerTests {
             let result = try s.ao(arguments: ["review", "submit", "--run", run, "--verdict", "changes_requested", "--body-file", "-"], input: "finding \(n)\n")
             #expect(result.succeeded, "\(result)")
             statuses.append(try ReviewFixtures.run(s, run)["status"] as? String ?? "")
+            // The next commit would make an undelivered verdict stale: let this one arrive first.
+            if n < 3 {
+                try s.env.eventually("nudge \(n + 1)", timeout: 20) {
+                    try s.observe()
+                    return FakeAgents.received(by: id, in: s.env).contains { $0.contains("finding \(n)") }
+                }
+            }
         }
         #expect(statuses == ["delivered", "delivered", "delivered", "complete"])
         try s.env.eventually("the needs_input notification", timeout: 20) {
             try s.observe()
             return try s.eventKinds(id).contains("notified")
         }
-        try s.env.eventually("three nudges", timeout: 20) {
-            try s.observe()
-            return FakeAgents.received(by: id, in: s.env).filter { $0.contains("requests changes") }.count == 3
-        }
+        #expect(FakeAgents.received(by: id, in: s.env).filter { $0.contains("requests changes") }.count == 3)
         #expect(!FakeAgents.received(by: id, in: s.env).contains { $0.contains("finding 3") })
     }
 
@@ -178,6 +182,28 @@ struct ReviewAgentReviewerTests {
             try s.observe()
             return FakeAgents.received(by: id, in: s.env).contains { $0.contains("wait for me") }
         }
+    }
+
+    @Test("a queued verdict whose commit stops being HEAD before delivery is withdrawn, not typed")
+    func staleBeforeDelivery() throws {
+        let s = try Scenario("review-stale-queued")
+        defer { s.close() }
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useAgent(s)
+        let id = try s.spawn("--agent", "hooked", "--prompt", "start")
+        try FakeAgents.waitForStart(id, in: s.env)
+        let run = try triggerSilent(s, id)
+        try s.signal(id, "blocked")
+        let result = try s.ao(arguments: ["review", "submit", "--run", run, "--verdict", "changes_requested", "--body-file", "-"], input: "too late\n")
+        #expect(result.succeeded, "\(result)")
+        #expect(try ReviewFixtures.run(s, run)["status"] as? String == "delivered")
+        try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["next.txt": "x\n"], message: "moved on")
+        try s.signal(id, "active")
+        try s.observe()
+        try s.observe()
+        #expect(!FakeAgents.received(by: id, in: s.env).contains { $0.contains("too late") })
+        let shown = try ReviewFixtures.run(s, run)
+        #expect(shown["status"] as? String == "complete" && (shown["note"] as? String)?.contains("before delivery") == true, "\(shown)")
     }
 
     @Test("a run whose reviewer session ended without a verdict fails, so the same sha can be reviewed again")

@@ -60,18 +60,17 @@ enum HookActions {
             HookLog.append("\(name) in session \(id): could not read HEAD in \(gitDir)", aoDirectory: location.aoDirectory)
             return
         }
-        record(location: location, session: id, alwaysPass: true) { store, session, now in
+        // A new commit also gets a review, debounced, by the same background process as the pass
+        // (one process per commit, not two: back-to-back commits compete with it for the CPU).
+        let review = cause == .checkout ? [] : ["--review-commit", sha]
+        record(location: location, session: id, alwaysPass: true, passArguments: review) { store, session, now in
             try apply(.head(CommitSHA(sha), cause: cause), to: session, store: store, now: now, data: ["sha": sha, "hook": name])
-        }
-        // A new commit gets a review (debounced, in a detached process of its own).
-        if cause != .checkout {
-            ReviewTrigger.startInBackground(location: location, arguments: ["review", "after-commit", id.rawValue, sha])
         }
     }
 
     /// Opens the store, runs `body`, and starts a background pass when there is something for
     /// one to do. Errors go to hooks.log; nothing reaches the caller.
-    private static func record(location: RepoLocation, session id: SessionID, alwaysPass: Bool = false,
+    private static func record(location: RepoLocation, session id: SessionID, alwaysPass: Bool = false, passArguments: [String] = [],
                                _ body: (StateStore, Session, Timestamp) throws -> Applied?) {
         do {
             guard let store = try StateStore.open(directory: location.aoDirectory, create: false),
@@ -80,7 +79,7 @@ enum HookActions {
             let deliverable = applied.flatMap { $0.session.map { NudgeGuard.hold($0) == nil } } ?? false
             let hasEffects = applied?.decision.effects.isEmpty == false
             let wantsPass = try alwaysPass || hasEffects || (deliverable && !store.pendingOutbox(session: id).isEmpty)
-            if wantsPass { ObservePass.startInBackground(location: location, session: id) }
+            if wantsPass { ObservePass.startInBackground(location: location, session: id, then: passArguments) }
         } catch {
             HookLog.append("session \(id): \(AOError.wrapping(error).message)", aoDirectory: location.aoDirectory)
         }

@@ -19,8 +19,8 @@ struct ReviewExecuteCommand: ParsableCommand {
     }
 }
 
-/// `git ao review after-commit <session> <sha>`: started detached by the post-commit hook's
-/// background work. Not for people.
+/// `git ao review after-commit <session> <sha>`: what the hooks' background pass does after a
+/// commit (`observe --review-commit`), as a command of its own for scripts. Not for people.
 struct ReviewAfterCommitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "after-commit", abstract: "Internal: debounce and start the reviews of a commit.", shouldDisplay: false)
@@ -29,10 +29,14 @@ struct ReviewAfterCommitCommand: ParsableCommand {
     @Argument var sha: String
 
     func run() throws {
-        let workspace = try Workspace.locate()
+        ReviewAfterCommitCommand.review(workspace: try Workspace.locate(), session: SessionID(session), sha: sha)
+    }
+
+    /// Errors go to hooks.log: nobody waits for this.
+    static func review(workspace: Workspace, session: SessionID, sha: String) {
         do {
             guard let store = try workspace.store() else { return }
-            try ReviewTrigger(workspace: workspace, store: store).afterCommit(SessionID(session), sha: sha)
+            try ReviewTrigger(workspace: workspace, store: store).afterCommit(session, sha: sha)
         } catch {
             HookLog.append("review after commit \(sha.prefix(12)) in session \(session): \(AOError.wrapping(error).message)",
                            aoDirectory: workspace.location.aoDirectory)
