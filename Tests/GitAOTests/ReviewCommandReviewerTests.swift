@@ -66,6 +66,21 @@ struct ReviewCommandReviewerTests {
         #expect(try s.ao("status").stdout.contains("approved"))
     }
 
+    @Test("the reviewer's worktree gets the included ignored files, and the reviewer does not pose as the worker")
+    func includedFiles() throws {
+        let s = try Scenario("review-include", files: ["README.md": "hello\n", ".gitignore": ".env\n", ".worktreeinclude": ".env\n"])
+        defer { s.close() }
+        try s.env.write("SECRET=1\n", to: s.repo.appendingPathComponent(".env"))
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useCommand(s)
+        let id = try s.spawn("--prompt", "start")
+        let run = try s.ao("review", "trigger", id, "--command", environment: ["AO_SESSION_ID": id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try s.env.eventually("the approval", timeout: 30) { try ReviewFixtures.run(s, run)["verdict"] as? String == "approved" }
+        #expect(s.env.read(s.env.outputDirectory.appendingPathComponent("review-\(run).included")) == "SECRET=1\n")
+        let variables = s.env.read(s.env.outputDirectory.appendingPathComponent("review-\(run).aoenv")) ?? ""
+        #expect(variables.contains("AO_REVIEW_RUN=\(run)") && !variables.contains("AO_SESSION_ID="), "\(variables)")
+    }
+
     @Test("5 quick commits are debounced into one review of the last sha")
     func debounce() throws {
         let s = try Scenario("review-debounce")

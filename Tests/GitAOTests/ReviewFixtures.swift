@@ -13,6 +13,8 @@ enum ReviewFixtures {
         pwd > "$out.cwd"
         git rev-parse HEAD > "$out.head"
         printf '%s\\n' "$@" > "$out.args"
+        if [ -f .env ]; then cp .env "$out.included"; fi
+        env | grep '^AO_' > "$out.aoenv"
         if [ -f REVIEW_HANG ]; then
             sleep 300 &
             echo $! > "$out.child"

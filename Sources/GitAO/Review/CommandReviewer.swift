@@ -61,6 +61,8 @@ struct CommandReviewer {
             argv[0] = found
         }
         var environment = Environment.all().filter { !isGitLocationVariable($0.key) }
+        // The reviewer is not the worker: the worker's variables (inherited through the hook) go.
+        for key in ["AO_SESSION_ID", "AO_SESSION_NAME", "AO_PORT"] { environment[key] = nil }
         environment["AO_REVIEW_RUN"] = String(run.id)
         environment["AO_REVIEW_SHA"] = run.targetSHA
         environment["AO_REVIEW_BASE"] = run.baseSHA
