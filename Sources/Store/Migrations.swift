@@ -136,6 +136,11 @@ enum Migrations {
             CREATE UNIQUE INDEX review_run_dedupe ON review_run(session_id, reviewer, target_sha)
                 WHERE status = 'running' OR verdict = 'approved';
             CREATE INDEX review_run_by_session ON review_run(session_id, id);
+            -- A session's own agent reviewer (spawn --review-agent), first in the reviewer order.
+            CREATE TABLE review_override (
+                session_id TEXT PRIMARY KEY,
+                agent      TEXT NOT NULL
+            );
             """),
     ]
 }

@@ -103,6 +103,25 @@ extension StateStore {
         try readRuns("WHERE id = ?", [.int(id)]).first
     }
 
+    // MARK: Per-session reviewer
+
+    public func setReviewAgentOverride(_ agent: String?, for session: SessionID) throws {
+        try connection.immediateTransaction {
+            if let agent {
+                try connection.prepare("INSERT INTO review_override (session_id, agent) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE SET agent = excluded.agent")
+                    .run([.text(session.rawValue), .text(agent)])
+            } else {
+                try connection.prepare("DELETE FROM review_override WHERE session_id = ?").run([.text(session.rawValue)])
+            }
+        }
+    }
+
+    public func reviewAgentOverride(for session: SessionID) throws -> String? {
+        let rows = try connection.prepare("SELECT agent FROM review_override WHERE session_id = ?")
+        try rows.bind([.text(session.rawValue)])
+        return try rows.step() ? rows.text(0) : nil
+    }
+
     // MARK: Debounce
 
     /// Records `sha` as the latest commit to review for (session, reviewer), claimed by `token`.

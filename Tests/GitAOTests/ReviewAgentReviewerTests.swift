@@ -223,6 +223,28 @@ struct ReviewAgentReviewerTests {
         #expect(failed["status"] as? String == "failed" && (failed["note"] as? String)?.contains("ended before it submitted") == true)
     }
 
+    @Test("spawn --review-agent gives a session its own reviewer, ahead of ao.review.agent; one that cannot review is refused up front")
+    func sessionOverride() throws {
+        let s = try Scenario("review-override")
+        defer { s.close() }
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useAgent(s)
+        try s.env.git(["config", "ao.review.agent", "none"], in: s.repo)
+        try s.ao("init")
+        let before = try s.world()
+        expectError(try s.ao("spawn", "--no-attach", "--review-agent", "fake", "--prompt", "x"), "NO_REVIEWER", mentioning: ["fake"])
+        #expect(try s.world() == before)
+        let id = try s.spawn("--review-agent", "reviewbot", "--prompt", "start")
+        let other = try s.spawn("--prompt", "start")
+        try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["a.txt": "a\n"], message: "a")
+        try ReviewFixtures.commit(s, in: try s.worktreePath(of: other), ["b.txt": "b\n"], message: "b")
+        try s.env.eventually("the session's own reviewer to approve", timeout: 30) {
+            try ReviewFixtures.runs(s, session: id).contains { $0["reviewer"] as? String == "agent:reviewbot" && $0["verdict"] as? String == "approved" }
+        }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try ReviewFixtures.runs(s, session: other).isEmpty)
+    }
+
     @Test("doctor says which reviewers review commits, or that reviews are off and why")
     func doctor() throws {
         let s = try Scenario("review-doctor", origin: false)

@@ -57,6 +57,9 @@ struct SpawnCommand: ParsableCommand {
     @Flag(help: "Do not attach to the session afterwards.")
     var noAttach = false
 
+    @Option(help: ArgumentHelp("The session's own agent reviewer ('none': no agent reviewer), before ao.review.agent.", valueName: "agent"))
+    var reviewAgent: String?
+
     @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
     var verbose = false
 
@@ -90,10 +93,16 @@ struct SpawnCommand: ParsableCommand {
         if let name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
             throw Messages.nameInUse(name, session: other.id.rawValue)
         }
+        if let reviewAgent { try ReviewSettings.checkReviewAgent(reviewAgent, config: config) }
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
         let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
         let session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
         Interrupts.restoreDefaults()
+        if let reviewAgent {
+            do { try workspace.storeCall { try store.setReviewAgentOverride(reviewAgent, for: session.id) } } catch {
+                Console.err("warning: the session runs, but its reviewer could not be recorded: \(AOError.wrapping(error).message)\n")
+            }
+        }
 
         if output.json {
             Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true), pretty: true) + "\n")

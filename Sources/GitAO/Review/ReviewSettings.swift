@@ -75,9 +75,13 @@ struct ReviewSettings {
     /// worker's agent when it can review, else claude-code. A named reviewer is used as named
     /// (a missing program fails its run, visibly); a default one only when its program is on
     /// PATH, so a machine without Claude Code does not get failed runs on every commit.
-    /// (A per-session override is not implemented yet: see the README.)
-    func agentReviewer(workerAgent: String, config: GitConfig) -> (name: String?, why: String) {
+    /// A session's own reviewer (`spawn --review-agent`) comes first of all.
+    func agentReviewer(workerAgent: String, override: String? = nil, config: GitConfig) -> (name: String?, why: String) {
         let catalog = AgentCatalog(config: config)
+        if let override {
+            if override == "none" { return (nil, "the session's own reviewer is 'none'") }
+            return (override, "the session's own reviewer")
+        }
         if let agent {
             if agent == "none" { return (nil, "ao.review.agent is 'none'") }
             return (agent, "ao.review.agent")
@@ -98,10 +102,10 @@ struct ReviewSettings {
     }
 
     /// Every reviewer that reviews the session's commits; empty when reviews are off.
-    func reviewers(for session: Session, config: GitConfig) -> [Reviewer] {
+    func reviewers(for session: Session, override: String?, config: GitConfig) -> [Reviewer] {
         if explicitlyEnabled == false { return [] }
         var result: [Reviewer] = []
-        if let name = agentReviewer(workerAgent: session.agent, config: config).name { result.append(.agent(name)) }
+        if let name = agentReviewer(workerAgent: session.agent, override: override, config: config).name { result.append(.agent(name)) }
         if command != nil { result.append(.command) }
         return result
     }
@@ -124,5 +128,14 @@ extension ReviewSettings {
         }
         return (.ok, "each commit of a session is reviewed by " + reviewers.joined(separator: " and ")
                 + ", after \(Int(settings.debounce)) s without a newer commit", nil)
+    }
+}
+
+extension ReviewSettings {
+    /// Refuses, before anything is created, an agent that does not exist or cannot review.
+    static func checkReviewAgent(_ name: String, config: GitConfig) throws {
+        guard name != "none" else { return }
+        let definition = try AgentCatalog(config: config).definition(name)
+        guard canReview(definition, config: config) else { throw Messages.agentCannotReview(name) }
     }
 }

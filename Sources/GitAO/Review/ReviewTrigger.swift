@@ -98,7 +98,7 @@ struct ReviewTrigger {
     /// burst of commits gets one review, of the last one. No daemon: the last process decides.
     func afterCommit(_ id: SessionID, sha: String) throws {
         guard let session = try store.session(id), !session.isTerminated else { return }
-        let reviewers = settings.reviewers(for: session, config: config)
+        let reviewers = settings.reviewers(for: session, override: try store.reviewAgentOverride(for: id), config: config)
         guard !reviewers.isEmpty else { return }
         let token = "\(getpid())-\(Clock.epochMilliseconds())"
         for reviewer in reviewers {

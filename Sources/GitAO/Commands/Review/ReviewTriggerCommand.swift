@@ -40,8 +40,11 @@ struct ReviewTriggerCommand: ParsableCommand {
         } else {
             var settings = trigger.settings
             settings.explicitlyEnabled = true
-            reviewers = settings.reviewers(for: session, config: trigger.config)
-            if reviewers.isEmpty { throw Messages.noReviewer(session.id.rawValue, reason: settings.agentReviewer(workerAgent: session.agent, config: trigger.config).why) }
+            let override = try store.reviewAgentOverride(for: session.id)
+            reviewers = settings.reviewers(for: session, override: override, config: trigger.config)
+            if reviewers.isEmpty {
+                throw Messages.noReviewer(session.id.rawValue, reason: settings.agentReviewer(workerAgent: session.agent, override: override, config: trigger.config).why)
+            }
         }
         for reviewer in reviewers {
             switch try trigger.trigger(session, reviewer: reviewer, execution: .detached) {
