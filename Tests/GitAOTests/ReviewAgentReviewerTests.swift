@@ -72,6 +72,9 @@ struct ReviewAgentReviewerTests {
             #expect(tools.contains(tool), "claude reviewer may use \(tool)")
         }
         #expect(claude.suffix(2) == ["--", "p"])
+        let allowed = Array(claude.drop { $0 != "--allowedTools" }.dropFirst().prefix { !$0.hasPrefix("--") })
+        #expect(!allowed.contains { $0.hasPrefix("Edit") || $0.hasPrefix("Write") || $0 == "Bash" || $0.contains("commit") || $0.contains("push") })
+        #expect(allowed.contains("Bash(git ao review submit:*)"))
         let codex = try AgentReviewer.launchArgv(.init(name: "codex", kind: .codex), prompt: "p", promptFile: "/f", session: session, run: run, config: config).argv
         #expect(codex.starts(with: ["codex", "--sandbox", "read-only"]))
         // A custom agent reviews only with a review launch line of its own.

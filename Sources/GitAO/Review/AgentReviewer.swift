@@ -21,6 +21,12 @@ struct AgentReviewer {
     /// history or the remote.
     static let claudeDisallowedTools = ["Edit", "Write", "NotebookEdit", "MultiEdit", "Bash(git commit:*)", "Bash(git push:*)", "Bash(git reset:*)"]
 
+    /// What a Claude Code reviewer may do without asking: read, and run the git commands that
+    /// show history and the one that submits. Nobody watches its tmux session to answer a
+    /// permission dialog, so anything else it asks for waits until someone attaches.
+    static let claudeAllowedTools = ["Read", "Grep", "Glob", "Bash(git diff:*)", "Bash(git log:*)", "Bash(git show:*)",
+                                     "Bash(git ao review submit:*)"]
+
     /// `ao.agent.<name>.reviewCommand`: how a custom agent is started as a reviewer. Without it a
     /// custom agent cannot review, since git-ao cannot know how to make it read-only.
     static func reviewTemplate(_ name: String, config: GitConfig) throws -> CommandTemplate? {
@@ -37,7 +43,7 @@ struct AgentReviewer {
                            config: GitConfig) throws -> (argv: [String], pastePrompt: Bool) {
         switch agent.kind {
         case .claudeCode:
-            return (["claude", "--disallowedTools"] + claudeDisallowedTools + ["--", prompt], false)
+            return (["claude", "--allowedTools"] + claudeAllowedTools + ["--disallowedTools"] + claudeDisallowedTools + ["--", prompt], false)
         case .codex:
             return (["codex", "--sandbox", "read-only", "--", prompt], false)
         case .aider, .shell:

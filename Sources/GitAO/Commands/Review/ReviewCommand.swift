@@ -18,7 +18,8 @@ struct ReviewCommand: ParsableCommand {
             branch and reviewer; then the human is notified instead.
             """,
         subcommands: [ReviewTriggerCommand.self, ReviewListCommand.self, ReviewShowCommand.self, ReviewSubmitCommand.self,
-                      ReviewCancelCommand.self, ReviewExecuteCommand.self, ReviewAfterCommitCommand.self]
+                      ReviewCancelCommand.self, ReviewExecuteCommand.self, ReviewAfterCommitCommand.self],
+        defaultSubcommand: ReviewListCommand.self
     )
 
     /// Finds a run by its number.
