@@ -98,7 +98,7 @@ enum Migrations {
             -- Two live sessions never hold the same port, even when two spawns race.
             CREATE UNIQUE INDEX sessions_live_port ON sessions(port) WHERE port IS NOT NULL AND terminal = 0;
             """),
-        Migration(name: "0004_review_loop_runs", sql: """
+        Migration(name: "0005_review_loop_runs", sql: """
             -- One row per (session, reviewer): the debounce claim of the latest commit, and how many
             -- review nudges reached the worker (the cap).
             CREATE TABLE review (
