@@ -37,6 +37,7 @@ struct KillCommand: ParsableCommand {
             try store.apply(session.id, .killRequested, at: Clock.now(), eventData: EventData.of([:])).session
         } ?? session
         let wasRunning = try tmux.killSession(session.tmuxName)
+        ReviewShutdown.sessionEnded(session, store: store, commonDir: workspace.location.commonDir)
         let repository = try workspace.repository()
         let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
         let disposed: WorktreeDisposal.Disposal
