@@ -30,6 +30,7 @@ struct ShowCommand: ParsableCommand {
         let conflict = (try? workspace.storeCall { try workspace.store()?.conflictPredictions()[session.id] }) ?? nil
         let predicted = conflict?.conflicting == true ? conflict : nil
         let status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
+        let issue = (try? workspace.storeCall { try workspace.store()?.issueID(of: session.id) }) ?? nil
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -37,7 +38,7 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, conflict: conflict), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, conflict: conflict, issue: issue), events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -51,6 +52,7 @@ struct ShowCommand: ParsableCommand {
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
         field("tmux", session.tmuxName)
         if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
+        if let issue { field("issue", displaySafe(issue)) }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }

@@ -86,6 +86,7 @@ enum StatusAction {
         let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
         let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
         var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
+        model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
         if options.verbose && hasDatabase {
             for s in shown where !s.isTerminated {
                 model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
@@ -117,6 +118,8 @@ struct StatusModel {
     var github: [String: ForgeRepositoryState] = [:]
     /// Local conflict predictions by session, from the database.
     var conflicts: [SessionID: ConflictPrediction] = [:]
+    /// The GitHub issue of each intake (or spawn --issue) session.
+    var issues: [SessionID: String] = [:]
     /// Running CI followers by session (status -v).
     var followers: [SessionID: Int32] = [:]
 
@@ -159,7 +162,7 @@ struct StatusModel {
                        last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, conflict: conflicts[$0.id]) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, conflict: conflicts[$0.id], issue: issues[$0.id]) },
                                    hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 
@@ -190,7 +193,8 @@ struct StatusModel {
             var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent,
                          shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
-            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
+            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")
+                                               + (issues[s.id].map { "; issue \(displaySafe($0))" } ?? "")] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in

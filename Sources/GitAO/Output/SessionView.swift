@@ -46,8 +46,10 @@ struct SessionView: Encodable {
     /// Paths the local merge with the base conflicts in (git merge-tree); nil when it merges cleanly or was not predicted.
     let conflict_paths: [String]?
     let conflict_base: String?
+    /// The GitHub issue the session works on (`github:owner/repo#N`), from intake or spawn --issue.
+    let issue: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, conflict: ConflictPrediction? = nil) {
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, conflict: ConflictPrediction? = nil, issue: String? = nil) {
         let predicted = conflict?.conflicting == true ? conflict : nil
         let display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         id = session.id.rawValue
@@ -89,6 +91,7 @@ struct SessionView: Encodable {
         pr_bot_threads = session.pr?.botThreads
         conflict_paths = predicted?.paths
         conflict_base = predicted?.baseRef
+        self.issue = issue
     }
 }
 
