@@ -117,7 +117,7 @@ struct SpawnCommand: ParsableCommand {
         Interrupts.restoreDefaults()
 
         if output.json {
-            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true), pretty: true) + "\n")
+            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true, issue: issueID), pretty: true) + "\n")
             return
         }
         Console.line(session.id.rawValue)
