@@ -108,12 +108,15 @@ struct IntakeTests {
         #expect(try w.s.ao("kill", id11).succeeded)
         seen = try outcomes(try intake(w))
         #expect(seen[11]?["reason"] as? String == "ended" && seen[13]?["action"] as? String == "spawned")
+        #expect(try w.s.session(id11)["issue"] as? String == "github:acme/widgets#11")
         // --retry allows it once more (with room under max).
         try w.s.env.git(["config", "ao.intake.max", "3"], in: w.s.repo)
         seen = try outcomes(try intake(w, "--retry", "11"))
         #expect(seen[11]?["action"] as? String == "spawned", "\(seen)")
         live = try liveByIssue(w)
         #expect(live.count == 3 && live.values.allSatisfy { $0.count == 1 })
+        // The ended session cannot come back beside the new one.
+        expectError(try w.s.ao("restore", id11), "ISSUE_HAS_LIVE_SESSION", mentioning: ["github:acme/widgets#11"])
         #expect(try w.s.sql("SELECT count(*) FROM intake_retries").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         try w.server.verify()
     }
