@@ -121,6 +121,25 @@ struct IntakeTests {
         try w.server.verify()
     }
 
+    @Test("a merged session's issue is never spawned again, not even with --retry; an abandoned spawn's issue needs no --retry")
+    func mergedAndAbandoned() throws {
+        let w = try world("intake-merged")
+        defer { w.close() }
+        let issues = [GitHubFixtures.issue(number: 51, title: "Merged", labels: ["ai"]), GitHubFixtures.issue(number: 52, title: "Abandoned", labels: ["ai"])]
+        w.server.expect(Self.list, times: nil, .json(issues, etag: "\"m\""))
+        #expect(try intake(w).succeeded)
+        let live = try liveByIssue(w)
+        let merged = try #require(live["github:acme/widgets#51"]?.first), abandoned = try #require(live["github:acme/widgets#52"]?.first)
+        #expect(try w.s.ao("kill", merged).succeeded && w.s.ao("kill", abandoned).succeeded)
+        _ = try w.s.sql("UPDATE sessions SET pr_number = 60, pr_state = 'merged', terminal_reason = 'pr_merged' WHERE id = '\(merged)'")
+        _ = try w.s.sql("UPDATE sessions SET terminal_reason = 'spawn_failed' WHERE id = '\(abandoned)'")
+        let seen = try outcomes(try intake(w, "--retry", "51"))
+        #expect(seen[51]?["reason"] as? String == "merged", "\(seen)")
+        #expect(seen[52]?["action"] as? String == "spawned", "\(seen)")
+        #expect(try liveByIssue(w)["github:acme/widgets#51"] == nil)
+        try w.server.verify()
+    }
+
     @Test("two intake processes at once spawn each issue exactly once")
     func concurrentDedupe() throws {
         let w = try world("intake-race", max: 5)

@@ -127,11 +127,8 @@ struct IssueIntake {
         let issueOf = try workspace.storeCall { try store.issueIDs() }
         for number in retry {
             let id = IssueID.canonical(slug, number)
-            if sessions.contains(where: { issueOf[$0.id] == id && $0.pr?.state == .merged }) {
-                report.issues.append(Outcome(number: number, id: id, title: "", action: .skipped, reason: "merged",
-                                             detail: "a session's pull request for it was merged; it is never spawned again"))
-                continue
-            }
+            // Never for a merged session's issue (the list below says so).
+            if sessions.contains(where: { issueOf[$0.id] == id && Self.merged($0) }) { continue }
             if !dryRun { try workspace.storeCall { try store.grantIntakeRetry(id, at: now) } }
         }
         let retries = try workspace.storeCall { try store.intakeRetries() }.union(dryRun ? Set(retry.map { IssueID.canonical(slug, $0) }) : [])
@@ -174,10 +171,13 @@ struct IssueIntake {
             if let live = mine.first(where: { !$0.isTerminated }) {
                 outcome.reason = "has_live_session"; outcome.session = live.id.rawValue; continue
             }
-            if let merged = mine.first(where: { $0.pr?.state == .merged }) {
-                outcome.reason = "merged"; outcome.session = merged.id.rawValue; continue
+            if let merged = mine.first(where: Self.merged) {
+                outcome.reason = "merged"; outcome.session = merged.id.rawValue
+                outcome.detail = "its session's pull request was merged; it is never spawned again (not even with --retry)"
+                continue
             }
-            if let ended = mine.last, !retries.contains(id) {
+            // A spawn killed before it finished (spawn_failed) never worked on the issue: no --retry needed.
+            if let ended = mine.last(where: { $0.terminalReason != .spawnFailed }), !retries.contains(id) {
                 outcome.reason = "ended"; outcome.session = ended.id.rawValue
                 outcome.detail = "its session ended; git ao intake --retry \(issue.number) spawns it again"
                 continue
@@ -214,6 +214,11 @@ struct IssueIntake {
         }
         report.error = failure
         return report
+    }
+
+    /// A session whose pull request was merged: its issue is never spawned again.
+    static func merged(_ session: Session) -> Bool {
+        session.pr?.state == .merged || session.terminalReason == .prMerged
     }
 
     /// Live sessions whose issue did not come back in the open list: each is asked for (a
