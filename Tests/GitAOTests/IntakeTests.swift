@@ -156,6 +156,17 @@ struct IntakeTests {
         #expect(live.count == 3 && live.values.allSatisfy { $0.count == 1 }, "\(live)")
         #expect(try w.s.sql("SELECT count(*) FROM sessions").trimmingCharacters(in: .whitespacesAndNewlines) == "3")
         #expect(try w.s.tmuxSessions().count == 3)
+
+        // Two spawn --issue at once (no intake lock between them): the unique index lets one win.
+        w.server.expect("/repos/acme/widgets/issues/24", times: 2, .json(GitHubFixtures.issue(number: 24, title: "Race 24", labels: ["ai"])))
+        let byHand = ResultBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            byHand.append(try? w.s.ao(arguments: ["spawn", "--no-attach", "--issue", "24"], environment: w.github))
+        }
+        #expect(byHand.all.filter { $0?.succeeded == true }.count == 1, "\(byHand.all)")
+        #expect(try liveByIssue(w)["github:acme/widgets#24"]?.count == 1)
+        #expect(try w.s.sql("SELECT count(*) FROM sessions").trimmingCharacters(in: .whitespacesAndNewlines) == "4")
+        #expect(try w.s.tmuxSessions().count == 4)
     }
 
     @Test("a 500 when listing backs the repository off for 5 minutes: the next run asks nothing, nor does a pass")
