@@ -254,6 +254,14 @@ struct IntakeTests {
         #expect(try w.s.eventKinds(id).filter { $0 == "issue_closed" }.count == 1)
         #expect(try w.s.sql("SELECT count(*) FROM outbox WHERE topic = 'issue_closed'").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
         #expect(try w.s.session(id)["terminated"] as? Bool == false)
+        // The human hears it through ao.notify.command, from the next pass's outbox delivery.
+        let log = w.s.env.root.appendingPathComponent("notifications.jsonl")
+        try w.s.env.installScript("notify-me", "#!/bin/sh\ncat >> '\(log.path)'\n")
+        try w.s.env.git(["config", "ao.notify.command", "notify-me"], in: w.s.repo)
+        try w.s.env.git(["config", "ao.intake.enabled", "false"], in: w.s.repo)
+        try w.observe()
+        try w.s.env.eventually("the issue_closed notification", timeout: 30) { (w.s.env.read(log) ?? "").contains("\"issue_closed\"") }
+        #expect((w.s.env.read(log) ?? "").contains("github:acme/widgets#41 was closed"))
         try w.expectNoTokenLeak([])
     }
 }
