@@ -41,6 +41,18 @@ extension StateStore {
                                      backoffUntil: rows.optionalInt(1).map(Timestamp.init(milliseconds:)), lastError: rows.text(2))
     }
 
+    /// Every repository intake has run for.
+    public func intakeStates() throws -> [String: IntakeRepositoryState] {
+        let rows = try connection.prepare("SELECT repository, last_run_at, backoff_until, last_error FROM intake_repositories")
+        var result: [String: IntakeRepositoryState] = [:]
+        while try rows.step() {
+            guard let repository = rows.text(0) else { continue }
+            result[repository] = IntakeRepositoryState(lastRunAt: rows.optionalInt(1).map(Timestamp.init(milliseconds:)),
+                                                       backoffUntil: rows.optionalInt(2).map(Timestamp.init(milliseconds:)), lastError: rows.text(3))
+        }
+        return result
+    }
+
     /// Claims this interval's intake run for a repository: true for exactly one caller per
     /// interval, however many passes ask at once.
     public func claimIntakeRun(_ repository: String, at now: Timestamp, interval: TimeSpan) throws -> Bool {

@@ -183,6 +183,8 @@ struct IntakeTests {
         let again = try intake(w)
         let againReport = try again.json()
         #expect(again.succeeded && againReport["backing_off_until"] is String, "\(again)")
+        let status = try w.s.ao("status")
+        #expect(status.stdout.contains("Intake (acme/widgets): backing off until") && status.stdout.contains("HTTP 500"), "\(status)")
         try w.observe()
         Thread.sleep(forTimeInterval: 1)
         #expect(w.server.requests.filter { $0.target == Self.list }.count == 2)

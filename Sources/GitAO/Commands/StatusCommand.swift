@@ -87,6 +87,7 @@ enum StatusAction {
         let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
         var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
         model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
+        model.intake = hasDatabase ? ((try? workspace.store()?.intakeStates()) ?? [:]) : [:]
         if options.verbose && hasDatabase {
             for s in shown where !s.isTerminated {
                 model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
@@ -120,6 +121,8 @@ struct StatusModel {
     var conflicts: [SessionID: ConflictPrediction] = [:]
     /// The GitHub issue of each intake (or spawn --issue) session.
     var issues: [SessionID: String] = [:]
+    /// Issue intake per GitHub repository (a backoff is worth a line).
+    var intake: [String: IntakeRepositoryState] = [:]
     /// Running CI followers by session (status -v).
     var followers: [SessionID: Int32] = [:]
 
@@ -136,6 +139,16 @@ struct StatusModel {
             if state.lastError == ForgeStep.noToken { return "GitHub (\(repository)): off, \(ForgeStep.noToken)." }
             return nil
         }
+    }
+
+    /// One line per repository whose issue intake is backing off.
+    func intakeNotes() -> String {
+        var out = ""
+        for (repository, state) in intake.sorted(by: { $0.key < $1.key }) {
+            guard let until = state.backoffUntil, until > now else { continue }
+            out += displaySafe("Intake (\(repository)): backing off until \(isoTimestamp(until))" + (state.lastError.map { " after: \($0)" } ?? "") + ".") + "\n"
+        }
+        return out
     }
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
@@ -181,7 +194,7 @@ struct StatusModel {
         if sessions.isEmpty {
             var text = "No sessions."
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
-            return text
+            return text + intakeNotes()
         }
         let withPR = sessions.contains { $0.pr != nil }
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (withPR ? ["PR", "CI", "REVIEW"] : [])
@@ -203,6 +216,7 @@ struct StatusModel {
         }
         var out = table.render()
         for note in githubNotes() { out += displaySafe(note) + "\n" }
+        out += intakeNotes()
         if hidden > 0 { out += "\(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all)\n" }
         return out
     }
