@@ -187,12 +187,16 @@ struct IssueIntake {
             let branch = branchName(issue)
             outcome.branch = branch
             if dryRun { outcome.action = .spawn; outcome.reason = nil; liveCount += 1; continue }
+            try Interrupts.check("git ao intake")
             do {
                 let request = SpawnRequest(branch: branch, base: nil, agent: settings.agent, name: nil, prompt: IssuePrompt.make(issue, id: id))
                 let session = try spawn(request, id)
                 outcome.action = .spawned; outcome.reason = nil; outcome.session = session.id.rawValue
                 liveCount += 1
                 if retries.contains(id) { try workspace.storeCall { try store.consumeIntakeRetry(id) } }
+            } catch let error as AOError where error.code == .interrupted {
+                // Ctrl-C: the spawn was rolled back; the rest of the run is not wanted either.
+                throw error
             } catch {
                 // Another run may have won the race for this issue: that is not a failure.
                 if let other = try? workspace.storeCall({ try store.liveSession(forIssue: id) }) {
