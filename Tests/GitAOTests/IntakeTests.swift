@@ -140,6 +140,20 @@ struct IntakeTests {
         try w.server.verify()
     }
 
+    @Test("ao.intake.repo reads another repository's issues and names them by it; a malformed one is INVALID_CONFIG")
+    func otherRepository() throws {
+        let w = try world("intake-repo")
+        defer { w.close() }
+        try w.s.env.git(["config", "ao.intake.repo", "octo/tracker"], in: w.s.repo)
+        w.server.expect("/repos/octo/tracker/issues?state=open&labels=ai&per_page=100",
+                        .json([GitHubFixtures.issue(number: 9, title: "Elsewhere", labels: ["ai"], repository: "octo/tracker")]))
+        let seen = try outcomes(try intake(w, "--dry-run"))
+        #expect(seen[9]?["id"] as? String == "github:octo/tracker#9" && seen[9]?["action"] as? String == "would_spawn")
+        try w.s.env.git(["config", "ao.intake.repo", "not a repo"], in: w.s.repo)
+        expectError(try w.s.ao(arguments: ["intake", "--dry-run"], environment: w.github), "INVALID_CONFIG", mentioning: ["ao.intake.repo"])
+        try w.server.verify()
+    }
+
     @Test("two intake processes at once spawn each issue exactly once")
     func concurrentDedupe() throws {
         let w = try world("intake-race", max: 5)
