@@ -83,4 +83,6 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case readyToMerge = "ready_to_merge"
     case prMerged = "pr_merged"
     case prClosed = "pr_closed"
+    /// The GitHub issue an intake session works on was closed (the session is not killed).
+    case issueClosed = "issue_closed"
 }

@@ -50,6 +50,12 @@ package enum ConfigKeys {
         Key(name: githubInterval, defaultValue: "30s", summary: "GitHub is asked at most once per this interval per repository (observe --refresh forces a poll)"),
         Key(name: githubFollowFor, defaultValue: "60m", summary: "how long the follower started by a session's git push keeps polling its pull request's checks"),
         Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads started by bots (Copilot and the like) are not treated as work"),
+        Key(name: "ao.intake.enabled", defaultValue: "false", summary: "turns issue intake on: eligible open GitHub issues become sessions, one per issue"),
+        Key(name: "ao.intake.labels", defaultValue: "", summary: "multi-valued: every listed label must be on an issue for intake to take it"),
+        Key(name: "ao.intake.assignee", defaultValue: "", summary: "a login, * for any assignee, none for unassigned issues"),
+        Key(name: "ao.intake.repo", defaultValue: "<the remote's>", summary: "owner/repo whose issues intake reads"),
+        Key(name: "ao.intake.max", defaultValue: "3", summary: "the most intake sessions alive at once"),
+        Key(name: "ao.intake.agent", defaultValue: "<ao.agent>", summary: "the agent intake sessions run"),
     ]
 
     package static let spawnInclude = "ao.spawn.include"

@@ -9,6 +9,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case agentCommandInvalid = "AGENT_COMMAND_INVALID"
     case agentTakesNoPrompt = "AGENT_TAKES_NO_PROMPT"
     case confirmationRequired = "CONFIRMATION_REQUIRED"
+    case intakeUnscoped = "INTAKE_UNSCOPED"
 
     // Not found.
     case sessionNotFound = "SESSION_NOT_FOUND"
@@ -17,6 +18,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case branchNotFetched = "BRANCH_NOT_FETCHED"
     case prNotFound = "PR_NOT_FOUND"
     case reviewRunNotFound = "REVIEW_RUN_NOT_FOUND"
+    case issueNotFound = "ISSUE_NOT_FOUND"
 
     // Conflicts with the state of the repository or of a session.
     case branchCheckedOutElsewhere = "BRANCH_CHECKED_OUT_ELSEWHERE"
@@ -37,6 +39,9 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case reviewAlreadySubmitted = "REVIEW_ALREADY_SUBMITTED"
     case reviewRunStale = "REVIEW_RUN_STALE"
     case noReviewer = "NO_REVIEWER"
+    case issueNotOpen = "ISSUE_NOT_OPEN"
+    case issueHasLiveSession = "ISSUE_HAS_LIVE_SESSION"
+    case intakeDisabled = "INTAKE_DISABLED"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -69,11 +74,12 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         switch self {
         case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
             return .failed
-        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound, .reviewRunNotFound:
+        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound, .reviewRunNotFound, .issueNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
-             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .noReviewer:
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .noReviewer,
+             .issueNotOpen, .issueHasLiveSession, .intakeDisabled:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository
@@ -82,7 +88,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         case .databaseTooNew, .databaseCorrupt, .databaseBusy:
             return .database
         case .invalidArgument, .invalidBranch, .invalidConfig, .unknownAgent, .agentCommandInvalid,
-             .agentTakesNoPrompt, .confirmationRequired:
+             .agentTakesNoPrompt, .confirmationRequired, .intakeUnscoped:
             return .usage
         case .interrupted:
             return .interrupted

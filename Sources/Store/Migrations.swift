@@ -199,5 +199,30 @@ enum Migrations {
                 agent      TEXT NOT NULL
             );
             """),
+        Migration(name: "0007_intake_issue_sessions_backoff", sql: """
+            -- The GitHub issue a session works on (github:owner/repo#N). At most one live session
+            -- per issue: two intake runs at once cannot both spawn for it.
+            ALTER TABLE sessions ADD COLUMN issue_id TEXT;
+            CREATE UNIQUE INDEX sessions_live_issue ON sessions(issue_id) WHERE issue_id IS NOT NULL AND terminal = 0;
+            -- Per repository: when intake last ran (the poll interval), and until when it backs off
+            -- after a failure to list issues or to spawn.
+            CREATE TABLE intake_repositories (
+                repository    TEXT PRIMARY KEY,
+                last_run_at   INTEGER,
+                backoff_until INTEGER,
+                last_error    TEXT
+            );
+            -- Issues a human allowed to be spawned again (git ao intake --retry N); used up by the spawn.
+            CREATE TABLE intake_retries (
+                issue_id   TEXT PRIMARY KEY,
+                granted_at INTEGER NOT NULL
+            );
+            -- Issues whose closing was already notified, so the human hears it once per session.
+            CREATE TABLE intake_closed_notices (
+                session_id TEXT PRIMARY KEY,
+                issue_id   TEXT NOT NULL,
+                at         INTEGER NOT NULL
+            );
+            """),
     ]
 }

@@ -8,6 +8,8 @@ public enum SeedConflict: Error, Equatable, Sendable {
     case nameTaken(SessionID)
     /// A live session already works on this branch.
     case branchTaken(SessionID)
+    /// A live session already works on this GitHub issue.
+    case issueTaken(SessionID)
     /// Every port of the requested range is held by a live session or unavailable.
     case noFreePort
 }
@@ -94,7 +96,8 @@ extension StateStore {
     /// free port of its range is reserved in the same transaction (the unique index on live
     /// ports backs this up) and returned.
     @discardableResult
-    public func insertSeed(_ session: Session, spawnPID: Int32, data: String? = nil, port request: PortRequest? = nil) throws -> Int? {
+    public func insertSeed(_ session: Session, spawnPID: Int32, data: String? = nil, port request: PortRequest? = nil,
+                           issue: String? = nil) throws -> Int? {
         var session = session
         return try connection.immediateTransaction {
             if try connection.scalar("SELECT count(*) FROM sessions WHERE id = ?", [.text(session.id.rawValue)]) ?? 0 > 0 {
@@ -102,6 +105,9 @@ extension StateStore {
             }
             if let name = session.name, let other = try liveSession(where: "name = ?", .text(name)) {
                 throw SeedConflict.nameTaken(other)
+            }
+            if let issue, let other = try liveSession(where: "issue_id = ?", .text(issue)) {
+                throw SeedConflict.issueTaken(other)
             }
             if let other = try liveSession(where: "branch = ?", .text(session.branch.rawValue)) {
                 throw SeedConflict.branchTaken(other)
@@ -118,6 +124,8 @@ extension StateStore {
             let placeholders = Array(repeating: "?", count: Self.values(of: session).count + 2).joined(separator: ", ")
             try connection.prepare("INSERT INTO sessions (\(Self.sessionColumns), terminal, spawn_pid) VALUES (\(placeholders))")
                 .run(Self.values(of: session) + [.int(session.isTerminated ? 1 : 0), .int(Int64(spawnPID))])
+            // The unique index on live issue ids backs up the check above.
+            if let issue { try connection.prepare("UPDATE sessions SET issue_id = ? WHERE id = ?").run([.text(issue), .text(session.id.rawValue)]) }
             try appendEvent(SessionEvent(sessionID: session.id, at: session.createdAt, kind: "seeded", revision: session.revision, data: data))
             return session.port
         }
@@ -147,7 +155,7 @@ extension StateStore {
         return ports
     }
 
-    private func liveSession(where condition: String, _ value: SQLValue) throws -> SessionID? {
+    func liveSession(where condition: String, _ value: SQLValue) throws -> SessionID? {
         let rows = try connection.prepare("SELECT id FROM sessions WHERE terminal = 0 AND \(condition) LIMIT 1")
         try rows.bind([value])
         return try rows.step() ? rows.text(0).map(SessionID.init) : nil

@@ -50,6 +50,11 @@ struct RestoreCommand: ParsableCommand {
         let store = try workspace.requireStore()
         let agent = try AgentCatalog(config: config).definition(session.agent)
         let others = try workspace.sessions().filter { !$0.isTerminated && $0.id != session.id }
+        // One live session per GitHub issue (the unique index would refuse the write anyway).
+        if let issue = try workspace.storeCall({ try store.issueID(of: session.id) }),
+           let other = try workspace.storeCall({ try store.liveSession(forIssue: issue) }), other != session.id {
+            throw Messages.issueHasLiveSession(issue, session: other.rawValue)
+        }
         if let other = others.first(where: { $0.branch == session.branch }) {
             throw Messages.branchInUseBySession(session.branch.rawValue, session: other.id.rawValue, path: other.worktreePath)
         }

@@ -31,6 +31,7 @@ struct ShowCommand: ParsableCommand {
         let predicted = conflict?.conflicting == true ? conflict : nil
         let status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         let reviews = (try? workspace.store()?.reviewRuns(session: session.id)) ?? []
+        let issue = (try? workspace.storeCall { try workspace.store()?.issueID(of: session.id) }) ?? nil
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -38,7 +39,7 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, conflict: conflict, review: reviews.last.map(ReviewSummary.word)), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, conflict: conflict, review: reviews.last.map(ReviewSummary.word), issue: issue), events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -52,6 +53,7 @@ struct ShowCommand: ParsableCommand {
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
         field("tmux", session.tmuxName)
         if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
+        if let issue { field("issue", displaySafe(issue)) }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
         if let run = reviews.last {

@@ -67,7 +67,15 @@ struct SpawnCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Work on this open pull request: fetch its head (the branch, or refs/pull/<n>/head for a fork) and link the session to it.", valueName: "number"))
     var pr: Int?
 
+    @Option(help: ArgumentHelp("Work on this GitHub issue: branch <ao.branchPrefix>issue-<n>-<slug>, its title, URL, labels and body as the prompt; one live session per issue.", valueName: "number"))
+    var issue: Int?
+
     func validate() throws {
+        if let issue {
+            if issue <= 0 { throw ValidationError("--issue takes an issue number.") }
+            if pr != nil { throw ValidationError("Give --issue or --pr, not both.") }
+            if prompt != nil || promptFile != nil || stdinMarker != nil { throw ValidationError("--issue makes the prompt from the issue: leave out --prompt, --prompt-file and '-'.") }
+        }
         if let pr {
             if pr <= 0 { throw ValidationError("--pr takes a pull request number.") }
             if branch != nil || base != nil { throw ValidationError("--pr picks the branch and base itself: leave out --branch and --base.") }
@@ -91,36 +99,26 @@ struct SpawnCommand: ParsableCommand {
         let workspace = try Workspace.locate()
         let config = try workspace.config()
         let store = try workspace.requireStore()
-        let tmuxSessions = Tmux.locate().map { tmux -> Set<String> in
-            if case .listed(let names) = tmux.listSessions() { return Set(names.keys) }
-            return []
-        } ?? []
-        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }
-        var branch = self.branch, base = self.base
+        var request = SpawnRequest(branch: branch, base: base, agent: agent, name: name, prompt: promptText)
         var linked: PullRequestFacts?
+        var issueID: String?
         if let pr {
             let checkout = try PullRequestCheckout(workspace: workspace, config: config)
                 .prepare(pr, sessions: try workspace.sessions(), store: store)
-            (branch, base, linked) = (checkout.branch, checkout.base, checkout.facts)
+            (request.branch, request.base, linked) = (checkout.branch, checkout.base, checkout.facts)
         }
-        let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
-        let plan = try planner.plan(SpawnRequest(branch: branch, base: base, agent: agent, name: name, prompt: promptText), id: id)
-        if let name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
-            throw Messages.nameInUse(name, session: other.id.rawValue)
+        if let issue {
+            let found = try IssueIntake(workspace: workspace, config: config, store: store).issueForSpawn(issue)
+            issueID = found.id
+            request.branch = request.branch ?? found.branch
+            request.prompt = found.prompt
         }
         if let reviewAgent { try ReviewSettings.checkReviewAgent(reviewAgent, config: config) }
-        let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
         let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
-        var session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
+        let spawned = try SpawnComposition(workspace: workspace, repository: repository, config: config, store: store)
+            .spawn(request, issue: issueID, linked: linked, output: preparationOutput)
+        let (session, plan) = (spawned.session, spawned.plan)
         Interrupts.restoreDefaults()
-        if let linked {
-            // Linked from the start: the first pass knows the PR (and reads it in full).
-            let now = Clock.now()
-            try workspace.storeCall {
-                try store.replacePullRequestFacts([linked.number: linked.encoded()], for: session.id, at: now)
-                session = try store.apply(session.id, .scm(linked.status), at: now, eventData: EventData.of(["pr": String(linked.number)])).session ?? session
-            }
-        }
         if let reviewAgent {
             do { try workspace.storeCall { try store.setReviewAgentOverride(reviewAgent, for: session.id) } } catch {
                 Console.err("warning: the session runs, but its reviewer could not be recorded: \(AOError.wrapping(error).message)\n")
@@ -128,7 +126,7 @@ struct SpawnCommand: ParsableCommand {
         }
 
         if output.json {
-            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true), pretty: true) + "\n")
+            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true, issue: issueID), pretty: true) + "\n")
             return
         }
         Console.line(session.id.rawValue)

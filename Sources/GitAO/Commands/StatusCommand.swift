@@ -86,6 +86,8 @@ enum StatusAction {
         let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
         let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
         var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
+        model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
+        model.intake = hasDatabase ? ((try? workspace.store()?.intakeStates()) ?? [:]) : [:]
         if options.verbose && hasDatabase {
             for s in shown where !s.isTerminated {
                 model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
@@ -118,6 +120,10 @@ struct StatusModel {
     var github: [String: ForgeRepositoryState] = [:]
     /// Local conflict predictions by session, from the database.
     var conflicts: [SessionID: ConflictPrediction] = [:]
+    /// The GitHub issue of each intake (or spawn --issue) session.
+    var issues: [SessionID: String] = [:]
+    /// Issue intake per GitHub repository (a backoff is worth a line).
+    var intake: [String: IntakeRepositoryState] = [:]
     /// Running CI followers by session (status -v).
     var followers: [SessionID: Int32] = [:]
 
@@ -137,6 +143,16 @@ struct StatusModel {
     }
     /// The latest review of each session that has one (`ReviewSummary`).
     var reviews: [SessionID: String] = [:]
+
+    /// One line per repository whose issue intake is backing off.
+    func intakeNotes() -> String {
+        var out = ""
+        for (repository, state) in intake.sorted(by: { $0.key < $1.key }) {
+            guard let until = state.backoffUntil, until > now else { continue }
+            out += displaySafe("Intake (\(repository)): backing off until \(isoTimestamp(until))" + (state.lastError.map { " after: \($0)" } ?? "") + ".") + "\n"
+        }
+        return out
+    }
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
@@ -162,7 +178,7 @@ struct StatusModel {
                        last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, conflict: conflicts[$0.id], review: reviews[$0.id]) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
                                    hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 
@@ -181,7 +197,7 @@ struct StatusModel {
         if sessions.isEmpty {
             var text = "No sessions."
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
-            return text
+            return text + intakeNotes()
         }
         let withPR = sessions.contains { $0.pr != nil }
         // The verdict column (the review loop on each commit) appears once some session has a review.
@@ -196,7 +212,8 @@ struct StatusModel {
                          shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
             if withReviews { cells.append(reviews[s.id] ?? "-") }
-            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
+            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")
+                                               + (issues[s.id].map { "; issue \(displaySafe($0))" } ?? "")] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in
@@ -205,6 +222,7 @@ struct StatusModel {
         }
         var out = table.render()
         for note in githubNotes() { out += displaySafe(note) + "\n" }
+        out += intakeNotes()
         if hidden > 0 { out += "\(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all)\n" }
         return out
     }

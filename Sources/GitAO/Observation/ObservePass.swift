@@ -96,6 +96,9 @@ struct ObservePass {
         // GitHub: pull requests, CI, reviews (at most once per ao.github.interval).
         try ForgeStep(workspace: workspace, store: store, config: config, force: refresh).run(sessions: sessions, record: record)
 
+        // Issue intake, in a detached process of its own (see IntakeTrigger).
+        IntakeTrigger(workspace: workspace, store: store, config: config).run()
+
         // Escalations.
         let policy = EscalationPolicy(stuckAfter: try config.timeSpan(ConfigKeys.stuckAfter) ?? .minutes(10))
         for session in try store.sessions() where !session.isTerminated && (only == nil || session.id == only) {

@@ -46,11 +46,13 @@ struct SessionView: Encodable {
     /// Paths the local merge with the base conflicts in (git merge-tree); nil when it merges cleanly or was not predicted.
     let conflict_paths: [String]?
     let conflict_base: String?
+    /// The GitHub issue the session works on (`github:owner/repo#N`), from intake or spawn --issue.
+    let issue: String?
 
     /// The latest review of the session: running, approved, changes_requested or failed; null without one.
     let review: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, conflict: ConflictPrediction? = nil, review: String? = nil) {
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil) {
         self.review = review
         let predicted = conflict?.conflicting == true ? conflict : nil
         let display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
@@ -93,6 +95,7 @@ struct SessionView: Encodable {
         pr_bot_threads = session.pr?.botThreads
         conflict_paths = predicted?.paths
         conflict_base = predicted?.baseRef
+        self.issue = issue
     }
 }
 

@@ -43,6 +43,8 @@ struct SpawnPlan {
     var preparation = WorktreePreparation()
     /// Notes for the user (which remote branch was picked, say).
     var notes: [String] = []
+    /// The GitHub issue the session works on (`github:owner/repo#N`), one live session each.
+    var issue: String?
 }
 
 /// Checks a spawn request against the repository, in the order the user would want to hear

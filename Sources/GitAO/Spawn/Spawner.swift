@@ -74,13 +74,15 @@ struct Spawner {
         let port: Int?
         do {
             port = try store.insertSeed(seed, spawnPID: getpid(), data: JSON.object(["branch": plan.branch.rawValue, "agent": plan.agent.name, "base": plan.baseRef]),
-                                        port: plan.preparation.portRequest)
+                                        port: plan.preparation.portRequest, issue: plan.issue)
         } catch let conflict as SeedConflict {
             switch conflict {
             case .idTaken:
                 throw Messages.sessionIDTaken(plan.id.rawValue)
             case .nameTaken(let other):
                 throw Messages.nameInUse(plan.name ?? "", session: other.rawValue)
+            case .issueTaken(let other):
+                throw Messages.issueHasLiveSession(plan.issue ?? "", session: other.rawValue)
             case .branchTaken(let other):
                 let path = (try? store.session(other))??.worktreePath ?? "?"
                 throw Messages.branchInUseBySession(plan.branch.rawValue, session: other.rawValue, path: path)

@@ -1,0 +1,49 @@
+import Forge
+import Lifecycle
+import Platform
+import Store
+import TmuxRuntime
+import Worktree
+
+/// The one composition of a spawn, shared by `git ao spawn`, `spawn --pr`, `spawn --issue` and
+/// intake: a fresh id, the planner's checks, the journal of undo steps (`Spawner`), and the
+/// links a session starts with (its pull request, its issue).
+struct SpawnComposition {
+    let workspace: Workspace
+    let repository: Repository
+    let config: GitConfig
+    let store: StateStore
+
+    struct Spawned {
+        let session: Session
+        let plan: SpawnPlan
+    }
+
+    func spawn(_ request: SpawnRequest, issue: String? = nil, linked: PullRequestFacts? = nil, output: PreparationOutput) throws -> Spawned {
+        let tmuxSessions = Tmux.locate().map { tmux -> Set<String> in
+            if case .listed(let names) = tmux.listSessions() { return Set(names.keys) }
+            return []
+        } ?? []
+        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }
+        let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
+        var plan = try planner.plan(request, id: id)
+        plan.issue = issue
+        if let name = request.name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
+            throw Messages.nameInUse(name, session: other.id.rawValue)
+        }
+        if let issue, let other = try workspace.storeCall({ try store.liveSession(forIssue: issue) }) {
+            throw Messages.issueHasLiveSession(issue, session: other.rawValue)
+        }
+        let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
+        var session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: output).run()
+        if let linked {
+            // Linked from the start: the first pass knows the PR (and reads it in full).
+            let now = Clock.now()
+            try workspace.storeCall {
+                try store.replacePullRequestFacts([linked.number: linked.encoded()], for: session.id, at: now)
+                session = try store.apply(session.id, .scm(linked.status), at: now, eventData: EventData.of(["pr": String(linked.number)])).session ?? session
+            }
+        }
+        return Spawned(session: session, plan: plan)
+    }
+}
