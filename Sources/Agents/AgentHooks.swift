@@ -32,7 +32,7 @@ package enum AgentHooks {
         case (.claudeCode, "Notification"):
             switch notificationType(payload) {
             case "idle_prompt": return .idle
-            case "agent_needs_input", "elicitation_dialog": return .waitingInput
+            case "elicitation_dialog", "elicitation_url_dialog", "agent_needs_input": return .waitingInput
             case "permission_prompt": return .blocked
             default: return nil
             }
@@ -44,8 +44,10 @@ package enum AgentHooks {
         }
     }
 
-    /// Claude Code names the kind of a Notification in `notification_type`; older versions only
-    /// said it in the message.
+    /// Claude Code names the kind of a Notification in `notification_type` (the values its hooks
+    /// documentation lists as Notification matchers, plus `elicitation_url_dialog` and
+    /// `agent_needs_input`, seen only in third-party reports: Tests/Fixtures/agent-hooks/SOURCE.md);
+    /// older versions only said it in the message.
     private static func notificationType(_ payload: JSONValue?) -> String? {
         if let type = payload?["notification_type"]?.stringValue { return type }
         guard let message = payload?["message"]?.stringValue?.lowercased() else { return nil }

@@ -1,4 +1,5 @@
 import AOTestSupport
+import Agents
 import Foundation
 import Platform
 import Testing
@@ -14,23 +15,30 @@ struct SignalTests {
         return s
     }
 
-    @Test("Claude Code's events map to activity as documented")
+    @Test("Claude Code's events, in the documented payload shapes, map to activity")
     func claudeMapping() throws {
         let s = try claudeScenario("sig-claude")
         defer { s.close() }
         let id = try s.spawn("--agent", "claude-code", "--prompt", "task")
         #expect(try s.axes(id).status == "starting", "an agent with hooks waits for its first signal")
+        let claude = { (event: String, changes: [String: Any]) in try HookPayloads.json("claude-code", event, changing: changes) }
         let steps: [(event: String, payload: String, status: String, activity: String?)] = [
-            ("SessionStart", #"{"session_id":"claude-uuid-1","hook_event_name":"SessionStart"}"#, "starting", nil),
-            ("UserPromptSubmit", #"{"prompt":"task"}"#, "working", "active"),
-            ("PermissionRequest", #"{"tool_name":"Bash"}"#, "needs_input", "blocked"),
-            ("PostToolUse", "{}", "working", "active"),
-            ("Notification", #"{"notification_type":"permission_prompt","message":"Claude needs your permission to use Bash"}"#, "needs_input", "blocked"),
-            ("Notification", #"{"notification_type":"idle_prompt","message":"Claude is waiting for your input"}"#, "idle", "idle"),
-            ("Notification", #"{"notification_type":"agent_needs_input"}"#, "needs_input", "waiting_input"),
-            ("PreToolUse", #"{"tool_name":"Edit"}"#, "working", "active"),
-            ("Stop", #"{"stop_hook_active":false}"#, "idle", "idle"),
-            ("SessionEnd", #"{"reason":"exit"}"#, "done", "exited"),
+            ("SessionStart", try claude("SessionStart", [:]), "starting", nil),
+            ("UserPromptSubmit", try claude("UserPromptSubmit", [:]), "working", "active"),
+            ("PermissionRequest", try claude("PermissionRequest", [:]), "needs_input", "blocked"),
+            ("PostToolUse", try claude("PostToolUse", [:]), "working", "active"),
+            ("Notification", try claude("Notification", [:]), "needs_input", "blocked"),
+            ("Notification", try claude("Notification", ["notification_type": "idle_prompt", "message": "Claude is waiting for your input"]), "idle", "idle"),
+            // The type decides, not the wording: this message names neither permission nor input.
+            ("Notification", try claude("Notification", ["notification_type": "elicitation_dialog", "message": "MCP server docs asks a question"]), "needs_input", "waiting_input"),
+            ("PreToolUse", try claude("PreToolUse", [:]), "working", "active"),
+            ("Notification", try claude("Notification", ["notification_type": "agent_needs_input", "message": "A subagent asks a question"]), "needs_input", "waiting_input"),
+            // A type that says nothing about waiting changes nothing.
+            ("Notification", try claude("Notification", ["notification_type": "auth_success", "message": "Signed in"]), "needs_input", "waiting_input"),
+            ("UserPromptSubmit", try claude("UserPromptSubmit", [:]), "working", "active"),
+            ("Notification", try claude("Notification", ["notification_type": "elicitation_url_dialog", "message": "Open the link to continue"]), "needs_input", "waiting_input"),
+            ("Stop", try claude("Stop", [:]), "idle", "idle"),
+            ("SessionEnd", try claude("SessionEnd", [:]), "done", "exited"),
         ]
         for step in steps {
             let result = try s.signal(id, step.event, agent: "claude-code", payload: step.payload)
@@ -39,7 +47,35 @@ struct SignalTests {
             #expect(axes.status == step.status, "\(step.event) \(step.payload)")
             #expect(axes.activity == step.activity, "\(step.event)")
         }
-        #expect(try s.session(id)["agent_session_id"] as? String == "claude-uuid-1")
+        let documented = try #require(try HookPayloads.object("claude-code", "SessionStart")["session_id"] as? String)
+        let recorded = try s.session(id)["agent_session_id"] as? String
+        #expect(recorded == documented)
+    }
+
+    @Test("every hook event git-ao installs has a recorded payload with the documented common fields")
+    func recordedPayloadsCoverInstalledEvents() throws {
+        let families: [(agent: String, events: [String], common: [String])] = [
+            ("claude-code", AgentHooks.claudeEvents.map(\.event), ["session_id", "transcript_path", "cwd", "permission_mode", "hook_event_name"]),
+            ("codex", AgentHooks.codexEvents, ["session_id", "turn_id", "transcript_path", "cwd", "hook_event_name", "model", "permission_mode"]),
+        ]
+        for family in families {
+            let folder = HookPayloads.root.appendingPathComponent(family.agent)
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+            #expect(Set(files) == Set(family.events.map { $0 + ".json" }), "\(family.agent): one recorded payload per installed event")
+            for event in family.events {
+                let payload = try HookPayloads.object(family.agent, event)
+                #expect(payload["hook_event_name"] as? String == event, "\(family.agent)/\(event).json")
+                for field in family.common {
+                    #expect(payload.keys.contains(field), "\(family.agent)/\(event).json lacks \(field)")
+                }
+            }
+        }
+        let source = try String(contentsOf: HookPayloads.root.appendingPathComponent("SOURCE.md"), encoding: .utf8)
+        for family in families {
+            for event in family.events {
+                #expect(source.contains("`\(family.agent)/\(event).json`"), "SOURCE.md names where \(family.agent)/\(event) comes from")
+            }
+        }
     }
 
     @Test("spawn gives Claude Code its hooks in .claude/settings.local.json, excluded, and they reach git-ao as Claude would run them")
@@ -102,24 +138,26 @@ struct SignalTests {
         #expect(try s.env.git(["status", "--porcelain"], in: worktree) == "")
     }
 
-    @Test("Codex: PermissionRequest waits for input, and its session id is kept for restore")
+    @Test("Codex: its documented payloads map to activity, PermissionRequest waits for input, and its session id is kept for restore")
     func codex() throws {
         let s = try claudeScenario("sig-codex")
         defer { s.close() }
         let id = try s.spawn("--agent", "codex", "--prompt", "task")
-        try s.signal(id, "UserPromptSubmit", agent: "codex", payload: #"{"session_id":"codex-thread-9"}"#)
+        try s.signal(id, "UserPromptSubmit", agent: "codex", payload: try HookPayloads.json("codex", "UserPromptSubmit"))
         #expect(try s.axes(id).status == "working")
-        try s.signal(id, "PermissionRequest", agent: "codex", payload: #"{"session_id":"codex-thread-9"}"#)
+        try s.signal(id, "PermissionRequest", agent: "codex", payload: try HookPayloads.json("codex", "PermissionRequest"))
         #expect(try s.axes(id).activity == "waiting_input")
-        try s.signal(id, "Stop", agent: "codex", payload: "{}")
+        try s.signal(id, "Stop", agent: "codex", payload: try HookPayloads.json("codex", "Stop"))
         #expect(try s.axes(id).status == "idle")
-        #expect(try s.session(id)["agent_session_id"] as? String == "codex-thread-9")
+        // Codex documents session_id as "the current session or thread id": the id `codex resume` takes.
+        let thread = try #require(try HookPayloads.object("codex", "Stop")["session_id"] as? String)
+        #expect(try s.session(id)["agent_session_id"] as? String == thread)
         try s.ao("kill", id)
         try FileManager.default.removeItem(at: s.env.outputDirectory.appendingPathComponent("\(id).cwd"))
         #expect(try s.ao("restore", id).succeeded)
         try FakeAgents.waitForStart(id, in: s.env)
         let args = FakeAgents.arguments(of: id, in: s.env) ?? []
-        #expect(args.first == "resume" && args.last == "codex-thread-9")
+        #expect(args.first == "resume" && args.last == thread)
     }
 
     @Test("an agent with hooks that never signals shows no_signal after 90 s, and doctor says its hooks are broken")
@@ -154,5 +192,29 @@ struct SignalTests {
             #expect(result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty, "\(args) \(env)")
         }
         #expect(try s.axes(id).status == "starting")
+    }
+}
+
+/// Claude Code's and Codex's hook payloads as their documentation gives them
+/// (Tests/Fixtures/agent-hooks, see SOURCE.md there): neither program runs on the build machines.
+enum HookPayloads {
+    static let root = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/agent-hooks")
+
+    static func object(_ agent: String, _ event: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: root.appendingPathComponent("\(agent)/\(event).json"))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw TestFailure("\(agent)/\(event).json is not a JSON object")
+        }
+        return object
+    }
+
+    /// The recorded payload as text, with some of its documented fields given other values.
+    static func json(_ agent: String, _ event: String, changing changes: [String: Any] = [:]) throws -> String {
+        var object = try object(agent, event)
+        for (key, value) in changes {
+            guard object[key] != nil else { throw TestFailure("\(agent)/\(event).json has no field \(key)") }
+            object[key] = value
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 }
