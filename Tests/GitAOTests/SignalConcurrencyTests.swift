@@ -41,11 +41,11 @@ struct SignalConcurrencyTests {
             #expect(process.terminationStatus == 0 && stderr.isEmpty, "\(stderr)")
         }
         let after = try s.session(id)
-        #expect(after["revision"] as? Int == before + 1600)
+        let log = s.env.read(s.repo.appendingPathComponent(".git/ao/hooks.log")) ?? ""
+        #expect(after["revision"] as? Int == before + 1600, "hooks.log: \(log.suffix(2000))")
         let kinds = try s.eventKinds(id)
         #expect(kinds.count - eventsBefore == 1600)
         #expect(kinds.suffix(1600).allSatisfy { $0 == "activity" })
-        let log = s.env.read(s.repo.appendingPathComponent(".git/ao/hooks.log")) ?? ""
         #expect(!log.contains("locked") && !log.contains("busy"), "\(log.prefix(500))")
         #expect(try s.sql("PRAGMA integrity_check") == "ok\n")
     }
