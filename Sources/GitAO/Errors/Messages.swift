@@ -211,6 +211,11 @@ extension Messages {
                 hint: "Merge or remove one of them by hand, then run git ao hooks install again.")
     }
 
+    static func hookEdited(_ names: [String], directory: String, uninstalling: Bool) -> AOError {
+        AOError(.hookConflict, "\(names.joined(separator: ", ")) in \(directory) \(names.count == 1 ? "is" : "are") git-ao's hook with edits made by hand; \(uninstalling ? "kept, not removed" : "kept, not rewritten").",
+                hint: "Move your lines to a hook of your own (or delete the file if you do not need them), then run git ao hooks \(uninstalling ? "uninstall" : "install") again.")
+    }
+
     static func worktreeOnOtherBranch(_ path: String, holds: String?, expected: String) -> AOError {
         AOError(.branchCheckedOutElsewhere, "the worktree '\(path)' now has '\(holds ?? "a detached HEAD")' checked out, not '\(expected)'.",
                 hint: "Switch it back (git -C '\(path)' switch \(expected)) and retry.")
