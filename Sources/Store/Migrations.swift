@@ -199,5 +199,10 @@ enum Migrations {
                 agent      TEXT NOT NULL
             );
             """),
+        Migration(name: "0007_forge_last_success_surface", sql: """
+            -- When a GitHub poll of the repository last succeeded: the age of the PR, CI and
+            -- review facts that status shows while later polls fail.
+            ALTER TABLE forge_repositories ADD COLUMN last_success_at INTEGER;
+            """),
     ]
 }

@@ -123,16 +123,30 @@ struct StatusModel {
 
     /// One line per repository whose GitHub observation is impaired: a refused token, a rate
     /// limit, no token.
+    /// One note per repository with a GitHub problem, the most recent problem first: the
+    /// latest poll's failure (a rate limit, an HTTP error, malformed JSON), with the age of the
+    /// PR, CI and review facts shown; then a refused token still marked, if that is older news.
     func githubNotes() -> [String] {
-        github.sorted { $0.key < $1.key }.compactMap { repository, state in
-            if let since = state.tokenUnhealthySince {
-                return "GitHub (\(repository)): the token was refused (401) \((now - since).age(.compact)) ago; observation resumes once a request with it succeeds (git ao doctor)."
+        github.sorted { $0.key < $1.key }.flatMap { repository, state -> [String] in
+            if state.lastError == ForgeStep.noToken { return ["GitHub (\(repository)): off, \(ForgeStep.noToken)."] }
+            let facts = state.lastSuccessAt.map { "PR, CI and review facts shown are from \((now - $0).age(.compact)) ago" }
+                ?? "PR, CI and review facts shown are from before it"
+            let refused = state.tokenUnhealthySince.map {
+                "GitHub (\(repository)): the token was refused (401) \((now - $0).age(.compact)) ago; observation resumes once a request with it succeeds (git ao doctor)."
             }
-            if let until = state.rateLimitedUntil, until > now {
-                return "GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until))."
+            var notes: [String] = []
+            var latestIsRefusal = false
+            if let until = state.rateLimit(at: now) {
+                notes.append("GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until)); \(facts).")
+            } else if let error = state.lastError {
+                latestIsRefusal = state.tokenUnhealthySince != nil && error.contains("(401)")
+                if latestIsRefusal, let refused { notes.append(refused) } else {
+                    let when = state.lastPollAt.map { " \((now - $0).age(.compact)) ago" } ?? ""
+                    notes.append("GitHub (\(repository)): the last poll\(when) failed: \(error); \(facts).")
+                }
             }
-            if state.lastError == ForgeStep.noToken { return "GitHub (\(repository)): off, \(ForgeStep.noToken)." }
-            return nil
+            if !latestIsRefusal, let refused { notes.append(refused) }
+            return notes
         }
     }
     /// The latest review of each session that has one (`ReviewSummary`).
