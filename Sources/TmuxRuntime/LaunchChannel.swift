@@ -5,7 +5,9 @@ import Platform
 /// Hands a launch plan to `git-ao exec-agent` inside a new tmux pane, and learns whether the
 /// agent program really started.
 ///
-/// Two FIFOs in `<common-dir>/ao/run/`, both mode 0600:
+/// Two FIFOs in `<common-dir>/ao/run/`, both mode 0600, named for the attempt
+/// (`<id>.<pid>.<random>`), so two processes launching for one session never share or remove
+/// each other's pipes:
 /// - `<id>.plan`: spawn writes the plan as JSON; the launcher reads it. The plan (argv with the
 ///   prompt, and the environment with whatever secrets the user exported) never touches the
 ///   disk and never passes through tmux's command parser.
@@ -18,11 +20,10 @@ package final class LaunchChannel {
     private var ackFD: Int32 = -1
 
     package init(directory: String, name: String) throws {
-        planPath = directory + "/" + name + ".plan"
-        ackPath = directory + "/" + name + ".ack"
+        let attempt = "\(name).\(getpid()).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        planPath = directory + "/" + attempt + ".plan"
+        ackPath = directory + "/" + attempt + ".ack"
         try makeDirectories(directory, mode: 0o700)
-        unlink(planPath)
-        unlink(ackPath)
         guard mkfifo(planPath, 0o600) == 0 else { throw FileError(path: planPath, operation: "create pipe", code: errno) }
         guard mkfifo(ackPath, 0o600) == 0 else {
             let code = errno

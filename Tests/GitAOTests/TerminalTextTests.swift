@@ -96,4 +96,21 @@ struct TerminalTextTests {
         #expect(unknown.stderr.contains("Escape"))
         #expect(try s.ao("send", "--key", "Enter", id, "and text").status == 64)
     }
+
+    @Test("a key that ends the agent: send says the session ended after that key, and which keys were not pressed", .timeLimit(.minutes(2)))
+    func keyEndsSession() throws {
+        let s = try Scenario("keys-end")
+        defer { s.close() }
+        try s.env.installScript("quit-agent", "#!/bin/sh\necho 'quit agent ready'\nwhile :; do sleep 1; done\n")
+        try s.env.git(["config", "ao.agent.quit.command", "quit-agent"], in: s.repo)
+        let id = try s.spawn("--agent", "quit")
+        try s.env.eventually("agent ready") {
+            try s.env.run(["tmux", "capture-pane", "-p", "-t", "=ao-\(id):"]).stdout.contains("quit agent ready")
+        }
+        // Enough keys after C-c that the session is gone before the last of them.
+        let result = try s.ao(arguments: ["send", "--key", "C-c"] + Array(repeating: ["--key", "Escape"], count: 80).flatMap { $0 } + [id])
+        expectError(result, "SESSION_NOT_RUNNING", mentioning: ["session \(id) ended after key", "pressed: C-c", "not pressed: Escape", "git ao restore \(id)"])
+        #expect(!result.stderr.contains("RUNTIME_FAILED") && !result.stderr.contains("can't find session"), "\(result)")
+        #expect(try s.eventKinds(id).contains("keys_sent"))
+    }
 }

@@ -112,6 +112,16 @@ extension Messages {
                 hint: "Bring it back with: git ao restore \(id)")
     }
 
+    static func sessionEndedDuringKeys(_ id: String, pressed: [String], notPressed: [String]) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) ended after key \(pressed.count) of \(pressed.count + notPressed.count) (pressed: \(pressed.joined(separator: " "))); not pressed: \(notPressed.joined(separator: " ")).",
+                hint: "The agent exited on one of those keys. git ao show \(id) says how it ended; bring it back with: git ao restore \(id)")
+    }
+
+    static func sessionBeingRestored(_ id: String, pid: Int32?) -> AOError {
+        AOError(.sessionNotRestorable, "session \(id) is being restored by another git-ao\(pid.map { " (pid \($0))" } ?? "").",
+                hint: "Wait for it to finish, then attach (git ao attach \(id)) or see how it went (git ao show \(id)).")
+    }
+
     static func sessionNotRestorable(_ id: String) -> AOError {
         AOError(.sessionNotRestorable, "session \(id) is still live, so there is nothing to restore.",
                 hint: "Attach to it (git ao attach \(id)), or end it first (git ao kill \(id)).")
