@@ -113,4 +113,45 @@ struct TerminalTextTests {
         #expect(!result.stderr.contains("RUNTIME_FAILED") && !result.stderr.contains("can't find session"), "\(result)")
         #expect(try s.eventKinds(id).contains("keys_sent"))
     }
+
+    @Test("errors, status, porcelain and show never print a control character from an argument, a branch or an agent name raw; --json keeps the exact text")
+    func namesAreDisplaySafe() throws {
+        let s = try Scenario("display-safe")
+        defer { s.close() }
+        func expectClean(_ text: String, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(!text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7f..<0xa0).contains($0.value) },
+                    "\(label): \(text.debugDescription)", sourceLocation: sourceLocation)
+        }
+        let hostile = "zz\u{1B}]0;PWNED\u{07}\u{1B}[31mRED"
+        let shown = try s.ao("show", hostile)
+        #expect(!shown.succeeded)
+        expectClean(shown.stderr, "show's error")
+        #expect(shown.stderr.contains("zz^[]0;PWNED^G^[[31mRED"), "\(shown.stderr)")
+        let json = try s.ao("show", "--json", hostile)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: Any]
+        #expect(((object?["error"] as? [String: Any])?["message"] as? String)?.contains(hostile) == true, "\(json.stderr)")
+
+        let agent = "e\u{1B}[31mx"
+        try s.env.git(["config", "ao.agent.\(agent).command", "fake-agent --task {prompt} --session {session}"], in: s.repo)
+        let branch = "ao/c1\u{9B}31m"
+        let root = s.env.root.appendingPathComponent("wt\u{1B}]0;OWNED\u{07}").path
+        try s.env.git(["config", "ao.worktreeRoot", root], in: s.repo)
+        let spawned = try s.ao("spawn", "--no-attach", "--agent", agent, "--branch", branch)
+        #expect(spawned.succeeded, "\(spawned)")
+        expectClean(spawned.stdout + spawned.stderr, "spawn")
+        #expect(spawned.stderr.contains("wt^[]0;OWNED^G"), "\(spawned.stderr)")
+        let id = spawned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for arguments in [["status"], ["status", "-v"], ["status", "--porcelain"], ["show", id]] {
+            let result = try s.ao(arguments: arguments)
+            #expect(result.succeeded, "\(arguments): \(result)")
+            expectClean(result.stdout, arguments.joined(separator: " "))
+        }
+        let porcelain = try s.ao("status", "--porcelain").stdout
+        #expect(porcelain.contains(" \"e\\033[31mx\" ") && porcelain.contains(" \"ao/c1\\302\\23331m\" "), "\(porcelain)")
+        let missing = try s.ao("send", "--key", "Escape", branch + "-nope")
+        expectClean(missing.stderr, "an error naming a branch")
+        let killed = try s.ao("kill", id)
+        #expect(killed.succeeded, "\(killed)")
+        expectClean(killed.stdout + killed.stderr, "kill")
+    }
 }

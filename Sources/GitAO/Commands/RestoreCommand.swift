@@ -151,7 +151,7 @@ struct RestoreCommand: ParsableCommand {
             Console.line(restored.id.rawValue)
             if !global.quiet {
                 let how = mode == "resume" ? "resuming the agent's conversation" : "starting the agent again with its saved prompt"
-                Console.err("Restored \(restored.id) in \(restored.worktreePath), \(how). Attach with: git ao attach \(restored.id)\n")
+                Console.err("Restored \(restored.id) in \(displaySafe(restored.worktreePath)), \(how). Attach with: git ao attach \(restored.id)\n")
             }
         }
     }

@@ -186,7 +186,7 @@ struct StatusModel {
     func porcelain() -> String {
         var out = "# ao.version \(StatusModel.formatVersion)\n# ao.sessions \(sessions.count) \(hidden)\n"
         for s in sessions {
-            out += "s \(s.id) \(display(s).status.name) \(s.agent) \(s.createdAt.seconds) \(s.branch) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
+            out += "s \(s.id) \(display(s).status.name) \(cQuoted(s.agent)) \(s.createdAt.seconds) \(cQuoted(s.branch.rawValue)) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
         }
         return out
     }
@@ -206,11 +206,11 @@ struct StatusModel {
         for (s, shown) in zip(sessions, displayed) {
             // Only a status that comes from the screen carries its age (a PR's status does not).
             let judged = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent,
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), displaySafe(s.agent),
                          shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
             if withReviews { cells.append(reviews[s.id] ?? "-") }
-            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
+            if verbose { cells += [displaySafe(s.worktreePath), displaySafe(judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in
