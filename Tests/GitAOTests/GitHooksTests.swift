@@ -243,6 +243,9 @@ struct GitHooksTests {
         #expect(s.env.read(prePush) == editedPush)
         #expect(s.env.read(postCommit) == editedCommit)
         #expect(FileManager.default.isExecutableFile(atPath: hooks.appendingPathComponent("post-merge").path))
+        let initialised = try s.ao("init")
+        expectError(initialised, "HOOK_CONFLICT", mentioning: ["pre-push", "edits made by hand"])
+        #expect(s.env.read(prePush) == editedPush)
     }
 
     @Test("git ao init creates the database, installs the hooks and shows the configuration in force")

@@ -34,11 +34,7 @@ struct HooksCommand: ParsableCommand {
         case .install:
             let (lines, conflicts) = try HooksCommand.install(installer)
             if !global.quiet { Console.line("Hooks in \(installer.directory):"); lines.forEach { Console.line("  " + $0) } }
-            if !conflicts.isEmpty {
-                let edited = conflicts.filter { if case .edited = installer.state(of: $0) { return true } else { return false } }
-                if edited == conflicts { throw Messages.hookEdited(edited, directory: installer.directory, uninstalling: false) }
-                throw HooksCommand.conflict(conflicts, directory: installer.directory)
-            }
+            if !conflicts.isEmpty { throw HooksCommand.conflict(conflicts, installer: installer) }
         case .uninstall:
             let (lines, edited) = try installer.uninstall()
             if !global.quiet { Console.line("Hooks in \(installer.directory):"); lines.forEach { Console.line("  " + $0) } }
@@ -55,8 +51,12 @@ struct HooksCommand: ParsableCommand {
         }
     }
 
-    static func conflict(_ names: [String], directory: String) -> AOError {
-        Messages.hookConflict(names, directory: directory)
+    /// The error for hooks install left alone: git-ao hooks edited by hand, or someone's hook
+    /// with a `.ao-chained` copy beside it (named by the first kind when there are both).
+    static func conflict(_ names: [String], installer: GitHooksInstaller) -> AOError {
+        let edited = names.filter { if case .edited = installer.state(of: $0) { return true } else { return false } }
+        if edited == names { return Messages.hookEdited(edited, directory: installer.directory, uninstalling: false) }
+        return Messages.hookConflict(names.filter { !edited.contains($0) }, directory: installer.directory)
     }
 
     static func describe(_ state: GitHooksInstaller.State) -> String {
