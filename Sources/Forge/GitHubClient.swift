@@ -88,6 +88,9 @@ package final class GitHubClient {
         self.nowSeconds = nowSeconds
     }
 
+    /// The longest wait a rate limit can impose, in seconds (an hour, GitHub's own window).
+    package static let longestRateLimit: Int64 = 3600
+
     package var stopped: Bool { unauthorized || rateLimitedUntil != nil }
 
     // MARK: REST
@@ -256,10 +259,12 @@ package final class GitHubClient {
             if response.status == 429 || primary || body.contains("secondary rate limit") || response.header("retry-after") != nil {
                 let now = nowSeconds()
                 var reset = now + 60
+                // Bounded: GitHub's resets are at most an hour away, and a wrong header (a reset
+                // in 2286) must not switch observation off for good.
                 if let after = response.header("retry-after").flatMap({ Int64($0) }) {
-                    reset = now + max(after, 1)
+                    reset = now + min(max(after, 1), Self.longestRateLimit)
                 } else if primary, let at = response.header("x-ratelimit-reset").flatMap({ Int64($0) }), at > now {
-                    reset = at
+                    reset = min(at, now + Self.longestRateLimit)
                 }
                 rateLimitedUntil = max(rateLimitedUntil ?? 0, reset)
                 problems.append("\(Self.endpoint(url)): rate limited (HTTP \(response.status)) until \(isoTimestamp(milliseconds: reset * 1000))")

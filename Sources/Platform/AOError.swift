@@ -17,11 +17,17 @@ package struct AOError: Error, CustomStringConvertible {
 
     package var description: String { "error[\(code.rawValue)]: \(message)" }
 
-    /// `git-ao: error[CODE]: sentence`, detail lines, then `hint: ...`.
+    /// `git-ao: error[CODE]: sentence`, detail lines, then `hint: ...`, display-safe: the text
+    /// often quotes what the user typed (a branch, a session name, a path), and no escape
+    /// sequence or other control character in it reaches the terminal raw (see `displaySafe`;
+    /// line breaks the message itself holds are kept). `jsonText` keeps the exact text.
     package func humanText() -> String {
-        var lines = ["git-ao: error[\(code.rawValue)]: \(message)"]
-        lines += details.map { "  " + $0 }
-        lines.append("hint: \(hint)")
+        func safe(_ text: String) -> String {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { displaySafe(String($0)) }.joined(separator: "\n")
+        }
+        var lines = ["git-ao: error[\(code.rawValue)]: \(safe(message))"]
+        lines += details.map { "  " + safe($0) }
+        lines.append("hint: \(safe(hint))")
         return lines.joined(separator: "\n") + "\n"
     }
 

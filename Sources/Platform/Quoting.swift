@@ -27,19 +27,19 @@ package func cQuoted(_ text: String, quoteSpaces: Bool = true) -> String {
     return out + "\""
 }
 
-/// Text for a terminal table cell: control characters shown as escapes, the rest as it is
-/// (non-ASCII names stay readable on a terminal). C1 controls (which a branch name may hold:
-/// git forbids only C0 and DEL) show as `<U+009B>`, as in `TerminalText.inert`.
+/// Text for a terminal line or table cell: control characters shown as escapes, the rest as it
+/// is (non-ASCII names stay readable on a terminal): newline, tab and carriage return as `\n`,
+/// `\t`, `\r`, every other control as `TerminalText.inert` shows it (`^[`, `<U+009B>`), so
+/// both spell a control the same way.
 package func displaySafe(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) }) else { return text }
     var out = ""
     for scalar in text.unicodeScalars {
         switch scalar.value {
         case 0x0a: out += "\\n"
         case 0x09: out += "\\t"
         case 0x0d: out += "\\r"
-        case 0..<0x20, 0x7f: out += "^" + String(Character(Unicode.Scalar(UInt8(scalar.value ^ 0x40))))
-        case 0x80..<0xa0: out += "<U+00" + String(scalar.value, radix: 16, uppercase: true) + ">"
-        default: out.unicodeScalars.append(scalar)
+        default: out += TerminalText.inert(String(scalar))
         }
     }
     return out

@@ -21,15 +21,31 @@ public struct ForgeRepositoryState: Equatable, Sendable {
     public var rateLimitedUntil: Timestamp?
     /// Set by a 401; cleared only by a later authenticated 200.
     public var tokenUnhealthySince: Timestamp?
+    /// The first problem of the latest poll; nil when it went through.
     public var lastError: String?
+    /// When a poll last went through without a problem.
+    public var lastSuccessAt: Timestamp?
+
+    /// The longest a rate limit is believed: a reset further ahead (GitHub's `X-RateLimit-Reset`
+    /// and `Retry-After` are at most an hour away; a server that says 2286 is wrong, and a
+    /// database written before this bound may hold one) counts as passed.
+    public static let longestRateLimit = TimeSpan.seconds(3600)
 
     public init(lastPollAt: Timestamp? = nil, pollInterval: TimeSpan? = nil, rateLimitedUntil: Timestamp? = nil,
-                tokenUnhealthySince: Timestamp? = nil, lastError: String? = nil) {
+                tokenUnhealthySince: Timestamp? = nil, lastError: String? = nil, lastSuccessAt: Timestamp? = nil) {
         self.lastPollAt = lastPollAt
         self.pollInterval = pollInterval
         self.rateLimitedUntil = rateLimitedUntil
         self.tokenUnhealthySince = tokenUnhealthySince
         self.lastError = lastError
+        self.lastSuccessAt = lastSuccessAt
+    }
+
+    /// The reset of a rate limit still in force at `now`: nil once it has passed, or when it is
+    /// implausibly far ahead (more than `longestRateLimit`).
+    public func rateLimit(at now: Timestamp) -> Timestamp? {
+        guard let until = rateLimitedUntil, until > now, until - now <= Self.longestRateLimit else { return nil }
+        return until
     }
 }
 
@@ -71,7 +87,7 @@ extension StateStore {
 
     public func forgeRepositoryState(_ repository: String) throws -> ForgeRepositoryState {
         let rows = try connection.prepare("""
-            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error
+            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at
             FROM forge_repositories WHERE repository = ?
             """)
         try rows.bind([.text(repository)])
@@ -80,7 +96,7 @@ extension StateStore {
                                     pollInterval: rows.optionalInt(1).map(TimeSpan.init(milliseconds:)),
                                     rateLimitedUntil: rows.optionalInt(2).map(Timestamp.init(milliseconds:)),
                                     tokenUnhealthySince: rows.optionalInt(3).map(Timestamp.init(milliseconds:)),
-                                    lastError: rows.text(4))
+                                    lastError: rows.text(4), lastSuccessAt: rows.optionalInt(5).map(Timestamp.init(milliseconds:)))
     }
 
     /// Every repository's GitHub bookkeeping (normally one), by owner/name.
@@ -95,11 +111,12 @@ extension StateStore {
 
     /// Takes the right to poll GitHub now, atomically across processes: false when another
     /// process polled within `interval` (or GitHub's own poll interval, if longer), or a rate
-    /// limit has not reset yet. `force` (observe --refresh) ignores the interval, never the limit.
+    /// limit has not reset yet. `force` (observe --refresh) ignores the interval, never a limit
+    /// in force; a reset more than `longestRateLimit` ahead is not in force (see `rateLimit(at:)`).
     public func claimForgePoll(_ repository: String, at now: Timestamp, interval: TimeSpan, force: Bool) throws -> Bool {
         try connection.immediateTransaction {
             let state = try forgeRepositoryState(repository)
-            if let until = state.rateLimitedUntil, until > now { return false }
+            if state.rateLimit(at: now) != nil { return false }
             let wait = max(interval, state.pollInterval ?? interval)
             if !force, let last = state.lastPollAt, now - last < wait, last <= now { return false }
             try connection.prepare("""
@@ -117,18 +134,20 @@ extension StateStore {
         try connection.immediateTransaction {
             var state = try forgeRepositoryState(repository)
             if unauthorized { state.tokenUnhealthySince = state.tokenUnhealthySince ?? now } else if authenticated { state.tokenUnhealthySince = nil }
-            state.rateLimitedUntil = rateLimitedUntil
+            // Bounded here too, whatever the caller passes: a stored reset is never years ahead.
+            state.rateLimitedUntil = rateLimitedUntil.map { min($0, now + ForgeRepositoryState.longestRateLimit) }
             state.pollInterval = pollInterval
             state.lastError = error
+            if error == nil { state.lastSuccessAt = now }
             try connection.prepare("""
-                INSERT INTO forge_repositories (repository, last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO forge_repositories (repository, last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(repository) DO UPDATE SET poll_interval_ms = excluded.poll_interval_ms,
                     rate_limited_until = excluded.rate_limited_until, token_unhealthy_at = excluded.token_unhealthy_at,
-                    last_error = excluded.last_error
+                    last_error = excluded.last_error, last_success_at = excluded.last_success_at
                 """).run([.text(repository), SQLValue(state.lastPollAt?.milliseconds ?? now.milliseconds),
                           SQLValue(state.pollInterval?.milliseconds), SQLValue(state.rateLimitedUntil?.milliseconds),
-                          SQLValue(state.tokenUnhealthySince?.milliseconds), SQLValue(state.lastError)])
+                          SQLValue(state.tokenUnhealthySince?.milliseconds), SQLValue(state.lastError), SQLValue(state.lastSuccessAt?.milliseconds)])
         }
     }
 

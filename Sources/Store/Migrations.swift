@@ -224,5 +224,10 @@ enum Migrations {
                 at         INTEGER NOT NULL
             );
             """),
+        Migration(name: "0008_forge_last_success_surface", sql: """
+            -- When a GitHub poll of the repository last succeeded: the age of the PR, CI and
+            -- review facts that status shows while later polls fail.
+            ALTER TABLE forge_repositories ADD COLUMN last_success_at INTEGER;
+            """),
     ]
 }

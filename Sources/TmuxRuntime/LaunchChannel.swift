@@ -5,7 +5,9 @@ import Platform
 /// Hands a launch plan to `git-ao exec-agent` inside a new tmux pane, and learns whether the
 /// agent program really started.
 ///
-/// Two FIFOs in `<common-dir>/ao/run/`, both mode 0600:
+/// Two FIFOs in `<common-dir>/ao/run/`, both mode 0600, named for the attempt
+/// (`<id>.<pid>.<random>`), so two processes launching for one session never share or remove
+/// each other's pipes:
 /// - `<id>.plan`: spawn writes the plan as JSON; the launcher reads it. The plan (argv with the
 ///   prompt, and the environment with whatever secrets the user exported) never touches the
 ///   disk and never passes through tmux's command parser.
@@ -18,11 +20,11 @@ package final class LaunchChannel {
     private var ackFD: Int32 = -1
 
     package init(directory: String, name: String) throws {
-        planPath = directory + "/" + name + ".plan"
-        ackPath = directory + "/" + name + ".ack"
+        let attempt = "\(name).\(getpid()).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        planPath = directory + "/" + attempt + ".plan"
+        ackPath = directory + "/" + attempt + ".ack"
         try makeDirectories(directory, mode: 0o700)
-        unlink(planPath)
-        unlink(ackPath)
+        LaunchChannel.removeAbandoned(directory: directory, name: name)
         guard mkfifo(planPath, 0o600) == 0 else { throw FileError(path: planPath, operation: "create pipe", code: errno) }
         guard mkfifo(ackPath, 0o600) == 0 else {
             let code = errno
@@ -39,6 +41,22 @@ package final class LaunchChannel {
     }
 
     deinit { remove() }
+
+    /// Removes pipes of earlier attempts for `name` whose process is gone (killed with -9, say):
+    /// names carry the pid, so a live attempt's pipes are never touched.
+    static func removeAbandoned(directory: String, name: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        var abandoned: [String] = []
+        while let entry = readdir(dir) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard file.hasPrefix(name + "."), file.hasSuffix(".plan") || file.hasSuffix(".ack") else { continue }
+            let parts = file.dropFirst(name.count + 1).split(separator: ".")
+            guard parts.count == 3, let pid = Int32(parts[0]), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { abandoned.append(directory + "/" + file) }
+        }
+        for path in abandoned { unlink(path) }
+    }
 
     /// Removes both FIFOs (idempotent).
     package func remove() {

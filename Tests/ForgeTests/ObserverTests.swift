@@ -234,6 +234,8 @@ struct ObserverTests {
         ("secondary", 403, [("Retry-After", "120")], "You have exceeded a secondary rate limit", Int64(1_800_000_120)),
         ("secondary without Retry-After", 403, [], "You have exceeded a secondary rate limit", Int64(1_800_000_060)),
         ("429", 429, [("Retry-After", "30")], "too many", Int64(1_800_000_030)),
+        ("reset in 2286, bounded to an hour", 403, [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "9999999999")], "API rate limit exceeded", Int64(1_800_003_600)),
+        ("Retry-After of a year, bounded to an hour", 429, [("Retry-After", "31536000")], "too many", Int64(1_800_003_600)),
     ])
     func rateLimits(label: String, status: Int, headers: [(String, String)], message: String, reset: Int64) throws {
         let world = try ForgeWorld()

@@ -210,4 +210,53 @@ struct ForgeObservationTests {
         #expect(try w.s.ao("status").stdout.contains("rate limited; asked again after"))
         try w.server.verify()
     }
+
+    @Test("a rate limit reset in 2286 is believed for an hour at most, and status shows it, not an older refused token", .timeLimit(.minutes(2)))
+    func implausibleReset() throws {
+        let w = try World("forge-reset2286")
+        defer { w.close() }
+        _ = try w.s.spawn()
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json(["message": "Bad credentials"], status: 401))
+        try w.observe("--refresh")
+        w.server.expect(w.base + "/pulls?state=open&per_page=100",
+                        .json(["message": "API rate limit exceeded"], status: 403, headers: [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "9999999999")]))
+        try w.observe("--refresh")
+        let json = try JSONSerialization.jsonObject(with: Data(try w.s.ao("status", "--json").stdout.utf8)) as! [String: Any]
+        let until = ((json["github"] as! [[String: Any]]).first?["rate_limited_until"] as? String) ?? ""
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let stamp = ISO8601DateFormatter().date(from: until) ?? fractional.date(from: until) ?? .distantFuture
+        #expect(stamp.timeIntervalSinceNow <= 3601, "stored reset: \(until)")
+        let lines = try w.s.ao("status").stdout.split(separator: "\n").map(String.init)
+        let limited = lines.firstIndex { $0.contains("rate limited; asked again after") }
+        let refused = lines.firstIndex { $0.contains("token was refused (401)") }
+        #expect(limited != nil && refused != nil && limited! < refused!, "the latest problem comes first: \(lines)")
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github).stdout
+        #expect(doctor.contains("GitHub is not asked again before") && doctor.contains("observe --refresh"), "\(doctor)")
+        try w.server.verify()
+    }
+
+    @Test("a GitHub 500 or malformed JSON is said once by status, with the age of the facts shown, and doctor warns", .timeLimit(.minutes(2)))
+    func failedPollShown() throws {
+        let w = try World("forge-500")
+        defer { w.close() }
+        _ = try w.s.spawn()
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))
+        try w.observe("--refresh")
+        #expect(!(try w.s.ao("status").stdout.contains("GitHub (")))
+        #expect(!(try w.s.ao(arguments: ["doctor"], environment: w.github).stdout.contains("github last poll")))
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", times: 2, .json(["message": "boom"], status: 500))
+        try w.observe("--refresh")
+        let status = try w.s.ao("status").stdout
+        #expect(status.components(separatedBy: "failed: /repos/acme/widgets/pulls: GitHub answered HTTP 500").count == 2, "said once: \(status)")
+        #expect(status.contains("facts shown are from"), "\(status)")
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github).stdout
+        #expect(doctor.contains("github last poll") && doctor.contains("HTTP 500"), "\(doctor)")
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .text("{not json", headers: [("Content-Type", "application/json")]))
+        try w.observe("--refresh")
+        let again = try w.s.ao("status").stdout
+        #expect(again.contains("failed: malformed JSON from /repos/acme/widgets/pulls"), "\(again)")
+        #expect(!again.contains("HTTP 500"))
+        try w.server.verify()
+    }
 }

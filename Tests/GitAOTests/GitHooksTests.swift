@@ -217,6 +217,43 @@ struct GitHooksTests {
         #expect(FileManager.default.isExecutableFile(atPath: hooks.appendingPathComponent("post-commit").path))
     }
 
+    @Test("a git-ao hook edited by hand is neither removed by uninstall nor rewritten by install; its chained hook stays too")
+    func editedHookIsKept() throws {
+        let s = try Scenario("hooks-edited")
+        defer { s.close() }
+        let hooks = s.repo.appendingPathComponent(".git/hooks")
+        let userCommit = "#!/bin/sh\necho mine\n"
+        try s.env.write(userCommit, to: hooks.appendingPathComponent("post-commit"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hooks.appendingPathComponent("post-commit").path)
+        #expect(try s.ao("hooks", "install").succeeded)
+        let prePush = hooks.appendingPathComponent("pre-push"), postCommit = hooks.appendingPathComponent("post-commit")
+        let editedPush = (s.env.read(prePush) ?? "") + "\necho MY-CHECK; exit 1\n"
+        let editedCommit = (s.env.read(postCommit) ?? "") + "\necho MY-COMMIT-CHECK\n"
+        try s.env.write(editedPush, to: prePush)
+        try s.env.write(editedCommit, to: postCommit)
+
+        let status = try s.ao("hooks", "status")
+        #expect(status.stdout.contains("pre-push: git-ao's hook, edited by hand"), "\(status.stdout)")
+        let uninstall = try s.ao("hooks", "uninstall")
+        expectError(uninstall, "HOOK_CONFLICT", mentioning: ["pre-push", "post-commit"])
+        #expect(uninstall.stdout.contains("pre-push: kept"), "\(uninstall.stdout)")
+        #expect(!uninstall.stdout.contains("pre-push: removed"))
+        #expect(s.env.read(prePush) == editedPush)
+        #expect(s.env.read(postCommit) == editedCommit)
+        #expect(s.env.read(hooks.appendingPathComponent("post-commit.ao-chained")) == userCommit)
+        // The unedited hooks were removed as usual.
+        #expect(!FileManager.default.fileExists(atPath: hooks.appendingPathComponent("post-merge").path))
+
+        let install = try s.ao("hooks", "install")
+        expectError(install, "HOOK_CONFLICT", mentioning: ["pre-push"])
+        #expect(s.env.read(prePush) == editedPush)
+        #expect(s.env.read(postCommit) == editedCommit)
+        #expect(FileManager.default.isExecutableFile(atPath: hooks.appendingPathComponent("post-merge").path))
+        let initialised = try s.ao("init")
+        expectError(initialised, "HOOK_CONFLICT", mentioning: ["pre-push", "edits made by hand"])
+        #expect(s.env.read(prePush) == editedPush)
+    }
+
     @Test("git ao init creates the database, installs the hooks and shows the configuration in force")
     func initCommand() throws {
         let s = try Scenario("init")

@@ -85,6 +85,42 @@ struct SessionLifecycleTests {
         #expect(session["terminal_reason"] is NSNull || session["terminal_reason"] == nil)
     }
 
+    @Test("three restores of one ended session at once: one restores it, the others say it is being restored or is live", .timeLimit(.minutes(2)))
+    func concurrentRestores() throws {
+        let s = try Scenario("restore-race")
+        defer { s.close() }
+        let id = try s.spawn("--prompt", "task")
+        try s.ao("kill", id)
+        let results = ConcurrentResults()
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in results.add(Result { try s.ao("restore", id) }) }
+        let all = results.all.compactMap { try? $0.get() }
+        #expect(all.count == 3)
+        #expect(all.filter(\.succeeded).count == 1, "\(all)")
+        for loser in all where !loser.succeeded {
+            expectError(loser, "SESSION_NOT_RESTORABLE", mentioning: [id])
+            #expect(!loser.stderr.contains("could not open") && !loser.stderr.contains("duplicate"), "\(loser)")
+        }
+        #expect(try s.tmuxSessions() == ["ao-\(id)"])
+        let ao = s.repo.appendingPathComponent(".git/ao/run")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: ao.path)) ?? []).filter { $0.hasSuffix(".plan") || $0.hasSuffix(".ack") }.isEmpty)
+    }
+
+    @Test("a restore while another holds the session's restore lock is refused at once, naming the holder")
+    func restoreLockHeld() throws {
+        let s = try Scenario("restore-lock")
+        defer { s.close() }
+        let id = try s.spawn("--prompt", "task")
+        try s.ao("kill", id)
+        let path = s.repo.appendingPathComponent(".git/ao/restore-\(id).lock").path
+        let lock = try #require(try FileLock.acquire(path, wait: 0))
+        lock.recordOwner()
+        let refused = try s.ao("restore", id)
+        expectError(refused, "SESSION_NOT_RESTORABLE", mentioning: [id, "being restored", "pid \(getpid())"])
+        #expect(try s.tmuxSessions().isEmpty)
+        lock.release()
+        #expect(try s.ao("restore", id).succeeded)
+    }
+
     @Test("without a resume command, restore starts the agent again with its saved prompt")
     func restoreWithPrompt() throws {
         let s = try Scenario("restore-prompt")

@@ -96,4 +96,62 @@ struct TerminalTextTests {
         #expect(unknown.stderr.contains("Escape"))
         #expect(try s.ao("send", "--key", "Enter", id, "and text").status == 64)
     }
+
+    @Test("a key that ends the agent: send says the session ended after that key, and which keys were not pressed", .timeLimit(.minutes(2)))
+    func keyEndsSession() throws {
+        let s = try Scenario("keys-end")
+        defer { s.close() }
+        try s.env.installScript("quit-agent", "#!/bin/sh\necho 'quit agent ready'\nwhile :; do sleep 1; done\n")
+        try s.env.git(["config", "ao.agent.quit.command", "quit-agent"], in: s.repo)
+        let id = try s.spawn("--agent", "quit")
+        try s.env.eventually("agent ready") {
+            try s.env.run(["tmux", "capture-pane", "-p", "-t", "=ao-\(id):"]).stdout.contains("quit agent ready")
+        }
+        // Enough keys after C-c that the session is gone before the last of them.
+        let result = try s.ao(arguments: ["send", "--key", "C-c"] + Array(repeating: ["--key", "Escape"], count: 80).flatMap { $0 } + [id])
+        expectError(result, "SESSION_NOT_RUNNING", mentioning: ["session \(id) ended after key", "pressed: C-c", "not pressed: Escape", "git ao restore \(id)"])
+        #expect(!result.stderr.contains("RUNTIME_FAILED") && !result.stderr.contains("can't find session"), "\(result)")
+        #expect(try s.eventKinds(id).contains("keys_sent"))
+    }
+
+    @Test("errors, status, porcelain and show never print a control character from an argument, a branch or an agent name raw; --json keeps the exact text")
+    func namesAreDisplaySafe() throws {
+        let s = try Scenario("display-safe")
+        defer { s.close() }
+        func expectClean(_ text: String, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(!text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7f..<0xa0).contains($0.value) },
+                    "\(label): \(text.debugDescription)", sourceLocation: sourceLocation)
+        }
+        let hostile = "zz\u{1B}]0;PWNED\u{07}\u{1B}[31mRED"
+        let shown = try s.ao("show", hostile)
+        #expect(!shown.succeeded)
+        expectClean(shown.stderr, "show's error")
+        #expect(shown.stderr.contains("zz^[]0;PWNED^G^[[31mRED"), "\(shown.stderr)")
+        let json = try s.ao("show", "--json", hostile)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: Any]
+        #expect(((object?["error"] as? [String: Any])?["message"] as? String)?.contains(hostile) == true, "\(json.stderr)")
+
+        let agent = "e\u{1B}[31mx"
+        try s.env.git(["config", "ao.agent.\(agent).command", "fake-agent --task {prompt} --session {session}"], in: s.repo)
+        let branch = "ao/c1\u{9B}31m"
+        let root = s.env.root.appendingPathComponent("wt\u{1B}]0;OWNED\u{07}").path
+        try s.env.git(["config", "ao.worktreeRoot", root], in: s.repo)
+        let spawned = try s.ao("spawn", "--no-attach", "--agent", agent, "--branch", branch)
+        #expect(spawned.succeeded, "\(spawned)")
+        expectClean(spawned.stdout + spawned.stderr, "spawn")
+        #expect(spawned.stderr.contains("wt^[]0;OWNED^G"), "\(spawned.stderr)")
+        let id = spawned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for arguments in [["status"], ["status", "-v"], ["status", "--porcelain"], ["show", id]] {
+            let result = try s.ao(arguments: arguments)
+            #expect(result.succeeded, "\(arguments): \(result)")
+            expectClean(result.stdout, arguments.joined(separator: " "))
+        }
+        let porcelain = try s.ao("status", "--porcelain").stdout
+        #expect(porcelain.contains(" \"e\\033[31mx\" ") && porcelain.contains(" \"ao/c1\\302\\23331m\" "), "\(porcelain)")
+        let missing = try s.ao("send", "--key", "Escape", branch + "-nope")
+        expectClean(missing.stderr, "an error naming a branch")
+        let killed = try s.ao("kill", id)
+        #expect(killed.succeeded, "\(killed)")
+        expectClean(killed.stdout + killed.stderr, "kill")
+    }
 }

@@ -45,6 +45,28 @@ struct ForgeStateTests {
         #expect(try b.claimForgePoll(repo, at: Timestamp(seconds: 501), interval: .seconds(30), force: false))
     }
 
+    @Test("a rate limit is believed for at most an hour: a stored reset is bounded, and one written years ahead does not stop polls")
+    func boundedRateLimit() throws {
+        defer { env.close() }
+        let store = try open()
+        let repo = "acme/widgets"
+        try store.recordForgePoll(repo, at: Timestamp(seconds: 1000), unauthorized: false, authenticated: false,
+                                  rateLimitedUntil: Timestamp(seconds: 9_999_999_999), pollInterval: nil, error: "rate limited")
+        #expect(try store.forgeRepositoryState(repo).rateLimitedUntil == Timestamp(seconds: 4600))
+        #expect(try !store.claimForgePoll(repo, at: Timestamp(seconds: 4599), interval: .seconds(30), force: true))
+        #expect(try store.claimForgePoll(repo, at: Timestamp(seconds: 4601), interval: .seconds(30), force: true))
+        // A database written before the bound may hold a reset in 2286: it counts as passed.
+        try store.connection.prepare("UPDATE forge_repositories SET rate_limited_until = ? WHERE repository = ?")
+            .run([.int(9_999_999_999_000), .text(repo)])
+        #expect(try store.forgeRepositoryState(repo).rateLimit(at: Timestamp(seconds: 5000)) == nil)
+        #expect(try store.claimForgePoll(repo, at: Timestamp(seconds: 5000), interval: .seconds(30), force: true))
+        // A poll that goes through records when the facts were last confirmed.
+        try store.recordForgePoll(repo, at: Timestamp(seconds: 5000), unauthorized: false, authenticated: true, rateLimitedUntil: nil, pollInterval: nil, error: nil)
+        try store.recordForgePoll(repo, at: Timestamp(seconds: 6000), unauthorized: false, authenticated: false, rateLimitedUntil: nil, pollInterval: nil, error: "/pulls: HTTP 500")
+        #expect(try store.forgeRepositoryState(repo).lastSuccessAt == Timestamp(seconds: 5000))
+        #expect(try store.forgeRepositoryState(repo).lastError == "/pulls: HTTP 500")
+    }
+
     @Test("the unhealthy-token mark is sticky until an authenticated 200")
     func tokenMark() throws {
         defer { env.close() }

@@ -108,8 +108,14 @@ struct DoctorCommand: ParsableCommand {
                     add("github token", .problem, "GitHub refused the token (401) since \(isoTimestamp(since)); observation resumes when a request with it succeeds",
                         fix: "Renew the token (gh auth refresh, or a new GITHUB_TOKEN), then git ao observe --refresh")
                 }
-                if let until = state.rateLimitedUntil, until > Clock.now() {
-                    add("github rate limit", .warning, "GitHub is not asked again before \(isoTimestamp(until))")
+                let now = Clock.now()
+                if let until = state.rateLimit(at: now) {
+                    add("github rate limit", .warning, "GitHub is not asked again before \(isoTimestamp(until))",
+                        fix: "Wait; from \(isoTimestamp(until)) on, the next pass (or git ao observe --refresh) asks again")
+                } else if let error = state.lastError, error != ForgeStep.noToken, !(state.tokenUnhealthySince != nil && error.contains("(401)")) {
+                    let facts = state.lastSuccessAt.map { "; PR, CI and review facts are from \(isoTimestamp($0))" } ?? ""
+                    add("github last poll", .warning, "the last poll\(state.lastPollAt.map { " (\(isoTimestamp($0)))" } ?? "") failed: \(error)\(facts)",
+                        fix: "git ao observe --refresh asks again; \(workspace.location.aoDirectory)/hooks.log has every failure")
                 }
             }
         }

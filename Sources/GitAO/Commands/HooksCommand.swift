@@ -10,7 +10,9 @@ struct HooksCommand: ParsableCommand {
             The hooks go where git runs them from: core.hooksPath, else the common git dir's hooks \
             folder. A hook that is already there is never overwritten: it is kept as \
             <name>.ao-chained and runs first, with its output and exit status unchanged. uninstall \
-            puts back exactly what was there; installing again changes nothing. In a session's \
+            puts back exactly what was there; installing again changes nothing. A git-ao hook that was \
+            edited by hand is never rewritten or removed: install and uninstall keep it, say so and \
+            exit with HOOK_CONFLICT. In a session's \
             worktree a hook records the commit and starts an observation pass in the background, and \
             pre-push starts the session's CI follower (see ao.github.followFor); anywhere else it does \
             nothing. git-ao's part of a hook never fails or slows down the git command (a chained \
@@ -32,10 +34,11 @@ struct HooksCommand: ParsableCommand {
         case .install:
             let (lines, conflicts) = try HooksCommand.install(installer)
             if !global.quiet { Console.line("Hooks in \(installer.directory):"); lines.forEach { Console.line("  " + $0) } }
-            if !conflicts.isEmpty { throw HooksCommand.conflict(conflicts, directory: installer.directory) }
+            if !conflicts.isEmpty { throw HooksCommand.conflict(conflicts, installer: installer) }
         case .uninstall:
-            let lines = try installer.uninstall()
+            let (lines, edited) = try installer.uninstall()
             if !global.quiet { Console.line("Hooks in \(installer.directory):"); lines.forEach { Console.line("  " + $0) } }
+            if !edited.isEmpty { throw Messages.hookEdited(edited, directory: installer.directory, uninstalling: true) }
         case .status:
             Console.line("Hooks in \(installer.directory):")
             for name in GitHooksInstaller.hookNames { Console.line("  \(name): \(HooksCommand.describe(installer.state(of: name)))") }
@@ -48,8 +51,12 @@ struct HooksCommand: ParsableCommand {
         }
     }
 
-    static func conflict(_ names: [String], directory: String) -> AOError {
-        Messages.hookConflict(names, directory: directory)
+    /// The error for hooks install left alone: git-ao hooks edited by hand, or someone's hook
+    /// with a `.ao-chained` copy beside it (named by the first kind when there are both).
+    static func conflict(_ names: [String], installer: GitHooksInstaller) -> AOError {
+        let edited = names.filter { if case .edited = installer.state(of: $0) { return true } else { return false } }
+        if edited == names { return Messages.hookEdited(edited, directory: installer.directory, uninstalling: false) }
+        return Messages.hookConflict(names.filter { !edited.contains($0) }, directory: installer.directory)
     }
 
     static func describe(_ state: GitHooksInstaller.State) -> String {
@@ -58,6 +65,7 @@ struct HooksCommand: ParsableCommand {
         case .installed(let chaining): return chaining ? "installed (runs your earlier hook first)" : "installed"
         case .foreign: return "another hook is there (git ao hooks install keeps it and chains it)"
         case .conflict: return "blocked: a hook and a .ao-chained copy, neither git-ao's"
+        case .edited(let chaining): return "git-ao's hook, edited by hand\(chaining ? " (runs your earlier hook first)" : ""): install and uninstall leave it alone"
         }
     }
 }

@@ -44,6 +44,6 @@ struct InitCommand: ParsableCommand {
         let catalog = AgentCatalog(config: config)
         let custom = catalog.names.filter { !AgentCatalog.builtInNames.contains($0) }
         Console.line("  agents: \(AgentCatalog.builtInNames.joined(separator: ", "))\(custom.isEmpty ? "" : "; custom: " + custom.joined(separator: ", "))")
-        if !conflicts.isEmpty { throw HooksCommand.conflict(conflicts, directory: installer.directory) }
+        if !conflicts.isEmpty { throw HooksCommand.conflict(conflicts, installer: installer) }
     }
 }

@@ -77,13 +77,13 @@ struct KillCommand: ParsableCommand {
             Console.line("Killed session \(session.id).")
         }
         switch disposal {
-        case .removed: Console.line("Removed its worktree \(session.worktreePath).")
+        case .removed: Console.line("Removed its worktree \(displaySafe(session.worktreePath)).")
         case .alreadyGone: break
-        case .kept(let why): Console.line("Kept its worktree \(session.worktreePath): \(why).")
+        case .kept(let why): Console.line(displaySafe("Kept its worktree \(session.worktreePath): \(why)."))
         }
         if !disposed.saved.isEmpty { Console.line(WorktreeDisposal.savedSentence(disposed.saved)) }
         if !global.quiet {
-            Console.line("Branch \(session.branch) is kept; 'git ao restore \(session.id)' resumes the session, 'git ao cleanup' removes what is safe to remove.")
+            Console.line("Branch \(displaySafe(session.branch.rawValue)) is kept; 'git ao restore \(session.id)' resumes the session, 'git ao cleanup' removes what is safe to remove.")
         }
     }
 }

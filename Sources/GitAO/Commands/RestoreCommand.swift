@@ -34,10 +34,23 @@ struct RestoreCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
     var verbose = false
 
+    /// `<common-dir>/ao/restore-<id>.lock`: held (flock) while the session is being restored.
+    static func lockPath(aoDirectory: String, session: SessionID) -> String { aoDirectory + "/restore-\(session).lock" }
+
     func run() throws {
         try global.apply()
         Interrupts.catchTermination()
-        let (workspace, session) = try target.resolve()
+        let (workspace, found) = try target.resolve()
+        // One restore of a session at a time: a second one (another terminal, a script run
+        // twice) is told so, instead of racing the first for the branch, worktree and tmux name.
+        let lockPath = RestoreCommand.lockPath(aoDirectory: workspace.location.aoDirectory, session: found.id)
+        guard let lock = try FileLock.acquire(lockPath, wait: 0) else {
+            throw Messages.sessionBeingRestored(found.id.rawValue, pid: FileLock.owner(of: lockPath))
+        }
+        lock.recordOwner()
+        defer { lock.release() }
+        // Read again under the lock: a restore that just finished has made it live.
+        let session = try workspace.resolveSession(found.id.rawValue)
         let tmux = try Tmux.require()
         if !session.isTerminated, case .listed(let names) = tmux.listSessions(), names[session.tmuxName] != nil {
             throw Messages.sessionNotRestorable(session.id.rawValue)
@@ -143,7 +156,7 @@ struct RestoreCommand: ParsableCommand {
             Console.line(restored.id.rawValue)
             if !global.quiet {
                 let how = mode == "resume" ? "resuming the agent's conversation" : "starting the agent again with its saved prompt"
-                Console.err("Restored \(restored.id) in \(restored.worktreePath), \(how). Attach with: git ao attach \(restored.id)\n")
+                Console.err("Restored \(restored.id) in \(displaySafe(restored.worktreePath)), \(how). Attach with: git ao attach \(restored.id)\n")
             }
         }
     }

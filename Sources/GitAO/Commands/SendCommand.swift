@@ -127,12 +127,26 @@ struct SendCommand: ParsableCommand {
         }
         // In copy mode the keys would move the copy cursor instead of reaching the agent.
         for _ in 0..<3 where try tmux.paneState(session.tmuxName).inMode { try tmux.leaveMode(session.tmuxName) }
-        for key in keys { try tmux.press(key, in: session.tmuxName) }
+        var pressed = 0
+        var ended: AOError?
+        for key in keys {
+            do { try tmux.press(key, in: session.tmuxName) } catch {
+                // A key (C-c, say) can end the agent and with it the tmux session: say so, with
+                // the keys pressed, rather than a tmux failure.
+                guard case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil else { throw error }
+                if pressed == 0 { throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone") }
+                ended = Messages.sessionEndedDuringKeys(session.id.rawValue, pressed: keys[..<pressed].map(\.rawValue),
+                                                        notPressed: keys[pressed...].map(\.rawValue))
+                break
+            }
+            pressed += 1
+        }
         let store = try workspace.requireStore()
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: "keys_sent",
-                                               revision: session.revision, data: JSON.object(["keys": keys.map(\.rawValue).joined(separator: " ")])))
+                                               revision: session.revision, data: JSON.object(["keys": keys[..<pressed].map(\.rawValue).joined(separator: " ")])))
         }
+        if let ended { throw ended }
         return keys
     }
 

@@ -45,12 +45,12 @@ struct ShowCommand: ParsableCommand {
         let palette = Console.palette(config: { try? workspace.config() })
         var lines = [palette.bold("session \(session.id)") + (session.name.map { " (\(displaySafe($0)))" } ?? "")]
         func field(_ label: String, _ value: String) { lines.append("  " + (label + ":").padding(11) + value) }
-        field("status", StatusModel.paint(status.status, status.status.name, palette) + " - " + status.reason)
+        field("status", StatusModel.paint(status.status, status.status.name, palette) + " - " + displaySafe(status.reason))
         field("axes", "runtime \(session.runtime.rawValue), activity \(session.activity?.rawValue ?? "none")" +
               (session.activitySince.map { " since \((now - $0).age(.compact)) ago" } ?? "") + (session.agentHasHooks ? ", reports its own activity" : ", judged by its screen"))
-        field("branch", "\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))")
-        field("worktree", session.worktreePath)
-        field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
+        field("branch", displaySafe("\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))"))
+        field("worktree", displaySafe(session.worktreePath))
+        field("agent", displaySafe(session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? "")))
         field("tmux", session.tmuxName)
         if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
         if let issue { field("issue", displaySafe(issue)) }

@@ -121,7 +121,7 @@ struct SpawnCommand: ParsableCommand {
         Interrupts.restoreDefaults()
         if let reviewAgent {
             do { try workspace.storeCall { try store.setReviewAgentOverride(reviewAgent, for: session.id) } } catch {
-                Console.err("warning: the session runs, but its reviewer could not be recorded: \(AOError.wrapping(error).message)\n")
+                Console.err("warning: the session runs, but its reviewer could not be recorded: \(displaySafe(AOError.wrapping(error).message))\n")
             }
         }
 
@@ -131,8 +131,8 @@ struct SpawnCommand: ParsableCommand {
         }
         Console.line(session.id.rawValue)
         if !global.quiet {
-            for note in plan.notes { Console.err("note: \(note)\n") }
-            Console.err("Spawned \(session.id) (\(session.agent)) on branch \(session.branch) in \(session.worktreePath)\n")
+            for note in plan.notes { Console.err("note: \(displaySafe(note))\n") }
+            Console.err(displaySafe("Spawned \(session.id) (\(session.agent)) on branch \(session.branch) in \(session.worktreePath)") + "\n")
         }
         if !noAttach && Console.stdinIsTerminal && Console.stdoutIsTerminal {
             Console.flush()

@@ -129,16 +129,30 @@ struct StatusModel {
 
     /// One line per repository whose GitHub observation is impaired: a refused token, a rate
     /// limit, no token.
+    /// One note per repository with a GitHub problem, the most recent problem first: the
+    /// latest poll's failure (a rate limit, an HTTP error, malformed JSON), with the age of the
+    /// PR, CI and review facts shown; then a refused token still marked, if that is older news.
     func githubNotes() -> [String] {
-        github.sorted { $0.key < $1.key }.compactMap { repository, state in
-            if let since = state.tokenUnhealthySince {
-                return "GitHub (\(repository)): the token was refused (401) \((now - since).age(.compact)) ago; observation resumes once a request with it succeeds (git ao doctor)."
+        github.sorted { $0.key < $1.key }.flatMap { repository, state -> [String] in
+            if state.lastError == ForgeStep.noToken { return ["GitHub (\(repository)): off, \(ForgeStep.noToken)."] }
+            let facts = state.lastSuccessAt.map { "PR, CI and review facts shown are from \((now - $0).age(.compact)) ago" }
+                ?? "PR, CI and review facts shown are from before it"
+            let refused = state.tokenUnhealthySince.map {
+                "GitHub (\(repository)): the token was refused (401) \((now - $0).age(.compact)) ago; observation resumes once a request with it succeeds (git ao doctor)."
             }
-            if let until = state.rateLimitedUntil, until > now {
-                return "GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until))."
+            var notes: [String] = []
+            var latestIsRefusal = false
+            if let until = state.rateLimit(at: now) {
+                notes.append("GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until)); \(facts).")
+            } else if let error = state.lastError {
+                latestIsRefusal = state.tokenUnhealthySince != nil && error.contains("(401)")
+                if latestIsRefusal, let refused { notes.append(refused) } else {
+                    let when = state.lastPollAt.map { " \((now - $0).age(.compact)) ago" } ?? ""
+                    notes.append("GitHub (\(repository)): the last poll\(when) failed: \(error); \(facts).")
+                }
             }
-            if state.lastError == ForgeStep.noToken { return "GitHub (\(repository)): off, \(ForgeStep.noToken)." }
-            return nil
+            if !latestIsRefusal, let refused { notes.append(refused) }
+            return notes
         }
     }
     /// The latest review of each session that has one (`ReviewSummary`).
@@ -188,7 +202,7 @@ struct StatusModel {
     func porcelain() -> String {
         var out = "# ao.version \(StatusModel.formatVersion)\n# ao.sessions \(sessions.count) \(hidden)\n"
         for s in sessions {
-            out += "s \(s.id) \(display(s).status.name) \(s.agent) \(s.createdAt.seconds) \(s.branch) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
+            out += "s \(s.id) \(display(s).status.name) \(cQuoted(s.agent)) \(s.createdAt.seconds) \(cQuoted(s.branch.rawValue)) \(cQuoted(s.worktreePath)) \(cQuoted(s.name ?? ""))\n"
         }
         return out
     }
@@ -208,11 +222,11 @@ struct StatusModel {
         for (s, shown) in zip(sessions, displayed) {
             // Only a status that comes from the screen carries its age (a PR's status does not).
             let judged = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), s.agent,
+            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), displaySafe(s.agent),
                          shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
             if withReviews { cells.append(reviews[s.id] ?? "-") }
-            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")
+            if verbose { cells += [displaySafe(s.worktreePath), displaySafe(judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")
                                                + (issues[s.id].map { "; issue \(displaySafe($0))" } ?? "")] }
             table.rows.append(cells)
         }

@@ -112,6 +112,16 @@ extension Messages {
                 hint: "Bring it back with: git ao restore \(id)")
     }
 
+    static func sessionEndedDuringKeys(_ id: String, pressed: [String], notPressed: [String]) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) ended after key \(pressed.count) of \(pressed.count + notPressed.count) (pressed: \(pressed.joined(separator: " "))); not pressed: \(notPressed.joined(separator: " ")).",
+                hint: "The agent exited on one of those keys. git ao show \(id) says how it ended; bring it back with: git ao restore \(id)")
+    }
+
+    static func sessionBeingRestored(_ id: String, pid: Int32?) -> AOError {
+        AOError(.sessionNotRestorable, "session \(id) is being restored by another git-ao\(pid.map { " (pid \($0))" } ?? "").",
+                hint: "Wait for it to finish, then attach (git ao attach \(id)) or see how it went (git ao show \(id)).")
+    }
+
     static func sessionNotRestorable(_ id: String) -> AOError {
         AOError(.sessionNotRestorable, "session \(id) is still live, so there is nothing to restore.",
                 hint: "Attach to it (git ao attach \(id)), or end it first (git ao kill \(id)).")
@@ -209,6 +219,11 @@ extension Messages {
     static func hookConflict(_ names: [String], directory: String) -> AOError {
         AOError(.hookConflict, "\(names.joined(separator: ", ")) in \(directory) could not be installed: a hook and a '.ao-chained' copy are both there and neither is git-ao's.",
                 hint: "Merge or remove one of them by hand, then run git ao hooks install again.")
+    }
+
+    static func hookEdited(_ names: [String], directory: String, uninstalling: Bool) -> AOError {
+        AOError(.hookConflict, "\(names.joined(separator: ", ")) in \(directory) \(names.count == 1 ? "is" : "are") git-ao's hook with edits made by hand; \(uninstalling ? "kept, not removed" : "kept, not rewritten").",
+                hint: "Move your lines to a hook of your own (or delete the file if you do not need them), then run git ao hooks \(uninstalling ? "uninstall" : "install") again.")
     }
 
     static func worktreeOnOtherBranch(_ path: String, holds: String?, expected: String) -> AOError {

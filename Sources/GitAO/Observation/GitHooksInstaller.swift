@@ -19,13 +19,18 @@ struct GitHooksInstaller {
         case foreign
         /// Someone else's hook *and* a chained one: git-ao will not touch either.
         case conflict
+        /// git-ao's hook with someone's edits in it: kept as it is, never rewritten or removed.
+        case edited(chaining: Bool)
     }
 
     func state(of name: String) -> State {
         let path = directory + "/" + name
         let ours = GitHooksInstaller.isOurs(path)
         let chained = fileExists(path + GitHooksInstaller.chainedSuffix)
-        if ours { return .installed(chaining: chained) }
+        if ours {
+            guard let content = readFile(path), GitHooksInstaller.isUnedited(content, name: name) else { return .edited(chaining: chained) }
+            return .installed(chaining: chained)
+        }
         if fileExists(path) { return chained ? .conflict : .foreign }
         return .absent
     }
@@ -33,6 +38,15 @@ struct GitHooksInstaller {
     static func isOurs(_ path: String) -> Bool {
         guard let content = readFile(path) else { return false }
         return content.contains(marker)
+    }
+
+    /// Whether `content` is exactly a hook git-ao wrote for `name`: the script, with any path to
+    /// the git-ao binary (installed from another build, say). Anything else has someone's edits.
+    static func isUnedited(_ content: String, name: String) -> Bool {
+        func lines(_ text: String) -> [String] {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasPrefix("\tao=") ? "\tao=" : String($0) }
+        }
+        return lines(content) == lines(script(for: name))
     }
 
     /// Installs every hook; returns a line per hook, and the hooks it could not install.
@@ -46,6 +60,10 @@ struct GitHooksInstaller {
             case .conflict:
                 conflicts.append(name)
                 lines.append("\(name): left alone: both \(path) and \(path)\(GitHooksInstaller.chainedSuffix) exist and neither is git-ao's")
+                continue
+            case .edited:
+                conflicts.append(name)
+                lines.append("\(name): left alone: git-ao's hook was edited; your edits are kept")
                 continue
             case .foreign:
                 guard rename(path, path + GitHooksInstaller.chainedSuffix) == 0 else {
@@ -68,9 +86,11 @@ struct GitHooksInstaller {
         try writeFileAtomically(path, Array(GitHooksInstaller.script(for: name).utf8), mode: 0o755)
     }
 
-    /// Removes git-ao's hooks and puts back what was there.
-    func uninstall() throws -> [String] {
+    /// Removes git-ao's hooks and puts back what was there; an edited hook (and the hook it
+    /// chains) is kept and returned among the conflicts.
+    func uninstall() throws -> (lines: [String], conflicts: [String]) {
         var lines: [String] = []
+        var conflicts: [String] = []
         for name in GitHooksInstaller.hookNames {
             let path = directory + "/" + name
             switch state(of: name) {
@@ -84,13 +104,16 @@ struct GitHooksInstaller {
                 } else {
                     lines.append("\(name): removed")
                 }
+            case .edited(let chaining):
+                conflicts.append(name)
+                lines.append("\(name): kept: git-ao's hook was edited\(chaining ? " (your earlier hook stays as \(name)\(GitHooksInstaller.chainedSuffix))" : ""); nothing removed")
             case .foreign, .conflict:
                 lines.append("\(name): not git-ao's; left alone")
             case .absent:
                 lines.append("\(name): not installed")
             }
         }
-        return lines
+        return (lines, conflicts)
     }
 
     /// The hook script. The agent's work must never make `git commit` wait or fail: git-ao's

@@ -65,11 +65,11 @@ final class PreparationOutput {
 
     func progress(label: String) -> SetupProgress? { showProgress ? SetupProgress(label: label) : nil }
 
-    func note(_ text: String) { if verbose { Console.err(text + "\n") } }
+    func note(_ text: String) { if verbose { Console.err(displaySafe(text) + "\n") } }
 
     func warning(_ error: AOError) {
         guard !quiet else { return }
-        Console.err((["warning: " + error.message + " The session was kept (\(ConfigKeys.spawnSetupFailure)=warn)."]
-                     + error.details.map { "  " + $0 }).joined(separator: "\n") + "\n")
+        Console.err((["warning: " + displaySafe(error.message) + " The session was kept (\(ConfigKeys.spawnSetupFailure)=warn)."]
+                     + error.details.map { "  " + displaySafe($0) }).joined(separator: "\n") + "\n")
     }
 }
