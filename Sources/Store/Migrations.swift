@@ -92,5 +92,10 @@ enum Migrations {
                 at               INTEGER NOT NULL
             );
             """),
+        Migration(name: "0003_runtime_identity_tmux_socket", sql: """
+            -- The tmux server a session runs on is part of its identity (issue 7, item 1).
+            -- NULL for older sessions: the caller's default server is asked, and recorded once seen.
+            ALTER TABLE sessions ADD COLUMN tmux_socket TEXT;
+            """),
     ]
 }

@@ -15,7 +15,7 @@ extension StateStore {
         id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
         agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at,
         runtime, activity, activity_since, last_signal_at, launched_at, detecting_since, detecting_hash,
-        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha
+        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha, tmux_socket
         """
 
     static func decodeSession(_ row: Statement) -> Session {
@@ -30,6 +30,7 @@ extension StateStore {
             agent: row.text(7) ?? "",
             prompt: row.text(8),
             tmuxName: row.text(9) ?? "",
+            tmuxSocket: row.text(30),
             agentSessionID: row.text(10),
             createdAt: Timestamp(milliseconds: row.int(11)),
             updatedAt: Timestamp(milliseconds: row.int(12)),
@@ -101,7 +102,8 @@ extension StateStore {
          .text(s.runtime.rawValue), SQLValue(s.activity?.rawValue), SQLValue(s.activitySince?.milliseconds),
          SQLValue(s.lastSignalAt?.milliseconds), SQLValue(s.launchedAt?.milliseconds), SQLValue(s.detecting?.startedAt.milliseconds),
          SQLValue(s.detecting?.evidenceHash), SQLValue(s.detecting.map { Int64($0.attempts) }), SQLValue(s.pr.map { Int64($0.number) }),
-         SQLValue(s.pr?.state.rawValue), SQLValue(s.pr?.summary), .int(s.agentHasHooks ? 1 : 0), SQLValue(s.headSHA?.rawValue)]
+         SQLValue(s.pr?.state.rawValue), SQLValue(s.pr?.summary), .int(s.agentHasHooks ? 1 : 0), SQLValue(s.headSHA?.rawValue),
+         SQLValue(s.tmuxSocket)]
     }
 
     /// `column = ?` for every stored field except the id, in `values(of:)` order.

@@ -12,6 +12,12 @@ extension Messages {
                 hint: "Check the tmux server (tmux list-sessions), then retry.")
     }
 
+    /// The session's tmux server could not be asked: the agent may still be running.
+    package static func serverUnreachable(_ socket: String, _ reason: String) -> AOError {
+        AOError(.runtimeUnreachable, "the tmux server at \(socket) cannot be reached: \(reason).",
+                hint: "Nothing was changed, since the agent may still be running there. Make the server reachable (tmux -S \(socket) list-sessions), then retry.")
+    }
+
     static func agentDidNotStart(_ program: String, tmuxName: String, reason: String, directory: String) -> AOError {
         AOError(.runtimeFailed, "the agent '\(program)' did not start in tmux session '\(tmuxName)': \(reason).",
                 hint: "Check that the program runs on its own from '\(directory)'.")

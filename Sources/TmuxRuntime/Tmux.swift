@@ -8,13 +8,19 @@ import Platform
 ///   `;` and expands `#{...}`/`#(...)` in some options. Text reaches panes through buffers fed on
 ///   stdin, agents start through `git-ao exec-agent`, which reads its argv from a private channel.
 /// - Targets use `=name` so `ao-ab` never matches `ao-abc` by prefix.
-/// - Which server is used follows tmux's own rules (`TMUX_TMPDIR`, `TMUX`), nothing else.
+/// - The server is part of a session's identity: a `Tmux` made `on(socket:)` addresses that
+///   server explicitly (`tmux -S <path>`), whatever `TMUX` and `TMUX_TMPDIR` say. Only a spawn
+///   asks tmux's own rules, once, to choose the server it records.
+/// - A server that cannot be reached is never "no sessions": only a socket nobody listens on
+///   (checked in /proc/net/unix) means no server runs there.
 package struct Tmux {
     package let executable: String
+    /// The server's socket path; nil follows tmux's own rules (`TMUX`, `TMUX_TMPDIR`).
+    package let socket: String?
 
     /// The tmux on PATH, or nil.
     package static func locate() -> Tmux? {
-        Subprocess.onPath("tmux").map(Tmux.init(executable:))
+        Subprocess.onPath("tmux").map { Tmux(executable: $0) }
     }
 
     package static func require() throws -> Tmux {
@@ -27,19 +33,31 @@ package struct Tmux {
     /// A target for the active pane of the session's active window.
     package static func paneTarget(_ name: String) -> String { "=" + name + ":" }
 
+    /// The same tmux, addressing the server at `socket` (nil: tmux's own rules).
+    package func on(socket: String?) -> Tmux { Tmux(executable: executable, socket: socket) }
+
+    /// The socket this addresses: the recorded one, else the one tmux's own rules give.
+    package var socketPath: String { socket ?? Tmux.defaultSocketPath() }
+
+    /// `tmux [-S <socket>] <arguments>`.
+    package func argv(_ arguments: [String]) -> [String] {
+        [executable] + (socket.map { ["-S", $0] } ?? []) + arguments
+    }
+
     package func run(_ arguments: [String], input: [UInt8] = [], timeout: Double = 10) throws -> ProcessResult {
-        try Subprocess.run([executable] + arguments, input: input, timeout: timeout)
+        try Subprocess.run(argv(arguments), input: input, timeout: timeout)
     }
 
     package func version() -> String? {
-        guard let result = try? run(["-V"], timeout: 5), result.succeeded else { return nil }
+        guard let result = try? Subprocess.run([executable, "-V"], timeout: 5), result.succeeded else { return nil }
         return result.stdoutText.trimmingSpaces
     }
 
     /// Whether an error text from tmux means "there is no server", which is an answer (no
     /// sessions exist) rather than a failure to ask.
     package static func meansNoServer(_ stderr: String) -> Bool {
-        stderr.contains("no server running") || (stderr.contains("error connecting to") && stderr.contains("No such file or directory"))
+        stderr.contains("no server running") || stderr.contains("server exited unexpectedly")
+            || (stderr.contains("error connecting to") && stderr.contains("No such file or directory"))
     }
 
     // MARK: Sessions
@@ -54,13 +72,32 @@ package struct Tmux {
         guard result.succeeded else { throw Messages.runtimeFailed("start session '\(name)'", result.stderrText) }
     }
 
-    /// Ends a session. Returns false when it did not exist (which is not an error).
+    /// Ends a session. Returns false when it did not exist (which is not an error): the server
+    /// answered that it has no such session, or no server listens on the socket. Throws when
+    /// the server could not be asked, since then the session may well still be running.
     @discardableResult
     package func killSession(_ name: String) throws -> Bool {
+        if !fileExists(socketPath) {
+            if Tmux.listening(on: socketPath) == false { return false }
+            throw Messages.serverUnreachable(socketPath, Tmux.unreachableReason(socketPath, detail: "its socket file is gone"))
+        }
         let result = try run(["kill-session", "-t", Tmux.sessionTarget(name)])
         if result.succeeded { return true }
-        if result.stderrText.contains("can't find session") || Tmux.meansNoServer(result.stderrText) { return false }
+        if result.stderrText.contains("can't find session") { return false }
+        if Tmux.meansNoServer(result.stderrText) {
+            if Tmux.listening(on: socketPath) == false { return false }
+            throw Messages.serverUnreachable(socketPath, Tmux.unreachableReason(socketPath, detail: result.stderrText.trimmingSpaces))
+        }
+        if result.timedOut { throw Messages.serverUnreachable(socketPath, "it did not answer within 10 s") }
         throw Messages.runtimeFailed("end session '\(name)'", result.stderrText)
+    }
+
+    /// The sessions of the server whose names start with `prefix`, with their start directories.
+    package func sessions(prefixed prefix: String) -> Probe {
+        switch listSessions() {
+        case .listed(let all): return .listed(all.filter { $0.key.hasPrefix(prefix) })
+        case let other: return other
+        }
     }
 
     /// One query for every session of the server: name and start directory.
@@ -72,31 +109,45 @@ package struct Tmux {
     /// while tmux answers. When the server's socket does not exist there is no server, which is
     /// an answer (no sessions) that needs no tmux process at all.
     package func startListingSessions() -> PendingProbe {
-        if let socket = Tmux.defaultSocketPath(), !fileExists(socket) {
-            return PendingProbe(running: nil, failure: nil, answer: .listed([:]))
+        let socket = socketPath
+        if !fileExists(socket) {
+            return PendingProbe(socket: socket, answer: Tmux.absentServer(socket, detail: "its socket file is gone"))
         }
         do {
-            return PendingProbe(running: try Subprocess.start([executable, "list-sessions", "-F", "#{session_name}\t#{session_path}"]), failure: nil)
+            let command = argv(["list-sessions", "-F", "#{session_name}\t#{session_path}"])
+            return PendingProbe(socket: socket, running: try Subprocess.start(command), command: command)
         } catch {
-            return PendingProbe(running: nil, failure: String(describing: error))
+            return PendingProbe(socket: socket, failure: String(describing: error))
         }
     }
 
     package struct PendingProbe {
+        package let socket: String
         package let running: Subprocess.Running?
         package let failure: String?
         package var answer: Probe? = nil
+        /// The listing's argv, to ask again once.
+        package var command: [String] = []
 
         package func result() -> Probe {
             if let answer { return answer }
             guard let running else { return .failed(failure ?? "tmux could not be started") }
-            return Tmux.parseListing(running.finish(timeout: 5))
+            let finished = running.finish(timeout: 5)
+            let first = Tmux.parseListing(finished, socket: socket)
+            // A server caught while it exits (its last session just ended) answers "server exited
+            // unexpectedly": ask once more before calling it unreachable.
+            guard case .failed = first, !finished.timedOut, !command.isEmpty else { return first }
+            Clock.sleep(0.1)
+            guard let again = try? Subprocess.run(command, timeout: 5) else { return first }
+            return Tmux.parseListing(again, socket: socket)
         }
 
         /// Not needed after all (nothing is live): stop it.
         package func cancel() { running?.abandon() }
 
-        package init(running: Subprocess.Running? = nil, failure: String? = nil, answer: Probe? = nil) {
+        package init(socket: String, running: Subprocess.Running? = nil, command: [String] = [], failure: String? = nil, answer: Probe? = nil) {
+            self.socket = socket
+            self.command = command
             self.running = running
             self.failure = failure
             self.answer = answer
@@ -105,9 +156,10 @@ package struct Tmux {
 
     /// The socket tmux itself would use without -L/-S: the one named in $TMUX inside tmux,
     /// else `$TMUX_TMPDIR/tmux-<uid>/default` (TMUX_TMPDIR defaults to /tmp).
-    package static func defaultSocketPath() -> String? {
-        if let inside = Environment.value("TMUX"), !inside.isEmpty {
-            return inside.split(separator: ",", maxSplits: 1).first.map(String.init)
+    package static func defaultSocketPath() -> String {
+        if let inside = Environment.value("TMUX"), !inside.isEmpty,
+           let path = inside.split(separator: ",", maxSplits: 1).first, !path.isEmpty {
+            return String(path)
         }
         var directory = Environment.value("TMUX_TMPDIR") ?? "/tmp"
         if directory.isEmpty { directory = "/tmp" }
@@ -115,10 +167,53 @@ package struct Tmux {
         return "\(directory)/tmux-\(getuid())/default"
     }
 
-    package static func parseListing(_ result: ProcessResult) -> Probe {
-        if result.timedOut { return .failed("tmux did not answer within 5 s") }
+    /// The server a new session goes to: tmux's default one for the caller, as an absolute path
+    /// with its directory resolved the way tmux resolves it (so the recorded path is the one the
+    /// server binds). Creates tmux's private directory (mode 0700) when it does not exist yet.
+    package static func socketForNewSession() -> String {
+        let socket = defaultSocketPath()
+        let directory = parent(of: socket)
+        // When it cannot be made, tmux itself says why when it is asked to start the session.
+        if !fileExists(directory) { _ = try? makeDirectories(directory, mode: 0o700) }
+        return resolvedPath(directory) + "/" + baseName(socket)
+    }
+
+    /// Whether a server listens on `socket`, from the kernel's table of Unix sockets (which
+    /// keeps a socket's path even after its file was deleted). nil when the table cannot be read.
+    package static func listening(on socket: String) -> Bool? {
+        guard let bytes = readBytes("/proc/net/unix") else { return nil }
+        let candidates = Set([socket, resolvedPath(parent(of: socket)) + "/" + baseName(socket)])
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
+            // Num RefCount Protocol Flags Type St Inode Path; flag 0x10000 is "accepting connections".
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 8, let flags = Int(fields[3], radix: 16), flags & 0x10000 != 0 else { continue }
+            if candidates.contains(fields[7...].joined(separator: " ")) { return true }
+        }
+        return false
+    }
+
+    /// What to say when the server at `socket` cannot be asked.
+    package static func unreachableReason(_ socket: String, detail: String) -> String {
+        if !fileExists(socket) {
+            return "its socket \(socket) is gone while the server still runs; sending that tmux server SIGUSR1 makes it recreate the socket"
+        }
+        return "\(detail) (socket \(socket))"
+    }
+
+    /// A server whose socket cannot be connected to: gone when nobody listens there, else unreachable.
+    static func absentServer(_ socket: String, detail: String) -> Probe {
+        switch listening(on: socket) {
+        case false?: return .noServer("no tmux server runs at \(socket)")
+        case true?: return .failed(unreachableReason(socket, detail: detail))
+        case nil: return .failed("\(detail), and /proc/net/unix cannot be read to tell whether a server still runs (socket \(socket))")
+        }
+    }
+
+    package static func parseListing(_ result: ProcessResult, socket: String) -> Probe {
+        if result.timedOut { return .failed("the tmux server at \(socket) did not answer within 5 s") }
         if !result.succeeded {
-            return Tmux.meansNoServer(result.stderrText) ? .listed([:]) : .failed(result.stderrText.trimmingSpaces)
+            return Tmux.meansNoServer(result.stderrText) ? absentServer(socket, detail: result.stderrText.trimmingSpaces)
+                                                         : .failed("\(result.stderrText.trimmingSpaces) (socket \(socket))")
         }
         var sessions: [String: String] = [:]
         for line in result.stdoutText.split(separator: "\n") {
@@ -131,6 +226,8 @@ package struct Tmux {
     package enum Probe: Equatable {
         /// Session name -> start directory.
         case listed([String: String])
+        /// No server listens on the socket: nothing runs there (evidence, with what was seen).
+        case noServer(String)
         /// tmux could not be asked (timeout, unreachable server): not evidence of anything.
         case failed(String)
     }
@@ -198,16 +295,24 @@ package struct Tmux {
         guard result.succeeded else { throw Messages.runtimeFailed("press \(key) in '\(name)'", result.stderrText) }
     }
 
-    /// The argv that attaches the terminal to a session: `switch-client` from inside tmux,
-    /// `attach-session` otherwise.
-    package func attachCommand(_ name: String) -> [String] {
-        if Environment.isSet("TMUX") {
-            return [executable, "switch-client", "-t", Tmux.sessionTarget(name)]
-        }
-        return [executable, "attach-session", "-t", Tmux.sessionTarget(name)]
+    /// Whether the caller runs inside a client of this server (so it can switch, not attach).
+    package var isCallersServer: Bool {
+        guard Environment.isSet("TMUX") else { return false }
+        let mine = Tmux.defaultSocketPath()
+        return mine == socketPath || resolvedPath(parent(of: mine)) == resolvedPath(parent(of: socketPath)) && baseName(mine) == baseName(socketPath)
     }
 
-    package init(executable: String) {
+    /// The argv that attaches the terminal to a session: `switch-client` from inside a client
+    /// of the same server, `attach-session` otherwise.
+    package func attachCommand(_ name: String) -> [String] {
+        if isCallersServer {
+            return argv(["switch-client", "-t", Tmux.sessionTarget(name)])
+        }
+        return argv(["attach-session", "-t", Tmux.sessionTarget(name)])
+    }
+
+    package init(executable: String, socket: String? = nil) {
         self.executable = executable
+        self.socket = socket
     }
 }

@@ -173,11 +173,11 @@ struct GitHooksTests {
         try s.env.git(["config", "ao.stuckAfter", "5m"], in: s.repo)
         let result = try s.ao("init")
         #expect(result.succeeded, "\(result)")
-        #expect(result.stdout.contains("(created, schema 2)"))
+        #expect(result.stdout.contains("(created, schema 3)"))
         #expect(result.stdout.contains("post-checkout: installed"))
         #expect(result.stdout.contains("ao.stuckAfter = 5m (local)"))
         #expect(result.stdout.contains("ao.branchPrefix = ao/ (default)"))
         #expect(result.stdout.contains("custom: "))
-        #expect(try s.ao("init").stdout.contains("(already there, schema 2)"))
+        #expect(try s.ao("init").stdout.contains("(already there, schema 3)"))
     }
 }

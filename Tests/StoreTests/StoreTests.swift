@@ -31,7 +31,8 @@ struct StoreTests {
     func frozenMigrations() {
         defer { env.close() }
         // Append new names; never edit, rename or reorder these.
-        #expect(StateStore.migrationNames == ["0001_sessions_and_events", "0002_lifecycle_axes_outbox_notifications"])
+        #expect(StateStore.migrationNames == ["0001_sessions_and_events", "0002_lifecycle_axes_outbox_notifications",
+                                             "0003_runtime_identity_tmux_socket"])
     }
 
     @Test("opening without create does not create anything")

@@ -28,9 +28,18 @@ struct RestoreCommand: ParsableCommand {
         try global.apply()
         Interrupts.catchTermination()
         let (workspace, session) = try target.resolve()
-        let tmux = try Tmux.require()
-        if !session.isTerminated, case .listed(let names) = tmux.listSessions(), names[session.tmuxName] != nil {
-            throw Messages.sessionNotRestorable(session.id.rawValue)
+        // The session comes back on the server it was recorded on (a session from before servers
+        // were recorded goes to the caller's default one, which is then recorded).
+        let socket = session.tmuxSocket ?? Tmux.socketForNewSession()
+        let tmux = try Tmux.require().on(socket: socket)
+        switch tmux.listSessions() {
+        case .listed(let names):
+            if !session.isTerminated && names[session.tmuxName] != nil { throw Messages.sessionNotRestorable(session.id.rawValue) }
+        case .noServer:
+            break
+        case .failed(let reason):
+            // The agent may still be running there: starting it a second time is not a restore.
+            throw Messages.serverUnreachable(socket, reason)
         }
         if session.branch.rawValue.isEmpty { throw Messages.sessionIncompleteHandle(session.id.rawValue, missing: "branch") }
         if session.worktreePath.isEmpty { throw Messages.sessionIncompleteHandle(session.id.rawValue, missing: "worktree path") }
@@ -89,6 +98,9 @@ struct RestoreCommand: ParsableCommand {
             restored = try steps.run("marking the session restored") {
                 if context.agentSession != session.agentSessionID {
                     try store.update(session.id, at: Clock.now(), event: "agent_session") { $0.agentSessionID = context.agentSession }
+                }
+                if session.tmuxSocket != socket {
+                    try store.update(session.id, at: Clock.now(), event: "tmux_server", data: JSON.object(["socket": socket])) { $0.tmuxSocket = socket }
                 }
                 let data = EventData.of(["mode": mode, "worktree_recreated": worktreeNeeded ? "yes" : "no"])
                 guard let updated = try store.apply(session.id, .restored(agentHasHooks: agent.hasHooks), at: Clock.now(), eventData: data).session else {

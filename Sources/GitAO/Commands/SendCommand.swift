@@ -70,12 +70,20 @@ struct SendCommand: ParsableCommand {
     static func deliver(_ text: String, to session: Session, workspace: Workspace) throws -> Delivery.Result {
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
         if session.activity == .blocked { throw Messages.awaitingDecision(session.id.rawValue) }
-        let tmux = try Tmux.require()
-        if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
-            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+        let tmux = RuntimeProbing.server(of: session, tmux: try Tmux.require())
+        let store = try workspace.requireStore()
+        // A probe of this one session, on its own server: what it sees is stored (a vanished
+        // tmux session starts being confirmed dead), but it never concludes a death.
+        let probed = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: tmux, scope: .singleSession) }
+        switch probed.outcome.probes[session.id] {
+        case .missing?:
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone from the tmux server at \(tmux.socketPath)")
+        case .failed(let reason)?, .indeterminate(let reason)?:
+            throw Messages.serverUnreachable(tmux.socketPath, reason)
+        case .alive?, nil:
+            break
         }
         let result = try Delivery(tmux: tmux, target: session.tmuxName).deliver(text)
-        let store = try workspace.requireStore()
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",
                                                revision: session.revision, data: JSON.object(["text": text, "enter_presses": String(result.presses)])))

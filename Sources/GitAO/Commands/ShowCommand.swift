@@ -22,11 +22,16 @@ struct ShowCommand: ParsableCommand {
         try global.apply()
         let workspace = try Workspace.locate()
         var session = try workspace.resolveSession(target.session)
+        var unreachable: String?
         if let store = try workspace.store() {
-            session = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate()).sessions[0] }
+            // One session on its own: may start confirming a death, never conclude one.
+            let refreshed = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate(), scope: .singleSession) }
+            session = refreshed.sessions[0]
+            unreachable = RuntimeProbing.unreachableReasons(refreshed.outcome)[session.id]
         }
         let now = Clock.now()
-        let status = DisplayStatus.of(session, now: now)
+        var status = DisplayStatus.of(session, now: now)
+        if status.status == .unreachable, let unreachable { status.reason = unreachable + "; " + status.reason }
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -34,7 +39,7 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable), events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -46,7 +51,7 @@ struct ShowCommand: ParsableCommand {
         field("branch", "\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))")
         field("worktree", session.worktreePath)
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
-        field("tmux", session.tmuxName)
+        field("tmux", session.tmuxName + " on " + (session.tmuxSocket ?? "the caller's default server (not recorded yet)"))
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }

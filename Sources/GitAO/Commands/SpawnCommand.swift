@@ -71,8 +71,9 @@ struct SpawnCommand: ParsableCommand {
         let workspace = try Workspace.locate()
         let config = try workspace.config()
         let store = try workspace.requireStore()
+        // The new id must be free in this repository and on the server the session will run on.
         let tmuxSessions = Tmux.locate().map { tmux -> Set<String> in
-            if case .listed(let names) = tmux.listSessions() { return Set(names.keys) }
+            if case .listed(let names) = tmux.on(socket: Tmux.socketForNewSession()).listSessions() { return Set(names.keys) }
             return []
         } ?? []
         let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }

@@ -55,30 +55,33 @@ struct StatusOptions: Equatable {
 enum StatusAction {
     static func run(_ options: StatusOptions) throws {
         let workspace = try Workspace.locate()
-        // One tmux query for all sessions, started before the database is read so the two
-        // overlap; dropped unanswered when nothing turns out to be live.
+        // One tmux query per server, the caller's default one started before the database is
+        // read so the two overlap; dropped unanswered when nothing turns out to be live there.
         let hasDatabase = fileExists(workspace.location.aoDirectory + "/" + StateStore.fileName)
-        let pending = hasDatabase ? Tmux.locate()?.startListingSessions() : nil
+        let tmux = hasDatabase ? Tmux.locate() : nil
+        let speculative = tmux?.startListingSessions()
         var sessions = try workspace.sessions()
-        let probed = RuntimeProbing.probed(sessions)
         let now = Clock.now()
-        if probed.isEmpty {
-            pending?.cancel()
-        } else if let pending, let store = try workspace.store() {
-            // What the probe saw goes through the reducer, so status both shows and keeps the
+        var reasons: [SessionID: String] = [:]
+        if RuntimeProbing.probed(sessions).isEmpty {
+            speculative?.cancel()
+        } else if let store = try workspace.store() {
+            // What the probes saw goes through the reducer, so status both shows and keeps the
             // truth (a vanished tmux session moves on to detecting, then to terminated). Keeping it
             // is opportunistic: when another process holds the database for more than a second,
             // status shows what the probe saw without storing it.
-            let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: pending.result())
+            let pending = RuntimeProbing.startListings(for: sessions, tmux: tmux, reuse: speculative)
+            let outcome = RuntimeProbing.probes(for: sessions, listings: RuntimeProbing.collect(pending))
+            reasons = RuntimeProbing.unreachableReasons(outcome)
             store.setBusyTimeout(seconds: 1)
             do {
-                sessions = try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions
+                sessions = try RuntimeProbing.apply(outcome, to: sessions, store: store, now: now, scope: .fullPass).sessions
             } catch let error as StoreError where error.kind == .busy || error.kind == .conflict {
-                sessions = sessions.map { s in probes[s.id].map { Lifecycle.decide(s, .runtime($0), now).patch.applied(to: s) } ?? s }
+                sessions = RuntimeProbing.preview(outcome, to: sessions, now: now, scope: .fullPass)
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now)
+        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons)
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -96,9 +99,13 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+    /// Why the probe could not answer, for sessions shown as unreachable.
+    var unreachable: [SessionID: String] = [:]
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
-        DisplayStatus.of(s, now: now)
+        let shown = DisplayStatus.of(s, now: now)
+        if shown.status == .unreachable, let why = unreachable[s.id] { return (shown.status, why + "; " + shown.reason) }
+        return shown
     }
 
     func json() -> String {
@@ -108,7 +115,7 @@ struct StatusModel {
             let hidden_terminated: Int
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id]) },
                                    hidden_terminated: hidden), pretty: true) + "\n"
     }
 

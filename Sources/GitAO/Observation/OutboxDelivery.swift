@@ -78,7 +78,7 @@ struct OutboxDelivery {
         case .nudge:
             guard let session, !session.isTerminated else { return nil }
             if NudgeGuard.hold(session) != nil { return nil }
-            guard let tmux = Tmux.locate() else { return nil }
+            guard let tmux = Tmux.locate().map({ RuntimeProbing.server(of: session, tmux: $0) }) else { return nil }
             let text = item.body ?? ""
             let result: Delivery.Result
             do {

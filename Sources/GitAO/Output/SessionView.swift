@@ -11,6 +11,8 @@ struct SessionView: Encodable {
     let worktree: String
     let agent: String
     let tmux_session: String
+    /// The socket of the tmux server the session runs on (null: not recorded yet).
+    let tmux_socket: String?
     let agent_session_id: String?
     let state: String
     let status: String
@@ -33,8 +35,9 @@ struct SessionView: Encodable {
     let pr_number: Int?
     let pr_state: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool) {
-        let display = DisplayStatus.of(session, now: now)
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil) {
+        var display = DisplayStatus.of(session, now: now)
+        if display.status == .unreachable, let unreachable { display.reason = unreachable + "; " + display.reason }
         id = session.id.rawValue
         name = session.name
         branch = session.branch.rawValue
@@ -43,6 +46,7 @@ struct SessionView: Encodable {
         worktree = session.worktreePath
         agent = session.agent
         tmux_session = session.tmuxName
+        tmux_socket = session.tmuxSocket
         agent_session_id = session.agentSessionID
         state = session.state.rawValue
         status = display.status.name

@@ -31,3 +31,19 @@ enum WorktreeDisposal {
         }
     }
 }
+
+extension WorktreeDisposal {
+    /// The repository-wide lock that kill, cleanup and the undo of abandoned spawns hold while
+    /// they end agents and remove worktrees, so two of them never race on one worktree.
+    static func lock(_ workspace: Workspace) throws -> FileLock {
+        let directory = workspace.location.aoDirectory
+        try makeDirectories(directory, mode: 0o755)
+        let path = directory + "/disposal.lock"
+        guard let lock = try FileLock.acquire(path, wait: 60) else {
+            throw AOError(.ioFailed, "another git-ao process (\(FileLock.owner(of: path).map(String.init) ?? "unknown")) has been removing worktrees for 60 s.",
+                          hint: "Wait for it to finish, then retry.")
+        }
+        lock.recordOwner()
+        return lock
+    }
+}

@@ -88,8 +88,8 @@ struct SpawnPlanner {
             throw Messages.agentBinaryNotFound(agent.name, program: launchProgram)
         }
 
-        // tmux.
-        let tmux = try Tmux.require()
+        // tmux: the caller's default server, recorded so every later command addresses it.
+        let tmux = try Tmux.require().on(socket: Tmux.socketForNewSession())
 
         return SpawnPlan(
             id: id, name: request.name, branch: BranchName(branch), branchSource: source,

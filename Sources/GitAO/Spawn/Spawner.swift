@@ -59,7 +59,7 @@ struct Spawner {
         if case .existing = plan.branchSource { created = false } else { created = true }
         return Session(id: plan.id, name: plan.name, branch: plan.branch, branchCreated: created,
                        baseRef: plan.baseRef, baseSHA: plan.baseSHA, worktreePath: plan.worktreePath,
-                       agent: plan.agent.name, prompt: plan.prompt, tmuxName: plan.tmuxName,
+                       agent: plan.agent.name, prompt: plan.prompt, tmuxName: plan.tmuxName, tmuxSocket: plan.tmux.socket,
                        agentSessionID: plan.agentSession, createdAt: Clock.now(), state: .notStarted)
     }
 
