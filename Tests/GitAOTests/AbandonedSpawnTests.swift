@@ -1,0 +1,129 @@
+import AOTestSupport
+import Foundation
+import Testing
+
+/// Issue 7, item 3 (an abandoned spawn stops what it started) and the kill bullets of item 8.
+@Suite("abandoned spawns and true kill messages")
+struct AbandonedSpawnTests {
+    /// A spawn left waiting for an agent that never shows its ready pattern, run as a separate
+    /// git-ao process (not through git, so its pid is git-ao's own).
+    final class SlowSpawn {
+        let process = Process()
+        let stderr: URL
+
+        init(_ s: Scenario) throws {
+            try s.env.git(["config", "ao.agent.paster.readyPattern", "a pattern that never appears"], in: s.repo)
+            try s.env.git(["config", "ao.agent.paster.readyTimeout", "60s"], in: s.repo)
+            stderr = s.env.root.appendingPathComponent("spawn-\(UUID().uuidString.prefix(6)).err")
+            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            process.executableURL = TestEnvironment.productsDirectory.appendingPathComponent("git-ao")
+            process.arguments = ["spawn", "--no-attach", "--agent", "paster", "--prompt", "a task"]
+            process.environment = s.env.environment
+            process.currentDirectoryURL = s.repo
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: stderr)
+            try process.run()
+        }
+
+        /// Waits until the session is seeded and its agent runs in tmux; returns its id.
+        func waitUntilStarting(_ s: Scenario) throws -> String {
+            var id = ""
+            try s.env.eventually("the spawn to start its agent", timeout: 30) {
+                guard let found = try s.sessions().first(where: { ($0.value["status"] as? String) == "spawning" })?.key else { return false }
+                id = found
+                return try s.tmuxSessions().contains("ao-\(found)")
+            }
+            return id
+        }
+
+        var errorText: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
+    }
+
+    @Test("a pass undoes an abandoned spawn: its tmux session, its clean worktree and its untouched branch go", .timeLimit(.minutes(2)))
+    func abandonedSpawnUndone() throws {
+        let s = try Scenario("abandoned")
+        defer { s.close() }
+        let before = try s.world()
+        let spawn = try SlowSpawn(s)
+        let id = try spawn.waitUntilStarting(s)
+        kill(spawn.process.processIdentifier, SIGKILL)
+        spawn.process.waitUntilExit()
+        #expect(try s.tmuxSessions() == ["ao-\(id)"], "the agent outlived its spawn")
+
+        Thread.sleep(forTimeInterval: 5.2)  // spawns younger than 5 s are left alone
+        let pass = try s.observe()
+        _ = pass
+        #expect(try s.tmuxSessions().isEmpty, "its tmux session must be ended")
+        let after = try s.world()
+        #expect(after.worktrees == before.worktrees)
+        #expect(after.branches == before.branches)
+        let session = try s.session(id)
+        #expect(session["terminal_reason"] as? String == "spawn_failed")
+        #expect(session["cleaned_at"] as? String != nil)
+        #expect(try s.eventKinds(id).suffix(2) == ["spawn_failed", "spawn_undone"])
+        // Nothing is left for cleanup to trip over.
+        #expect(try s.ao("cleanup", "-y").stdout.contains("Nothing to clean up"))
+    }
+
+    @Test("kill during a spawn stops the spawn, which removes what it created and says it was interrupted", .timeLimit(.minutes(2)))
+    func killDuringSpawn() throws {
+        let s = try Scenario("kill-spawning")
+        defer { s.close() }
+        let before = try s.world()
+        let spawn = try SlowSpawn(s)
+        let id = try spawn.waitUntilStarting(s)
+        let killed = try s.ao("kill", id)
+        spawn.process.waitUntilExit()
+        #expect(killed.succeeded, "\(killed)")
+        #expect(killed.stdout.contains("Stopped the spawn of session \(id)"), "\(killed)")
+        #expect(!killed.stdout.contains("Branch"), "no claim about a branch the spawn's undo deletes")
+        #expect(spawn.process.terminationStatus == 130)
+        #expect(spawn.errorText.contains("INTERRUPTED"), "\(spawn.errorText)")
+        #expect(!spawn.errorText.contains("could not read the screen"), "\(spawn.errorText)")
+        #expect(try s.world() == before)
+    }
+
+    @Test("four kills of one session at once: one removes the worktree, the others say it was already done")
+    func parallelKills() throws {
+        let s = try Scenario("kill-parallel")
+        defer { s.close() }
+        let id = try s.spawn()
+        let worktree = try s.worktreePath(of: id)
+        let results = Mutex4()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            results.set(i, try? s.ao("kill", id))
+        }
+        let all = results.values.compactMap { $0 }
+        #expect(all.count == 4)
+        for result in all {
+            #expect(result.succeeded, "\(result)")
+            #expect(!result.stdout.contains("could not be checked"), "\(result)")
+            #expect(!result.stdout.contains("Kept its worktree"), "\(result)")
+        }
+        #expect(all.filter { $0.stdout.contains("Removed its worktree") }.count == 1)
+        #expect(all.filter { $0.stdout.contains("Killed session \(id)") }.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: worktree.path))
+    }
+
+    @Test("kill after cleanup says the branch was deleted and where its tip is saved")
+    func killAfterCleanup() throws {
+        let s = try Scenario("kill-after-cleanup")
+        defer { s.close() }
+        let id = try s.spawn()
+        #expect(try s.ao("kill", id).stdout.contains("Branch ao/\(id) is kept"))
+        #expect(try s.ao("cleanup", "-y").succeeded)
+        let again = try s.ao("kill", id)
+        #expect(again.succeeded)
+        #expect(!again.stdout.contains("is kept"), "\(again)")
+        #expect(again.stdout.contains("Branch ao/\(id) was already deleted by cleanup; its tip is saved as refs/ao/archive/\(id)"), "\(again)")
+    }
+}
+
+/// Four results written from concurrent threads.
+final class Mutex4: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [RunResult?] = [nil, nil, nil, nil]
+    func set(_ i: Int, _ value: RunResult?) { lock.lock(); storage[i] = value; lock.unlock() }
+    var values: [RunResult?] { lock.lock(); defer { lock.unlock() }; return storage }
+}
