@@ -49,6 +49,8 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case runtimeFailed = "RUNTIME_FAILED"
     /// A session's tmux server could not be asked; the agent may still run there.
     case runtimeUnreachable = "RUNTIME_UNREACHABLE"
+    /// The agent program started and exited at once.
+    case agentExited = "AGENT_EXITED"
     case gitFailed = "GIT_FAILED"
     case databaseFailed = "DATABASE_FAILED"
     case ioFailed = "IO_FAILED"
@@ -57,7 +59,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     /// The exit status for this code. Documented in git-ao(1), EXIT STATUS.
     package var exitStatus: ExitStatus {
         switch self {
-        case .spawnFailed, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .gitFailed, .databaseFailed, .ioFailed:
+        case .spawnFailed, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .agentExited, .gitFailed, .databaseFailed, .ioFailed:
             return .failed
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
             return .notFound

@@ -270,6 +270,39 @@ package struct Tmux {
         return rows
     }
 
+    /// Keeps the pane (and its last screen) after its program exits, so a spawn can tell an agent
+    /// that exited at once, with its status and last output, from a tmux problem.
+    package func setRemainOnExit(_ name: String, _ on: Bool) throws {
+        let result = try run(["set-option", "-w", "-t", Tmux.paneTarget(name), "remain-on-exit", on ? "on" : "off"])
+        guard result.succeeded else { throw Messages.runtimeFailed("set remain-on-exit in '\(name)'", result.stderrText) }
+    }
+
+    /// How the program of a pane kept by remain-on-exit ended.
+    package struct DeadPane: Equatable {
+        /// Its exit status (nil: killed by a signal, or tmux did not say).
+        package let status: Int?
+        /// The last non-empty lines it printed, oldest first.
+        package let lastLines: [String]
+    }
+
+    /// The pane's program has exited (nil: it runs, or tmux could not be asked).
+    package func deadPane(_ name: String) -> DeadPane? {
+        var fields: [Substring] = []
+        // tmux may see the pane's terminal close a moment before it collects the exit status.
+        for attempt in 0..<20 {
+            guard let result = try? run(["display-message", "-p", "-t", Tmux.paneTarget(name), "#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}"]),
+                  result.succeeded else { return nil }
+            fields = result.stdoutText.trimmingSpaces.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.first == "1" else { return nil }
+            if fields.dropFirst().contains(where: { !$0.isEmpty }) || attempt == 19 { break }
+            Clock.sleep(0.025)
+        }
+        var lines = ((try? run(["capture-pane", "-p", "-J", "-S", "-200", "-t", Tmux.paneTarget(name)]))?.stdoutText ?? "")
+            .components(separatedBy: "\n").filter { !$0.trimmingSpaces.isEmpty && !$0.hasPrefix("Pane is dead") }
+        if lines.count > 10 { lines = Array(lines.suffix(10)) }
+        return DeadPane(status: fields.count > 1 ? Int(fields[1]) : nil, lastLines: lines)
+    }
+
     /// Leaves copy mode (or any other pane mode), so keys reach the program again.
     package func leaveMode(_ name: String) throws {
         let result = try run(["send-keys", "-t", Tmux.paneTarget(name), "-X", "cancel"])

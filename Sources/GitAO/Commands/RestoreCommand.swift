@@ -95,6 +95,7 @@ struct RestoreCommand: ParsableCommand {
             if mode == "prompt", let prompt = session.prompt, agent.promptDelivery(hasPrompt: !prompt.isEmpty) == .paste {
                 try steps.run("delivering the prompt") { try provisioner.pastePrompt(prompt, agent: agent, session: launched, config: config) }
             }
+            try steps.run("confirming the agent runs") { try provisioner.finishLaunch() }
             restored = try steps.run("marking the session restored") {
                 if context.agentSession != session.agentSessionID {
                     try store.update(session.id, at: Clock.now(), event: "agent_session") { $0.agentSessionID = context.agentSession }
@@ -109,9 +110,10 @@ struct RestoreCommand: ParsableCommand {
                 return updated
             }
         } catch {
+            let cause = provisioner.agentExit(instead: error)
             let created = provisioner.createdAnything
             let report = provisioner.rollback()
-            throw Provisioner.failure(error, operation: "restore of session \(session.id)", step: steps.current, rollback: report, createdAnything: created)
+            throw Provisioner.failure(cause, operation: "restore of session \(session.id)", step: steps.current, rollback: report, createdAnything: created)
         }
         Interrupts.restoreDefaults()
 

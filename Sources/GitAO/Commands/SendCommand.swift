@@ -17,7 +17,8 @@ struct SendCommand: ParsableCommand {
             after the session id is message text, so put options before the id. A session at a \
             permission dialog is refused (SESSION_AWAITING_DECISION); --queue instead keeps the \
             message and delivers it as soon as the agent can take it (not at a permission dialog, \
-            not waiting for an answer to its question), on the next observation pass.
+            not waiting for an answer to its question), on the next observation pass. A message \
+            queued for an ended session waits for 'git ao restore'.
             """
     )
 
@@ -94,9 +95,19 @@ struct SendCommand: ParsableCommand {
 
     /// Puts the message in the outbox; delivers it right away when the agent can take it.
     static func enqueue(_ text: String, for session: Session, workspace: Workspace, quiet: Bool, json: Bool) throws {
-        if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
         let store = try workspace.requireStore()
         try workspace.storeCall { try store.enqueueNudge(text, reason: "queued with git ao send --queue", for: session.id, at: Clock.now()) }
+        if session.isTerminated {
+            // Kept for the agent's return: the first pass after `git ao restore` delivers it.
+            let waiting = "a restore (the session has ended: \(session.terminalReason?.rawValue ?? "unknown"))"
+            if json {
+                struct Payload: Encodable { let session: String; let queued: Bool; let delivered: Bool; let waiting_for: String? }
+                Console.out(JSON.encode(Payload(session: session.id.rawValue, queued: true, delivered: false, waiting_for: waiting)) + "\n")
+            } else if !quiet {
+                Console.err("Queued for \(session.id), which has ended (\(session.terminalReason?.rawValue ?? "unknown")); it is delivered once 'git ao restore \(session.id)' brings the agent back.\n")
+            }
+            return
+        }
         var delivered = false
         if NudgeGuard.hold(session) == nil, case .ran(let changes) = try ObservePass(workspace: workspace, only: session.id).run() {
             delivered = changes.contains { $0.text.hasPrefix("nudged") }

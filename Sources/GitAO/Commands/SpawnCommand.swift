@@ -76,11 +76,17 @@ struct SpawnCommand: ParsableCommand {
             if case .listed(let names) = tmux.on(socket: Tmux.socketForNewSession()).listSessions() { return Set(names.keys) }
             return []
         } ?? []
-        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }
+        // Nor may it equal a session's name (the name would stop working as a handle).
+        let names = Set(try workspace.sessions().compactMap(\.name))
+        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions, names: names) }
         let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
         let plan = try planner.plan(SpawnRequest(branch: branch, base: base, agent: agent, name: name, prompt: promptText), id: id)
         if let name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
             throw Messages.nameInUse(name, session: other.id.rawValue)
+        }
+        // Ids come first when a handle is resolved: a name equal to an id could never be used.
+        if let name, let other = try workspace.sessions().first(where: { $0.id.rawValue == name }) {
+            throw Messages.nameIsAnID(name, session: other.id.rawValue)
         }
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
         let session = try Spawner(provisioner: provisioner, config: config, plan: plan).run()
@@ -128,11 +134,11 @@ struct SpawnCommand: ParsableCommand {
 
     /// A fresh id: not used by any session of this repository, nor by any tmux session of the
     /// server (another repository's session may have the same id).
-    static func newSessionID(store: StateStore, avoiding tmuxNames: Set<String>) throws -> SessionID {
+    static func newSessionID(store: StateStore, avoiding tmuxNames: Set<String>, names: Set<String> = []) throws -> SessionID {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<64 {
             let id = SessionID.make { Int.random(in: 0..<$0, using: &generator) }
-            if try store.session(id) == nil && !tmuxNames.contains(Session.tmuxName(for: id)) { return id }
+            if try store.session(id) == nil && !tmuxNames.contains(Session.tmuxName(for: id)) && !names.contains(id.rawValue) { return id }
         }
         throw Messages.noFreeSessionID()
     }

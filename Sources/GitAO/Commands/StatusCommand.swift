@@ -87,7 +87,10 @@ enum StatusAction {
         } else if options.porcelain {
             Console.out(model.porcelain())
         } else {
-            Console.out(model.human(verbose: options.verbose, palette: Console.palette(config: { try? workspace.config() })))
+            // On a terminal, long names and branches are cut with an ellipsis so the table keeps its
+            // shape; piped output keeps them whole.
+            Console.out(model.human(verbose: options.verbose, palette: Console.palette(config: { try? workspace.config() }),
+                                    truncate: Console.stdoutIsTerminal))
         }
     }
 }
@@ -130,7 +133,16 @@ struct StatusModel {
         return out
     }
 
-    func human(verbose: Bool, palette: Palette) -> String {
+    /// The widest a name and a branch are shown on a terminal.
+    static let nameWidth = 24
+    static let branchWidth = 40
+
+    /// `text` cut to `width` characters, the last one an ellipsis, when it is longer.
+    static func ellipsized(_ text: String, _ width: Int) -> String {
+        text.count > width ? String(text.prefix(width - 1)) + "…" : text
+    }
+
+    func human(verbose: Bool, palette: Palette, truncate: Bool = false) -> String {
         if sessions.isEmpty {
             var text = "No sessions."
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
@@ -139,7 +151,10 @@ struct StatusModel {
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), s.branch.rawValue, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
+            let name = displaySafe(s.name ?? "-")
+            let branch = displaySafe(s.branch.rawValue)
+            var cells = [s.id.rawValue, truncate ? StatusModel.ellipsized(name, StatusModel.nameWidth) : name,
+                         truncate ? StatusModel.ellipsized(branch, StatusModel.branchWidth) : branch, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
             if verbose { cells += [s.worktreePath, shown.reason] }
             table.rows.append(cells)
         }

@@ -106,6 +106,11 @@ extension Messages {
                 hint: "Pick another --name, or end that session: git ao kill \(session)")
     }
 
+    static func nameIsAnID(_ name: String, session: String) -> AOError {
+        AOError(.nameInUse, "the name '\(displaySafe(name))' is the id of session \(session); a name must not be another session's id.",
+                hint: "Choose another --name.")
+    }
+
     static func sessionNotRunning(_ id: String, reason: String?) -> AOError {
         AOError(.sessionNotRunning, "session \(id) has ended\(reason.map { " (\($0))" } ?? "").",
                 hint: "Bring it back with: git ao restore \(id)")
@@ -221,8 +226,15 @@ extension Messages {
         AOError(.invalidArgument, "cannot change to '\(path)'.", hint: "Check that the folder exists.")
     }
 
-    static func usage(_ message: String) -> AOError {
-        AOError(.invalidArgument, message, hint: "See: git ao help")
+    static func usage(_ message: String, command: String? = nil) -> AOError {
+        var text = message.trimmingSpaces
+        if text.hasPrefix("Error: ") { text = String(text.dropFirst("Error: ".count)) }
+        return AOError(.invalidArgument, text, hint: "See: git ao \(command.map { "\($0) " } ?? "")--help")
+    }
+
+    static func unknownCommand(_ word: String, commands: [String]) -> AOError {
+        AOError(.invalidArgument, "'\(displaySafe(word))' is not a git ao command.",
+                hint: "The commands are: \(commands.joined(separator: ", ")). See: git ao --help")
     }
 
     static func agentNotReady(_ agent: String, seconds: Int, key: String) -> AOError {

@@ -100,14 +100,20 @@ struct SpawnPlanner {
             prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), notes: notes)
     }
 
-    /// The worktree folder for a branch: its name with `/` and anything unusual turned into `-`.
+    /// The worktree folder for a branch: its name with `/` turned into `-`. Letters and digits
+    /// of any script are kept (`ánï/x` is `ánï-x`); when anything else had to be replaced or
+    /// dropped, a short hash of the branch name is appended, so two branches never share a folder.
     static func directoryName(for branch: String) -> String {
+        var lossy = false
         let mapped = branch.map { c -> Character in
-            (c.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "_" || c == "." ? c : "-"
+            if c.isLetter || c.isNumber || c == "-" || c == "_" || c == "." { return c }
+            if c != "/" { lossy = true }
+            return "-"
         }
         var name = String(mapped)
-        while name.hasPrefix(".") { name.removeFirst() }
-        return name.isEmpty ? "worktree" : name
+        while name.hasPrefix(".") { name.removeFirst(); lossy = true }
+        if name.isEmpty { name = "worktree"; lossy = true }
+        return lossy ? name + "-" + evidenceHash(branch).prefix(6) : name
     }
 
     // MARK: Branch resolution

@@ -46,11 +46,13 @@ struct Spawner {
                     try provisioner.pastePrompt(prompt, agent: plan.agent, session: seed, config: config)
                 }
             }
+            try steps.run("confirming the agent runs") { try provisioner.finishLaunch() }
             return try steps.run("marking the session spawned") { try markSpawned() }
         } catch {
+            let cause = provisioner.agentExit(instead: error)
             let created = provisioner.createdAnything
             let report = provisioner.rollback()
-            throw Provisioner.failure(error, operation: "spawn of session \(plan.id)", step: steps.current, rollback: report, createdAnything: created)
+            throw Provisioner.failure(cause, operation: "spawn of session \(plan.id)", step: steps.current, rollback: report, createdAnything: created)
         }
     }
 
