@@ -30,6 +30,10 @@ struct RuntimeIdentityTests {
         try s.env.eventually("the message") { FakeAgents.received(by: id, in: s.env) == ["hello"] }
         #expect(["working", "idle"].contains(try s.axes(id).status))
 
+        // attach from inside a client of another server neither nests nor switches to the wrong one.
+        let inside = try s.ao(arguments: ["attach", id], environment: ["TMUX": s.env.root.path + "/other-server,1,0"])
+        expectError(inside, "INVALID_ARGUMENT", mentioning: [socket, "another one"])
+
         // kill from there ends the agent on its own server.
         let killed = try s.ao(arguments: ["kill", id], environment: elsewhere)
         #expect(killed.succeeded, "\(killed)")

@@ -28,7 +28,12 @@ struct AttachCommand: ParsableCommand {
             throw Messages.serverUnreachable(tmux.socketPath, reason)
         }
         guard Environment.isSet("TMUX") || (Console.stdinIsTerminal && Console.stdoutIsTerminal) else {
-            throw Messages.attachNeedsTerminal(tmuxName: session.tmuxName)
+            throw Messages.attachNeedsTerminal(tmuxName: session.tmuxName, socket: tmux.socketPath)
+        }
+        // Inside a client of another server, switch-client cannot reach the session and
+        // attach-session would nest one tmux inside another.
+        if Environment.isSet("TMUX") && !tmux.isCallersServer {
+            throw Messages.attachFromOtherServer(session.id.rawValue, socket: tmux.socketPath, current: Tmux.defaultSocketPath())
         }
         Console.flush()
         let failure = Subprocess.exec(tmux.attachCommand(session.tmuxName))

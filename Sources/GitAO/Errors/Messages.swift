@@ -194,9 +194,14 @@ extension Messages {
         AOError(.spawnFailed, "could not find an unused session id.", hint: "Run 'git ao cleanup' and retry.")
     }
 
-    static func attachNeedsTerminal(tmuxName: String) -> AOError {
+    static func attachNeedsTerminal(tmuxName: String, socket: String) -> AOError {
         AOError(.invalidArgument, "attach needs a terminal, and standard input or output is not one.",
-                hint: "Run it from an interactive shell, or read the screen with: tmux capture-pane -p -t =\(tmuxName):")
+                hint: "Run it from an interactive shell, or read the screen with: tmux -S \(shellQuoted(socket)) capture-pane -p -t =\(tmuxName):")
+    }
+
+    static func attachFromOtherServer(_ id: String, socket: String, current: String) -> AOError {
+        AOError(.invalidArgument, "session \(id) runs on the tmux server at \(socket), and this terminal is inside another one (\(current)).",
+                hint: "Detach from this tmux first (prefix key, then d) and run git ao attach \(id) again.")
     }
 
     static func emptyMessage() -> AOError {
