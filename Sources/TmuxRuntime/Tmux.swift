@@ -171,11 +171,22 @@ package struct Tmux {
     /// with its directory resolved the way tmux resolves it (so the recorded path is the one the
     /// server binds). Creates tmux's private directory (mode 0700) when it does not exist yet.
     package static func socketForNewSession() -> String {
+        prepareDirectory(of: defaultSocketPath())
+        return resolvedDefaultSocketPath()
+    }
+
+    /// The caller's default socket with its directory resolved (no file system change).
+    package static func resolvedDefaultSocketPath() -> String {
         let socket = defaultSocketPath()
+        return resolvedPath(parent(of: socket)) + "/" + baseName(socket)
+    }
+
+    /// Makes the directory a socket goes in (mode 0700, as tmux does) when it is missing, say
+    /// after a reboot emptied /tmp. When it cannot be made, tmux itself says why when it is
+    /// asked to start a session there.
+    package static func prepareDirectory(of socket: String) {
         let directory = parent(of: socket)
-        // When it cannot be made, tmux itself says why when it is asked to start the session.
         if !fileExists(directory) { _ = try? makeDirectories(directory, mode: 0o700) }
-        return resolvedPath(directory) + "/" + baseName(socket)
     }
 
     /// Whether a server listens on `socket`, from the kernel's table of Unix sockets (which

@@ -48,8 +48,21 @@ struct RuntimeIdentityTests {
         let id = try s.spawn()
         let socket = try #require(try s.session(id)["tmux_socket"] as? String)
         try s.sql("UPDATE sessions SET tmux_socket = NULL WHERE id = '\(id)'")
+        // Looked for on another server, it is not found there: that proves nothing.
+        let elsewhere = try RuntimeIdentityTests.elsewhere(s)
+        let away = try s.ao(arguments: ["status", "--json"], environment: elsewhere)
+        let seen = try #require((try away.json()["sessions"] as? [[String: Any]])?.first)
+        #expect(seen["status"] as? String == "unreachable", "\(seen)")
+        #expect(try !s.eventKinds(id).contains("detecting"))
         #expect(try s.session(id)["tmux_socket"] as? String == socket, "status records the server it saw the session on")
         #expect(try s.eventKinds(id).contains("tmux_server"))
+
+        // kill from a shell on another server, for a session whose server was never recorded,
+        // does not remove the worktree its agent may still run in.
+        try s.sql("UPDATE sessions SET tmux_socket = NULL WHERE id = '\(id)'")
+        let killed = try s.ao(arguments: ["kill", id], environment: elsewhere)
+        #expect(killed.stdout.contains("Kept its worktree"), "\(killed)")
+        #expect(FileManager.default.fileExists(atPath: try s.worktreePath(of: id).path))
     }
 
     @Test("show and send never conclude a death; a full pass does", .timeLimit(.minutes(2)))

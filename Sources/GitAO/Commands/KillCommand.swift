@@ -71,7 +71,15 @@ struct KillCommand: ParsableCommand {
         } ?? session
         let wasRunning = try server.killSession(session.tmuxName)
         let repository = try workspace.repository()
-        let disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+        let disposal: WorktreeDisposal.Outcome
+        if session.tmuxSocket == nil && !wasRunning && fileExists(session.worktreePath) {
+            // A session from before servers were recorded, not found on this shell's server: its
+            // agent may run on another one, so its worktree is not removed from under it.
+            disposal = .kept("its tmux server was never recorded and the one this shell uses (\(server.socketPath)) has no session \(session.tmuxName), "
+                             + "so its agent may still run on another server; end it there, then run git ao kill \(session.id) again")
+        } else {
+            disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+        }
         let branch = BranchFate.of(updated, repository: repository)
 
         if output.json {

@@ -31,6 +31,7 @@ struct RestoreCommand: ParsableCommand {
         // The session comes back on the server it was recorded on (a session from before servers
         // were recorded goes to the caller's default one, which is then recorded).
         let socket = session.tmuxSocket ?? Tmux.socketForNewSession()
+        Tmux.prepareDirectory(of: socket)
         let tmux = try Tmux.require().on(socket: socket)
         switch tmux.listSessions() {
         case .listed(let names):

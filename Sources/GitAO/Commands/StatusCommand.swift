@@ -59,7 +59,7 @@ enum StatusAction {
         // read so the two overlap; dropped unanswered when nothing turns out to be live there.
         let hasDatabase = fileExists(workspace.location.aoDirectory + "/" + StateStore.fileName)
         let tmux = hasDatabase ? Tmux.locate() : nil
-        let speculative = tmux?.startListingSessions()
+        let speculative = tmux?.on(socket: Tmux.resolvedDefaultSocketPath()).startListingSessions()
         var sessions = try workspace.sessions()
         let now = Clock.now()
         var reasons: [SessionID: String] = [:]

@@ -33,7 +33,7 @@ enum RuntimeProbing {
     /// The socket a session is looked for on: the recorded one, else (a session from before
     /// sockets were recorded) the caller's default server.
     static func socket(of session: Session) -> String {
-        session.tmuxSocket ?? Tmux.defaultSocketPath()
+        session.tmuxSocket ?? Tmux.resolvedDefaultSocketPath()
     }
 
     /// The session's own tmux server.
@@ -74,17 +74,27 @@ enum RuntimeProbing {
             case .failed(let reason):
                 probes[session.id] = .failed(reason: reason)
             case .noServer(let evidence):
-                probes[session.id] = .missing(evidence: "\(evidence), so tmux session \(session.tmuxName) is gone")
+                probes[session.id] = missing("\(evidence), so tmux session \(session.tmuxName) is gone", session)
             case .listed(let running):
                 if let path = running[session.tmuxName], path.isEmpty || samePath(path, session.worktreePath) {
                     probes[session.id] = .alive
                 } else {
-                    probes[session.id] = .missing(evidence: "the tmux server at \(socket) has no session \(session.tmuxName) for \(session.worktreePath)")
+                    probes[session.id] = missing("the tmux server at \(socket) has no session \(session.tmuxName) for \(session.worktreePath)", session)
                 }
             }
         }
         let (checked, tripped) = MassDeathBreaker.apply(probes)
         return Outcome(probes: checked, tripped: tripped, sockets: sockets)
+    }
+
+    /// Not finding a session is evidence only on the server it was recorded on. A session from
+    /// before servers were recorded was looked for on the caller's default server, which may
+    /// simply be the wrong one: that answer cannot be trusted either way.
+    private static func missing(_ evidence: String, _ session: Session) -> RuntimeProbe {
+        guard session.tmuxSocket != nil else {
+            return .indeterminate(reason: "\(evidence); its tmux server was never recorded, so it may run on another one")
+        }
+        return .missing(evidence: evidence)
     }
 
     /// Whether `scope` allows `probe` to be applied to `session`: a single-session probe never
