@@ -292,6 +292,8 @@ package struct Tmux {
     package struct DeadPane: Equatable {
         /// Its exit status (nil: killed by a signal, or tmux did not say).
         package let status: Int?
+        /// The signal that ended it, when one did.
+        package let signal: Int?
         /// The last non-empty lines it printed, oldest first.
         package let lastLines: [String]
     }
@@ -300,18 +302,18 @@ package struct Tmux {
     package func deadPane(_ name: String) -> DeadPane? {
         var fields: [Substring] = []
         // tmux may see the pane's terminal close a moment before it collects the exit status.
-        for attempt in 0..<20 {
+        for attempt in 0..<80 {
             guard let result = try? run(["display-message", "-p", "-t", Tmux.paneTarget(name), "#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}"]),
                   result.succeeded else { return nil }
             fields = result.stdoutText.trimmingSpaces.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.first == "1" else { return nil }
-            if fields.dropFirst().contains(where: { !$0.isEmpty }) || attempt == 19 { break }
+            if fields.dropFirst().contains(where: { !$0.isEmpty }) || attempt == 79 { break }
             Clock.sleep(0.025)
         }
         var lines = ((try? run(["capture-pane", "-p", "-J", "-S", "-200", "-t", Tmux.paneTarget(name)]))?.stdoutText ?? "")
             .components(separatedBy: "\n").filter { !$0.trimmingSpaces.isEmpty && !$0.hasPrefix("Pane is dead") }
         if lines.count > 10 { lines = Array(lines.suffix(10)) }
-        return DeadPane(status: fields.count > 1 ? Int(fields[1]) : nil, lastLines: lines)
+        return DeadPane(status: fields.count > 1 ? Int(fields[1]) : nil, signal: fields.count > 2 ? Int(fields[2]) : nil, lastLines: lines)
     }
 
     /// Leaves copy mode (or any other pane mode), so keys reach the program again.

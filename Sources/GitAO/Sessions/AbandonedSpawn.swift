@@ -17,7 +17,8 @@ enum AbandonedSpawn {
         guard session.state == .notStarted && session.runtime == .unknown && !session.isTerminated else { return false }
         if now - session.createdAt < grace { return false }
         guard let pid = (try? store.spawnPID(of: session.id)) ?? nil, pid > 0 else { return true }
-        return kill(pid, 0) != 0 && errno == ESRCH
+        // A recycled process id that is no git-ao does not keep a dead spawn alive.
+        return !SpawnStopper.isGitAO(pid)
     }
 
     struct Outcome {
