@@ -66,6 +66,29 @@ struct AbandonedSpawnTests {
         #expect(try s.ao("cleanup", "-y").stdout.contains("Nothing to clean up"))
     }
 
+    @Test("what a spawn killed inside libgit2's worktree add left in .git/worktrees is removed by the pass that undoes it")
+    func halfMadeWorktree() throws {
+        let s = try Scenario("abandoned-add")
+        defer { s.close() }
+        let first = try s.spawn()
+        let socket = try #require(try s.session(first)["tmux_socket"] as? String)
+        let old = Int(Date().timeIntervalSince1970 * 1000) - 60_000
+        let path = s.env.root.appendingPathComponent("repo.ao/ao-zz2345").path
+        try s.sql("INSERT INTO sessions (id, branch, base_ref, base_sha, worktree_path, agent, tmux_name, tmux_socket, created_at, updated_at, state, spawn_pid) VALUES ('zz2345', 'ao/zz2345', 'main', 'x', '\(path)', 'fake', 'ao-zz2345', '\(socket)', \(old), \(old), 'not_started', 2147483000)")
+        // What a SIGKILL right after libgit2's mkdir leaves: an empty entry, a minute old.
+        let admin = s.repo.appendingPathComponent(".git/worktrees/ao-zz2345")
+        try FileManager.default.createDirectory(at: admin, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: admin.path)
+        let prune = try s.env.run(["git", "worktree", "prune", "-n", "-v"], in: s.repo)
+        #expect(prune.stdout.contains("ao-zz2345") || prune.stderr.contains("ao-zz2345"), "git sees it as garbage: \(prune)")
+
+        let pass = try s.observe()
+        #expect(!FileManager.default.fileExists(atPath: admin.path), "\(pass)")
+        #expect(try s.session("zz2345")["terminal_reason"] as? String == "spawn_failed")
+        #expect(try s.env.run(["git", "worktree", "prune", "-n", "-v"], in: s.repo).stderr.isEmpty)
+        #expect(try s.ao("spawn", "--no-attach").succeeded)
+    }
+
     @Test("kill during a spawn stops the spawn, which removes what it created and says it was interrupted", .timeLimit(.minutes(2)))
     func killDuringSpawn() throws {
         let s = try Scenario("kill-spawning")
@@ -73,6 +96,11 @@ struct AbandonedSpawnTests {
         let before = try s.world()
         let spawn = try SlowSpawn(s)
         let id = try spawn.waitUntilStarting(s)
+        // While it spawns, text typed into it could end up in its prompt, and an agent's signal
+        // does not make it look spawned.
+        expectError(try s.ao("send", id, "too early"), "SESSION_NOT_RUNNING", mentioning: ["still being spawned", "--queue"])
+        #expect(try s.signal(id, "active", agent: "paster").succeeded)
+        #expect(try s.session(id)["status"] as? String == "spawning")
         let killed = try s.ao("kill", id)
         spawn.process.waitUntilExit()
         #expect(killed.succeeded, "\(killed)")

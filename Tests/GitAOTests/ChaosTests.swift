@@ -26,7 +26,7 @@ struct ChaosTests {
     static func check(_ result: RunResult, _ shared: Shared) {
         let text = result.stdout + result.stderr
         if result.status > 128 && result.status != 130 { shared.problem("crashed (\(result.status)): \(result)") }
-        for forbidden in ["Fatal error", "database is locked\n", "could not be checked"] where text.contains(forbidden) {
+        for forbidden in ["Fatal error", "database is locked\n", "could not be checked", "could not remove"] where text.contains(forbidden) {
             shared.problem("'\(forbidden)': \(result)")
         }
         if result.status != 0 && result.errorCode == nil && !result.stderr.isEmpty && !result.stderr.hasPrefix("Usage") {
@@ -81,6 +81,9 @@ struct ChaosTests {
                         if let victim = liveSessions().randomElement(using: &random) {
                             let result = try s.ao("kill", victim.id)
                             ChaosTests.check(result, shared)
+                            if result.stdout.contains("could not be") {
+                                shared.problem("events of \(victim.id): " + ((try? s.ao("events", "--session", victim.id, "-n", "100").stdout) ?? ""))
+                            }
                             shared.count("kill \(result.status)")
                         }
                         if Int.random(in: 0..<4, using: &random) == 0 {
@@ -166,7 +169,7 @@ struct ChaosTests {
         #expect(try s.sql("PRAGMA integrity_check;").trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
         // Worktrees git knows are all present (no half-made admin entries).
         let prune = try s.env.run(["git", "worktree", "prune", "-n", "-v"], in: s.repo)
-        #expect(prune.stdout.isEmpty && prune.stderr.isEmpty, "git would prune: \(prune)")
+        #expect(prune.stdout.isEmpty && prune.stderr.isEmpty, "git would prune: \(prune.stdout) \(prune.stderr)")
         print("chaos: \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); \(shared.allCommits.count) commits")
     }
 }

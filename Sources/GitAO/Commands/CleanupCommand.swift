@@ -153,6 +153,11 @@ struct CleanupCommand: ParsableCommand {
     private func execute(_ item: Item, repository: Repository, workspace: Workspace, store: StateStore, tmux: Tmux?) throws -> Item {
         var item = item
         let session = item.session
+        // Restored since the plan was made: its agent runs in that worktree again.
+        if !CleanupCommand.isPlaceholder(session), let now = try workspace.storeCall({ try store.session(session.id) }), !now.isTerminated {
+            item.skipReason = "it was restored while cleanup ran"
+            return item
+        }
         if let stray = item.stray, let tmux {
             // The agent goes first; if it cannot be ended, nothing under it is removed.
             do {

@@ -71,6 +71,11 @@ struct SendCommand: ParsableCommand {
     static func deliver(_ text: String, to session: Session, workspace: Workspace) throws -> Delivery.Result {
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
         if session.activity == .blocked { throw Messages.awaitingDecision(session.id.rawValue) }
+        // A spawn in progress may still paste its prompt, or be undone: text typed now would be
+        // mixed into the prompt or lost. (--queue keeps it for after the spawn.)
+        if session.state == .notStarted && session.runtime == .unknown {
+            throw Messages.sessionStillSpawning(session.id.rawValue)
+        }
         let tmux = RuntimeProbing.server(of: session, tmux: try Tmux.require())
         let store = try workspace.requireStore()
         // A probe of this one session, on its own server: what it sees is stored (a vanished

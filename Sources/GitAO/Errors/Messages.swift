@@ -111,6 +111,11 @@ extension Messages {
                 hint: "Choose another --name.")
     }
 
+    static func sessionStillSpawning(_ id: String) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) is still being spawned; text typed now could be mixed into its prompt or lost with an undone spawn.",
+                hint: "Send it once git ao status shows the session, or queue it now: git ao send --queue \(id) <message>")
+    }
+
     static func sessionNotRunning(_ id: String, reason: String?) -> AOError {
         AOError(.sessionNotRunning, "session \(id) has ended\(reason.map { " (\($0))" } ?? "").",
                 hint: "Bring it back with: git ao restore \(id)")

@@ -73,7 +73,18 @@ enum AbandonedSpawn {
             case .alreadyGone:
                 worktreeGone = true
             case .kept(let why):
-                outcome.kept.append("kept worktree \(session.worktreePath): \(why)")
+                // Killed inside libgit2's add: a half-made checkout no agent ever ran in (its
+                // tmux session is gone), removed as the add itself removes one that fails.
+                if (try? repository.removeIncompleteWorktree(at: session.worktreePath)) == true {
+                    outcome.done.append("removed the incomplete worktree \(session.worktreePath)")
+                    worktreeGone = true
+                } else {
+                    outcome.kept.append("kept worktree \(session.worktreePath): \(why)")
+                }
+            }
+            // A spawn killed inside libgit2's add leaves git's bookkeeping half-made.
+            for entry in repository.pruneAbandonedAdminEntries(for: session.worktreePath) {
+                outcome.done.append("removed the half-made .git/worktrees/\(entry)")
             }
             if worktreeGone && session.branchCreated {
                 outcome = deleteBranchIfUntouched(session, repository: repository, outcome)

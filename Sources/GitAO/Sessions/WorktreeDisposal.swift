@@ -27,6 +27,8 @@ enum WorktreeDisposal {
             try repository.removeWorktree(at: path)
             return .removed
         } catch {
+            // Removed by someone else while it was being checked: it is gone, not kept.
+            if !fileExists(path) { return .alreadyGone }
             return .kept("it could not be checked: \(AOError.wrapping(error).message)")
         }
     }
