@@ -89,8 +89,12 @@ struct RuntimeIdentityTests {
         let s = try Scenario("id-unreachable")
         defer { s.close() }
         let id = try s.spawn()
+        let ended = try s.spawn()
         let socket = try #require(try s.session(id)["tmux_socket"] as? String)
         let worktree = try s.worktreePath(of: id)
+        let endedWorktree = try s.worktreePath(of: ended)
+        // Recorded as ended while its agent may still run (what an earlier false death left).
+        try s.sql("UPDATE sessions SET state = 'terminated', terminal = 1, terminal_reason = 'runtime_lost' WHERE id = '\(ended)'")
         let pid = try #require(Int32(try s.env.run(["tmux", "-S", socket, "display-message", "-p", "#{pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         try FileManager.default.removeItem(atPath: socket)
 
@@ -110,13 +114,18 @@ struct RuntimeIdentityTests {
         #expect(try s.session(id)["terminated"] as? Bool == false)
         let doctor = try s.ao("doctor")
         #expect(doctor.stdout.contains("cannot be asked about ao-\(id)"), "\(doctor.stdout)")
+        let cleanup = try s.ao("cleanup", "-y")
+        #expect(cleanup.stdout.contains("skip \(ended): its tmux server at \(socket) cannot be reached"), "\(cleanup)")
+        #expect(FileManager.default.fileExists(atPath: endedWorktree.path), "cleanup removed a worktree its agent may still run in")
 
         // Once the server makes its socket again, kill works.
         kill(pid, SIGUSR1)
         try s.env.eventually("the socket") { FileManager.default.fileExists(atPath: socket) }
         let again = try s.ao("kill", id)
         #expect(again.succeeded, "\(again)")
+        #expect(try s.ao("cleanup", "-y").succeeded)
         #expect(try s.tmuxSessions().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: endedWorktree.path))
     }
 
     @Test("doctor lists stray ao-* tmux sessions of this repository, and cleanup ends them before removing anything")

@@ -237,7 +237,7 @@ struct CleanupCommand: ParsableCommand {
             }
             var parts: [String] = []
             if let stray = item.stray {
-                parts.append("tmux session \(stray.tmuxName) on \(stray.socket) (still running in \(stray.directory))")
+                parts.append("tmux session \(displaySafe(stray.tmuxName)) on \(displaySafe(stray.socket)) (still running in \(displaySafe(stray.directory)))")
             }
             if CleanupCommand.isPlaceholder(item.session) {
                 Console.line("\(done ? "ended" : "would end") stray \(parts.joined())")

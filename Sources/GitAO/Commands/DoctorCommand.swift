@@ -139,7 +139,7 @@ struct DoctorCommand: ParsableCommand {
             let root = try? workspace.worktreeRoot()
             for stray in StraySessions.survey(sessions, tmux: tmux, worktreeRoot: root).strays {
                 let owner = stray.session.map { "session \($0), which has ended" } ?? "no session of this repository"
-                add("tmux session \(stray.tmuxName)", .problem, "runs on \(stray.socket) in \(stray.directory) but belongs to \(owner)",
+                add("tmux session \(displaySafe(stray.tmuxName))", .problem, "runs on \(displaySafe(stray.socket)) in \(displaySafe(stray.directory)) but belongs to \(owner)",
                     fix: "git ao cleanup ends it (or: tmux -S \(stray.socket) kill-session -t =\(stray.tmuxName))")
             }
         }
