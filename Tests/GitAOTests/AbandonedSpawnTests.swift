@@ -114,14 +114,23 @@ struct AbandonedSpawnTests {
 
     @Test("four kills of one session at once: one removes the worktree, the others say it was already done")
     func parallelKills() throws {
-        let s = try Scenario("kill-parallel")
+        // Enough files that removing the worktree takes a while: the kills overlap with it.
+        var files: [String: String] = [:]
+        for i in 0..<3000 { files["src/\(i % 30)/file\(i).txt"] = "line \(i)\n" }
+        let s = try Scenario("kill-parallel", files: files)
         defer { s.close() }
         let id = try s.spawn()
         let worktree = try s.worktreePath(of: id)
         let results = Mutex4()
-        DispatchQueue.concurrentPerform(iterations: 4) { i in
-            results.set(i, try? s.ao("kill", id))
+        let group = DispatchGroup()
+        for i in 0..<4 {
+            group.enter()
+            Thread.detachNewThread {
+                results.set(i, try? s.ao("kill", id))
+                group.leave()
+            }
         }
+        group.wait()
         let all = results.values.compactMap { $0 }
         #expect(all.count == 4)
         for result in all {
