@@ -114,6 +114,10 @@ struct RuntimeIdentityTests {
         #expect(try s.session(id)["terminated"] as? Bool == false)
         let doctor = try s.ao("doctor")
         #expect(doctor.stdout.contains("cannot be asked about ao-\(id)"), "\(doctor.stdout)")
+        // A new server on the same path would hide the running one's sessions: spawn refuses.
+        let before = try s.world()
+        expectError(try s.ao("spawn", "--no-attach"), "RUNTIME_UNREACHABLE", mentioning: ["SIGUSR1"])
+        #expect(try s.world() == before)
         let cleanup = try s.ao("cleanup", "-y")
         #expect(cleanup.stdout.contains("skip \(ended): its tmux server at \(socket) cannot be reached"), "\(cleanup)")
         #expect(FileManager.default.fileExists(atPath: endedWorktree.path), "cleanup removed a worktree its agent may still run in")

@@ -90,6 +90,11 @@ struct SpawnPlanner {
 
         // tmux: the caller's default server, recorded so every later command addresses it.
         let tmux = try Tmux.require().on(socket: Tmux.socketForNewSession())
+        // A server whose socket file was deleted still runs its sessions; a new server on the same
+        // path would answer for them from then on, and they would all look dead.
+        if !fileExists(tmux.socketPath), Tmux.listening(on: tmux.socketPath) == true {
+            throw Messages.serverUnreachable(tmux.socketPath, Tmux.unreachableReason(tmux.socketPath, detail: "its socket file is gone"))
+        }
 
         return SpawnPlan(
             id: id, name: request.name, branch: BranchName(branch), branchSource: source,
