@@ -120,7 +120,7 @@ struct DoctorCommand: ParsableCommand {
             if case .missing = probes[session.id] {
                 add("session \(id)", .problem, "its tmux session \(session.tmuxName) has disappeared",
                     fix: "git ao restore \(id) to bring it back, or git ao kill \(id) to end it")
-            } else if case .failed(let reason) = probes[session.id], !tripped {
+            } else if let reason = RuntimeProbing.unreachableReasons(outcome)[session.id], !tripped {
                 let socket = RuntimeProbing.socket(of: session)
                 add("session \(id)", .warning, "its tmux server at \(socket) cannot be asked about \(session.tmuxName): \(reason); the agent may still run there",
                     fix: "make the server reachable (tmux -S \(socket) list-sessions), then git ao restore \(id) or git ao kill \(id)")

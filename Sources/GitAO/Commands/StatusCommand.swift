@@ -12,8 +12,10 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the sessions of this repository.",
         discussion: """
             Lists sessions with their id, name, branch, agent, status and age. Ended sessions are \
-            hidden unless --all is given. The status is derived when read: one tmux query checks \
-            every session's tmux session; no network call is made.
+            hidden unless --all is given. The status is derived when read: one tmux query per tmux \
+            server checks every session on the server it was spawned on (whatever TMUX or \
+            TMUX_TMPDIR say here); no network call is made. A session whose server cannot be asked \
+            shows as unreachable, with the reason (-v); it is never taken for dead.
             """
     )
 
