@@ -25,7 +25,7 @@ enum StraySessions {
     /// (spawn puts every worktree there); another repository's `ao-*` sessions are left alone.
     static func survey(_ sessions: [Session], tmux: Tmux, worktreeRoot: String?) -> Survey {
         var sockets = Set(sessions.compactMap(\.tmuxSocket))
-        sockets.insert(Tmux.defaultSocketPath())
+        sockets.insert(Tmux.resolvedDefaultSocketPath())
         let pending = sockets.sorted().map { ($0, tmux.on(socket: $0).startListingSessions()) }
         var survey = Survey()
         for (socket, listing) in pending {
