@@ -281,6 +281,12 @@ package struct Tmux {
         return rows
     }
 
+    /// The process id of the program in the session's pane (the agent), or nil.
+    package func panePID(_ name: String) -> Int32? {
+        guard let result = try? run(["display-message", "-p", "-t", Tmux.paneTarget(name), "#{pane_pid}"]), result.succeeded else { return nil }
+        return Int32(result.stdoutText.trimmingSpaces)
+    }
+
     /// Keeps the pane (and its last screen) after its program exits, so a spawn can tell an agent
     /// that exited at once, with its status and last output, from a tmux problem.
     package func setRemainOnExit(_ name: String, _ on: Bool) throws {

@@ -143,6 +143,25 @@ struct AbandonedSpawnTests {
         #expect(!FileManager.default.fileExists(atPath: worktree.path))
     }
 
+    @Test("kill keeps the worktree of an agent that outlives its tmux session (it ignores SIGHUP)", .timeLimit(.minutes(2)))
+    func agentIgnoresHangup() throws {
+        let s = try Scenario("kill-nohup")
+        defer { s.close() }
+        try s.env.installScript("stayer", "#!/bin/bash\ntrap '' HUP\necho staying\nwhile true; do sleep 0.2; done\n")
+        try s.env.git(["config", "ao.agent.stayer.command", "stayer"], in: s.repo)
+        let id = try s.spawn("--agent", "stayer")
+        let worktree = try s.worktreePath(of: id)
+        let killed = try s.ao("kill", id)
+        #expect(killed.stdout.contains("is still running after its tmux session ended"), "\(killed)")
+        #expect(FileManager.default.fileExists(atPath: worktree.path))
+        let pid = killed.stdout.components(separatedBy: "(process ").dropFirst().first.flatMap { Int32($0.prefix { $0.isNumber }) }
+        if let pid { kill(pid, SIGKILL) }
+        #expect(pid != nil)
+        try s.env.eventually("the agent to be gone") { pid.map { kill($0, 0) != 0 } ?? true }
+        let again = try s.ao("kill", id)
+        #expect(again.stdout.contains("Removed its worktree"), "\(again)")
+    }
+
     @Test("kill after cleanup says the branch was deleted and where its tip is saved")
     func killAfterCleanup() throws {
         let s = try Scenario("kill-after-cleanup")

@@ -69,10 +69,15 @@ struct KillCommand: ParsableCommand {
         let updated = try workspace.storeCall {
             try store.apply(session.id, .killRequested, at: Clock.now(), eventData: EventData.of([:])).session
         } ?? session
+        let agentPID = server.panePID(session.tmuxName)
         let wasRunning = try server.killSession(session.tmuxName)
+        // Ending tmux sends the agent SIGHUP; one that ignores it still runs in the worktree.
+        let survivor = agentPID.flatMap { KillCommand.stillRunning($0, within: 3) }
         let repository = try workspace.repository()
         let disposal: WorktreeDisposal.Outcome
-        if session.tmuxSocket == nil && !wasRunning && fileExists(session.worktreePath) {
+        if let survivor {
+            disposal = .kept("its agent (process \(survivor)) is still running after its tmux session ended; stop it, then run git ao kill \(session.id) again")
+        } else if session.tmuxSocket == nil && !wasRunning && fileExists(session.worktreePath) {
             // A session from before servers were recorded, not found on this shell's server: its
             // agent may run on another one, so its worktree is not removed from under it.
             disposal = .kept("its tmux server was never recorded and the one this shell uses (\(server.socketPath)) has no session \(session.tmuxName), "
@@ -110,6 +115,19 @@ struct KillCommand: ParsableCommand {
         case .kept(let why): Console.line("Kept its worktree \(session.worktreePath): \(why).")
         }
         if !global.quiet { Console.line(branch.sentence(for: updated)) }
+    }
+
+    /// `pid` if it has not exited within `seconds`, else nil.
+    static func stillRunning(_ pid: Int32, within seconds: Double) -> Int32? {
+        let deadline = Clock.monotonicSeconds() + seconds
+        while Clock.monotonicSeconds() < deadline {
+            if Glibc.kill(pid, 0) != 0 && errno == ESRCH { return nil }
+            // A zombie has exited; only its parent has not collected it yet.
+            if let stat = readFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")"),
+               stat[stat.index(after: close)...].trimmingSpaces.hasPrefix("Z") { return nil }
+            Clock.sleep(0.02)
+        }
+        return pid
     }
 
     private func report(_ session: Session, text: String, json: [String: String]) {
