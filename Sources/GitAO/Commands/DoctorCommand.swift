@@ -112,7 +112,7 @@ struct DoctorCommand: ParsableCommand {
             let id = session.id.rawValue
             if session.state == .notStarted && session.runtime == .unknown {
                 let pid = (try? workspace.store()?.spawnPID(of: session.id)) ?? nil
-                if let pid, pid > 0, kill(pid, 0) != 0 && errno == ESRCH {
+                if let pid, pid > 0, !SpawnStopper.isGitAO(pid) {
                     add("session \(id)", .problem, "its spawn (process \(pid)) stopped before finishing", fix: "git ao kill \(id)")
                     continue
                 }

@@ -106,6 +106,8 @@ struct KillCommand: ParsableCommand {
         if alreadyEnded {
             Console.line("Session \(session.id) was already terminated (\(session.terminalReason?.rawValue ?? "unknown")).")
             if wasRunning { Console.line("Ended its tmux session \(session.tmuxName), which was still running on \(server.socketPath).") }
+        } else if let survivor {
+            Console.line("Session \(session.id) is marked killed and its tmux session ended, but its agent (process \(survivor)) is still running.")
         } else {
             Console.line("Killed session \(session.id)\(wasRunning ? "" : " (its tmux session had already ended)").")
         }
