@@ -20,7 +20,7 @@ extension Messages {
     }
 
     package static func agentExited(_ program: String, tmuxName: String, dead: Tmux.DeadPane, directory: String) -> AOError {
-        let how = dead.status.map { "with status \($0)" } ?? dead.signal.map { "(killed by signal \($0))" } ?? "(tmux did not say with which status)"
+        let how = dead.status.map { "with status \($0)" } ?? dead.signal.map { "(killed by signal \($0))" } ?? "(tmux did not record its exit status)"
         let output = dead.lastLines.isEmpty ? ["it printed nothing"] : ["its last output:"] + dead.lastLines.map { "  " + $0 }
         return AOError(.agentExited, "the agent '\(program)' exited at once \(how) in tmux session '\(tmuxName)'.",
                        hint: "Run it yourself from '\(directory)' to see why (a missing login or API key, an unknown option).",

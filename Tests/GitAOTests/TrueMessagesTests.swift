@@ -17,11 +17,15 @@ struct TrueMessagesTests {
         try s.env.git(["config", "ao.agent.falsy.command", "false"], in: s.repo)
         let before = try s.world()
         let result = try s.ao("spawn", "--no-attach", "--agent", "quitter")
-        expectError(result, "SPAWN_FAILED", mentioning: ["exited at once with status 3", "quitter: no API key configured", "cause: AGENT_EXITED"])
+        expectError(result, "SPAWN_FAILED", mentioning: ["exited at once", "quitter: no API key configured", "cause: AGENT_EXITED"])
+        // tmux 3.3a, on a loaded machine, sometimes never records a pane's exit status (seen
+        // with plain tmux too); then the message says so rather than guessing.
+        #expect(result.stderr.contains("with status 3") || result.stderr.contains("tmux did not record its exit status"), "\(result)")
         #expect(!result.stderr.contains("Check the tmux server"), "\(result)")
         #expect(try s.world() == before)
         let falsy = try s.ao("spawn", "--no-attach", "--agent", "falsy")
-        expectError(falsy, "SPAWN_FAILED", mentioning: ["exited at once with status 1"])
+        expectError(falsy, "SPAWN_FAILED", mentioning: ["exited at once"])
+        #expect(falsy.stderr.contains("with status 1") || falsy.stderr.contains("tmux did not record its exit status"), "\(falsy)")
         #expect(try s.world() == before)
     }
 
