@@ -4,6 +4,7 @@ import PackageDescription
 // The dependency graph is the design's main guard; arrows point only downwards:
 //
 //   GitAO (executable: commands, rendering, messages, composition)
+//     -> Forge         -> Platform, Lifecycle, CCurl
 //     -> Agents        -> Platform, Lifecycle
 //     -> TmuxRuntime   -> Platform
 //     -> Store         -> CSQLite, Lifecycle
@@ -26,17 +27,20 @@ let package = Package(
         .systemLibrary(name: "CGit2", path: "Sources/CGit2"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "Lifecycle", path: "Sources/Lifecycle"),
         .target(name: "Worktree", dependencies: ["CGit2"], path: "Sources/Worktree"),
         .target(name: "Store", dependencies: ["CSQLite", "Lifecycle"], path: "Sources/Store"),
         .target(name: "Platform", dependencies: ["CSystem"], path: "Sources/Platform"),
         .target(name: "TmuxRuntime", dependencies: ["Platform"], path: "Sources/TmuxRuntime"),
         .target(name: "Agents", dependencies: ["Platform", "Lifecycle"], path: "Sources/Agents"),
+        .target(name: "Forge", dependencies: ["Platform", "Lifecycle", "CCurl"], path: "Sources/Forge"),
         .executableTarget(
             name: "GitAO",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "Lifecycle", "Worktree", "Store", "Platform", "TmuxRuntime", "Agents",
+                "Lifecycle", "Worktree", "Store", "Platform", "TmuxRuntime", "Agents", "Forge",
             ],
             path: "Sources/GitAO"
         ),
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
         .testTarget(name: "WorktreeTests", dependencies: ["Worktree", "AOTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Lifecycle", "AOTestSupport"]),
-        .testTarget(name: "GitAOTests", dependencies: ["GitAO", "Lifecycle", "Platform", "TmuxRuntime", "Agents", "AOTestSupport"]),
+        .testTarget(name: "ForgeTests", dependencies: ["Forge", "Platform", "Lifecycle", "AOTestSupport"]),
+        .testTarget(name: "GitAOTests", dependencies: ["GitAO", "Lifecycle", "Platform", "Store", "TmuxRuntime", "Agents", "AOTestSupport"]),
     ]
 )

@@ -4,6 +4,8 @@
 #   ./install.sh                      install into /usr/local (or $PREFIX)
 #   ./install.sh --prefix ~/.local    install somewhere else
 #   ./install.sh --deps-only          only install the Debian packages (what `swift test` needs)
+#   ./install.sh --with-test-agents   only the packages and the real agents the tests run
+#                                     (aider-chat 0.86.2, in a venv under .build/test-agents/)
 #
 # Needs a Swift 6.3 toolchain on PATH (https://www.swift.org/install/). Debian packages are
 # installed with apt-get (through sudo when not root) only when missing.
@@ -12,12 +14,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=${PREFIX:-/usr/local}
 deps_only=false
+test_agents=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) prefix=$2; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
     --deps-only) deps_only=true; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --with-test-agents) test_agents=true; shift ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option '$1' (see ./install.sh --help)" >&2; exit 64 ;;
   esac
 done
@@ -27,6 +31,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 # Build: libgit2, SQLite, libcurl headers and pkg-config. Run: tmux, git, man (for `git ao --help`).
 # Tests also use the sqlite3 program (to inject faults into the real database).
 packages=(libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config tmux git man-db sqlite3)
+# The real-agent tests: a Python venv for aider.
+$test_agents && packages+=(python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -49,6 +55,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 $deps_only && { say "dependencies are installed"; exit 0; }
+
+# The agents the real-agent tests run, pinned (Tests/GitAOTests/RealAiderTests.swift finds them
+# here). Kept under .build/ so they never reach git and `swift package clean` takes them away.
+if $test_agents; then
+  aider_version=0.86.2
+  venv="$here/.build/test-agents/aider"
+  if [ -x "$venv/bin/aider" ] && [ "$("$venv/bin/aider" --version 2>/dev/null)" = "aider $aider_version" ]; then
+    say "aider $aider_version is already installed in $venv"
+  else
+    say "installing aider-chat==$aider_version into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "aider-chat==$aider_version" >&2
+    say "installed $("$venv/bin/aider" --version)"
+  fi
+  exit 0
+fi
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "install.sh: swift is not on PATH; git-ao needs a Swift 6.3 toolchain (https://www.swift.org/install/)." >&2

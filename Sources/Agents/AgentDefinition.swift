@@ -42,6 +42,38 @@ package struct AgentDefinition {
         }
     }
 
+    /// How its screen is read (readiness, prompt, questions).
+    package var screenSigns: ScreenSigns {
+        var signs = ScreenSigns()
+        if case .aider = kind { signs = .aider }
+        if let readyPattern { signs.ready = .anywhere(readyPattern) }
+        if let promptPattern { signs.prompt = .inputLineContains(promptPattern) }
+        if let questionPattern { signs.questions = [.inputLineContains(questionPattern)] }
+        return signs
+    }
+
+    /// Files the agent itself writes in a worktree, as `info/exclude` patterns: they go into
+    /// `<common-dir>/info/exclude` at spawn so they never make a worktree look dirty.
+    package var ownFilePatterns: [String] {
+        switch kind {
+        case .aider: return [".aider*"]
+        case .claudeCode, .codex, .shell, .custom: return []
+        }
+    }
+
+    /// The agent's conversation files in a worktree (paths relative to it): kept in
+    /// `<common-dir>/ao/sessions/<id>/` while the worktree is gone, so restore can resume.
+    package var conversationFiles: [String] {
+        switch kind {
+        case .aider: return [".aider.chat.history.md", ".aider.input.history"]
+        case .claudeCode, .codex, .shell, .custom: return []
+        }
+    }
+
+    /// Whether resuming needs the conversation files back in the worktree (aider reads its chat
+    /// history from there; without it `--restore-chat-history` starts an empty chat).
+    package var resumeNeedsConversationFiles: Bool { !conversationFiles.isEmpty }
+
     /// What spawn and restore fill the argv with.
     package struct Context {
         package var prompt: String?
@@ -110,7 +142,9 @@ package struct AgentDefinition {
         case .codex:
             return ["codex"] + AgentHooks.codexArguments() + (prompt.map { ["--", $0] } ?? [])
         case .aider:
-            return ["aider"]
+            // No release-notes offer: on the first run of a new aider version it is a question
+            // that would stand between the agent and its task.
+            return ["aider", "--no-show-release-notes"]
         case .shell:
             return [AgentDefinition.userShell]
         case .custom(let launch, _):
@@ -127,7 +161,7 @@ package struct AgentDefinition {
         case .codex:
             return context.agentSession.map { ["codex", "resume"] + AgentHooks.codexArguments() + [$0] }
         case .aider:
-            return ["aider", "--restore-chat-history"]
+            return ["aider", "--no-show-release-notes", "--restore-chat-history"]
         case .shell:
             return nil
         case .custom(let launch, let resume):

@@ -132,12 +132,12 @@ package enum AgentHooks {
     }
 
     /// Appends a pattern to `<common-dir>/info/exclude` unless it is there (shared by all worktrees).
-    package static func excludeFromGit(_ pattern: String, commonDir: String) throws {
+    package static func excludeFromGit(_ pattern: String, commonDir: String, why: String = "agent hook settings") throws {
         let path = commonDir + "/info/exclude"
         let existing = readFile(path) ?? ""
         if existing.split(separator: "\n").contains(where: { $0 == pattern }) { return }
         try makeDirectories(commonDir + "/info")
-        let addition = (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + "# added by git-ao: agent hook settings\n" + pattern + "\n"
+        let addition = (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + "# added by git-ao: \(why)\n" + pattern + "\n"
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(path: path, operation: "open", code: errno) }
         defer { close(fd) }

@@ -111,7 +111,12 @@ static inline void *aogit_symbol(const char *name) {
     X(const git_tree_entry *, git_tree_entry_byindex, (const git_tree *tree, size_t idx), (tree, idx)) \
     X(const char *, git_tree_entry_name, (const git_tree_entry *entry), (entry)) \
     X(git_object_t, git_tree_entry_type, (const git_tree_entry *entry), (entry)) \
-    X(const git_oid *, git_tree_entry_id, (const git_tree_entry *entry), (entry))
+    X(const git_oid *, git_tree_entry_id, (const git_tree_entry *entry), (entry)) \
+    X(int, git_revwalk_new, (git_revwalk **out, git_repository *repo), (out, repo)) \
+    X(void, git_revwalk_free, (git_revwalk *walk), (walk)) \
+    X(int, git_revwalk_push, (git_revwalk *walk, const git_oid *id), (walk, id)) \
+    X(int, git_revwalk_hide, (git_revwalk *walk, const git_oid *commit_id), (walk, commit_id)) \
+    X(int, git_revwalk_next, (git_oid *out, git_revwalk *walk), (out, walk))
 
 #define AOGIT_TRAMPOLINE(ret, name, params, args) \
     static inline ret ao_##name params { \
@@ -145,6 +150,11 @@ static inline int aogit_opts_int(int option, int value) {
 static inline int aogit_opts_strings(int option, const char **values, size_t count) {
     int (*fn)(int, ...) = (int (*)(int, ...))aogit_symbol("git_libgit2_opts");
     return fn == NULL ? -1 : fn(option, values, count);
+}
+
+static inline int aogit_opts_level_string(int option, int level, const char *value) {
+    int (*fn)(int, ...) = (int (*)(int, ...))aogit_symbol("git_libgit2_opts");
+    return fn == NULL ? -1 : fn(option, level, value);
 }
 
 #endif

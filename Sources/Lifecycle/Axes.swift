@@ -38,7 +38,7 @@ public struct DetectingMemory: Equatable, Sendable {
     }
 }
 
-/// The pull request axis. The GitHub integration fills it; until then it is only carried.
+/// The pull request axis, written by the forge observation (`applySCMObservation`).
 public struct PRStatus: Equatable, Sendable {
     public enum State: String, CaseIterable, Sendable, Codable {
         case open, draft, merged, closed
@@ -48,11 +48,58 @@ public struct PRStatus: Equatable, Sendable {
     public var state: State
     /// A short summary for display ("ci_failed", "changes_requested", ...), when known.
     public var summary: String?
+    public var headSHA: CommitSHA?
+    public var ci: CIState
+    public var review: ReviewDecision
+    public var mergeability: Mergeability
+    /// Unresolved review threads started by people, and by review bots.
+    public var humanThreads: Int
+    public var botThreads: Int
 
-    public init(number: Int, state: State, summary: String? = nil) {
+    public init(number: Int, state: State, summary: String? = nil, headSHA: CommitSHA? = nil, ci: CIState = .none,
+                review: ReviewDecision = .none, mergeability: Mergeability = .unknown, humanThreads: Int = 0, botThreads: Int = 0) {
         self.number = number
         self.state = state
         self.summary = summary
+        self.headSHA = headSHA
+        self.ci = ci
+        self.review = review
+        self.mergeability = mergeability
+        self.humanThreads = humanThreads
+        self.botThreads = botThreads
+    }
+
+    public var isOpen: Bool { state == .open || state == .draft }
+
+    /// CI passing, approved or no review required, no unresolved human thread, and mergeable.
+    public var isReadyToMerge: Bool {
+        state == .open && ci == .passing && (review == .approved || review == .none)
+            && humanThreads == 0 && mergeability == .mergeable
+    }
+
+    /// The display status of the table, the most pressing first:
+    /// conflicting, ci_failed, changes_requested, draft, review_pending, mergeable, approved, pr_open;
+    /// merged and closed for finished ones.
+    public var displaySummary: String {
+        switch state {
+        case .merged: return "merged"
+        case .closed: return "closed"
+        case .open, .draft: break
+        }
+        if mergeability == .conflicting { return "conflicting" }
+        if ci == .failing { return "ci_failed" }
+        if review == .changesRequested || humanThreads + botThreads > 0 { return "changes_requested" }
+        if state == .draft { return "draft" }
+        if review == .reviewRequired { return "review_pending" }
+        if mergeability == .mergeable && ci != .pending && review != .reviewRequired { return "mergeable" }
+        if review == .approved { return "approved" }
+        return "pr_open"
+    }
+
+    /// Rank for "the worst wins" across several open pull requests: lower is worse.
+    public var severity: Int {
+        ["conflicting", "ci_failed", "changes_requested", "draft", "review_pending", "pr_open", "approved", "mergeable", "merged", "closed"]
+            .firstIndex(of: displaySummary) ?? 5
     }
 }
 

@@ -33,6 +33,8 @@ public enum EventKind: String, CaseIterable, Sendable {
     case runtimeLost = "runtime_lost"
     // HEAD moved, by the hook that saw it.
     case commit, rewrite, merge, checkout
+    /// A pass set the stored HEAD to the worktree's.
+    case headCorrected = "head_corrected"
 
     public init(_ cause: HeadCause) {
         switch cause {
@@ -40,6 +42,7 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .rewrite: self = .rewrite
         case .merge: self = .merge
         case .checkout: self = .checkout
+        case .observed: self = .headCorrected
         }
     }
 }

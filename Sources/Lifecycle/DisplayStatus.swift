@@ -45,7 +45,9 @@ public enum DisplayStatus: Equatable, Sendable {
     /// 1 terminated + merged; 2 terminated; (unreachable: the probe failed, so nothing live can be
     /// claimed); 3 working; 4 needs_input; 5 stuck; 6 detecting; 7 the PR's status; 8 idle;
     /// 9 no_signal; then spawning, starting and done.
-    public static func of(_ s: Session, now: Timestamp) -> (status: DisplayStatus, reason: String) {
+    /// `conflictingPaths`: the local prediction that the branch conflicts with its base (nil:
+    /// no conflict predicted). It ranks with the PR's status, as `conflicting`, PR or not.
+    public static func of(_ s: Session, now: Timestamp, conflictingPaths: [String]? = nil) -> (status: DisplayStatus, reason: String) {
         if s.isTerminated && s.pr?.state == .merged {
             return (.merged, "ended after pull request #\(s.pr!.number) was merged")
         }
@@ -59,15 +61,22 @@ public enum DisplayStatus: Equatable, Sendable {
         }
         switch s.state {
         case .working:
+            // Name the real source: the agent's hooks, or git-ao's reading of its screen.
+            if !s.agentHasHooks { return (.working, "judged by its screen \(ago(s.lastSignalAt ?? s.activitySince, now))") }
             return (.working, s.activity == .active ? "the agent reported activity \(ago(s.activitySince, now))" : "the agent is running")
         case .needsInput:
-            return (.needsInput, s.activity == .blocked ? "a permission dialog is open" : "the agent asked a question")
+            if s.activity == .blocked { return (.needsInput, "a permission dialog is open") }
+            return (.needsInput, s.agentHasHooks ? "the agent asked a question" : "a question on its screen, judged \(ago(s.lastSignalAt ?? s.activitySince, now))")
         case .stuck:
             return (.stuck, "no progress \(ago(s.lastSignalAt ?? s.activitySince, now))")
         case .detecting:
             return (.detecting, "tmux session \(s.tmuxName) is missing; confirming before concluding it is dead")
         case .idle, .notStarted, .done, .terminated:
             break
+        }
+        if let paths = conflictingPaths, s.state == .idle || s.state == .done || s.pr?.isOpen == true {
+            let list = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", ..." : "")
+            return (.pr("conflicting"), "conflicts with its base" + (list.isEmpty ? "" : " in \(list)"))
         }
         if let pr = s.pr, pr.state != .merged && pr.state != .closed {
             return (.pr(pr.summary ?? "pr_\(pr.state.rawValue)"), "pull request #\(pr.number) is \(pr.state.rawValue)")

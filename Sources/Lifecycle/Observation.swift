@@ -50,9 +50,12 @@ public struct ActivitySignal: Equatable, Sendable {
 /// Which git hook saw HEAD move; it names the change-log entry.
 public enum HeadCause: String, CaseIterable, Sendable {
     case commit, rewrite, merge, checkout
+    /// An observation pass found the worktree's HEAD elsewhere than the stored one (a hook's
+    /// event was lost, or arrived late).
+    case observed
 
-    /// The git hook that reports it.
-    public var hook: String { "post-" + rawValue }
+    /// What reported it: the git hook, or the pass.
+    public var source: String { self == .observed ? "observation pass" : "post-" + rawValue }
 }
 
 /// When an unchanged session counts as stuck.

@@ -200,11 +200,45 @@ public enum Lifecycle {
 
     // MARK: SCM, HEAD
 
-    public static func applySCMObservation(_ canonical: Session?, _ pr: PRStatus?) -> Decision {
+    /// The forge observation owns the PR axis. A merge parks a live session as `done` (its work
+    /// is finished) and tells the human; a close without merge tells the human; a PR that
+    /// becomes ready to merge (CI passing, approved or no review required, no unresolved human
+    /// thread, mergeable) tells the human once, and stops saying so when it no longer is.
+    /// A failed fetch never reaches here: the caller passes only what GitHub answered.
+    public static func applySCMObservation(_ canonical: Session?, _ observed: PRStatus?) -> Decision {
         guard let session = canonical else { return .noChange("no such session") }
+        var pr = observed
+        if let summary = observed?.displaySummary { pr?.summary = summary }
         var next = session
         next.pr = pr
-        return decision(session, next, reason: "pull request \(pr.map { "#\($0.number) \($0.state.rawValue)" } ?? "none")", event: .pr)
+        let was = session.pr
+        let label = pr.map { "#\($0.number) \($0.summary ?? $0.state.rawValue)" } ?? "none"
+        // A terminated session only records what its PR became.
+        guard !session.isTerminated, let pr else {
+            return decision(session, next, reason: "pull request \(label)", event: .pr)
+        }
+        var effects: [Effect] = []
+        var reason = "pull request \(label)"
+        let newlyMerged = pr.state == .merged && (was?.state != .merged || was?.number != pr.number)
+        let newlyClosed = pr.state == .closed && (was?.state != .closed || was?.number != pr.number)
+        if newlyMerged {
+            reason = "pr_merged: pull request #\(pr.number) was merged"
+            if [.working, .idle, .needsInput, .stuck].contains(session.state) {
+                effects += resolvedNotifications(session)
+                next.state = .done
+            }
+            effects.append(.notify(.prMerged, message: "pull request #\(pr.number) of session \(session.id) was merged"))
+        } else if newlyClosed {
+            reason = "pr_closed: pull request #\(pr.number) was closed without merging"
+            effects.append(.notify(.prClosed, message: "pull request #\(pr.number) of session \(session.id) was closed without merging"))
+        }
+        let wasReady = was?.isReadyToMerge ?? false
+        if pr.isReadyToMerge && !wasReady {
+            effects.append(.notify(.readyToMerge, message: "pull request #\(pr.number) of session \(session.id) is ready to merge"))
+        } else if wasReady && !pr.isReadyToMerge {
+            effects.append(.resolveNotification(.readyToMerge))
+        }
+        return decision(session, next, reason: reason, event: .pr, effects: effects)
     }
 
     /// Records where HEAD is. Not an activity signal: a person may commit in an agent's worktree.
@@ -212,7 +246,7 @@ public enum Lifecycle {
         guard let session = canonical else { return .noChange("no such session") }
         var next = session
         next.headSHA = sha
-        return decision(session, next, reason: "\(cause.hook): HEAD is \(sha.short)", event: EventKind(cause))
+        return decision(session, next, reason: "\(cause.source): HEAD is \(sha.short)", event: EventKind(cause))
     }
 
     // MARK: Escalation

@@ -71,6 +71,9 @@ public struct Session: Equatable, Sendable {
     public var agentHasHooks: Bool
     /// The worktree's HEAD after the last commit git-ao saw.
     public var headSHA: CommitSHA?
+    /// The session's own port from `ao.portRange` (AO_PORT); unique among live sessions, and
+    /// no longer reserved once the session has terminated.
+    public var port: Int?
 
     public init(
         id: SessionID, name: String? = nil, branch: BranchName, branchCreated: Bool,
@@ -80,7 +83,7 @@ public struct Session: Equatable, Sendable {
         state: SessionState = .notStarted, terminalReason: TerminalReason? = nil,
         cleanedAt: Timestamp? = nil, runtime: RuntimeState = .unknown, activity: Activity? = nil,
         activitySince: Timestamp? = nil, lastSignalAt: Timestamp? = nil, launchedAt: Timestamp? = nil,
-        detecting: DetectingMemory? = nil, pr: PRStatus? = nil, agentHasHooks: Bool = false, headSHA: CommitSHA? = nil
+        detecting: DetectingMemory? = nil, pr: PRStatus? = nil, agentHasHooks: Bool = false, headSHA: CommitSHA? = nil, port: Int? = nil
     ) {
         self.id = id
         self.name = name
@@ -109,12 +112,16 @@ public struct Session: Equatable, Sendable {
         self.pr = pr
         self.agentHasHooks = agentHasHooks
         self.headSHA = headSHA
+        self.port = port
     }
 
     /// Whether the session has been given work (a prompt) it has not finished with a PR.
     public var hasOpenTask: Bool { !(prompt ?? "").isEmpty && pr == nil }
 
     public var isTerminated: Bool { state == .terminated }
+
+    /// The port the session holds: its recorded port while it is live, none once it ended.
+    public var livePort: Int? { isTerminated ? nil : port }
 
     /// The tmux session name for an id: `ao-<id>`, reduced to what tmux accepts in a target
     /// (tmux reserves `.` and `:` as separators, and a leading `=` or `@`/`$` changes the meaning).

@@ -26,15 +26,38 @@ package enum ConfigKeys {
         Key(name: worktreeRoot, defaultValue: "<main worktree>.ao", summary: "folder that holds session worktrees; relative paths are taken from the main worktree"),
         Key(name: "ao.agent.<name>.command", defaultValue: "", summary: "argv template of a custom agent; {prompt}, {prompt_file} and {session} are filled in"),
         Key(name: "ao.agent.<name>.resume", defaultValue: "", summary: "argv template that resumes a custom agent's conversation; adds {agent_session}"),
-        Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: its screen stops changing)"),
+        Key(name: "ao.agent.<name>.readyPattern", defaultValue: "", summary: "text the agent shows when it is ready for a pasted prompt (default: aider's > line; a custom agent: its screen stops changing)"),
         Key(name: "ao.agent.<name>.readyTimeout", defaultValue: "30s", summary: "how long spawn waits for that readiness before giving up"),
         Key(name: "ao.agent.<name>.hooks", defaultValue: "false", summary: "the custom agent reports its own activity with git ao signal <name> <activity>"),
         Key(name: "ao.agent.<name>.promptPattern", defaultValue: "", summary: "screen text meaning a custom agent without hooks waits for its next task (idle)"),
         Key(name: "ao.agent.<name>.questionPattern", defaultValue: "", summary: "screen text meaning it asks the human a question (waiting_input)"),
         Key(name: stuckAfter, defaultValue: "10m", summary: "how long a working session may go without a sign of activity, or an idle one with its task open, before it is stuck"),
         Key(name: notifyCommand, defaultValue: "", summary: "program that receives each notification as JSON on standard input (else notify-send)"),
+        Key(name: spawnInclude, defaultValue: "", summary: "more patterns (gitignore syntax, one per value, multi-valued) of ignored files to copy into new worktrees, besides .worktreeinclude"),
+        Key(name: spawnSetup, defaultValue: "", summary: "argv template run without a shell in each new worktree before the agent starts (npm ci, ./scripts/setup-worktree.sh)"),
+        Key(name: spawnSetupTimeout, defaultValue: "10m", summary: "how long the setup step may run before the spawn fails"),
+        Key(name: spawnSetupFailure, defaultValue: "fail", summary: "fail rolls the spawn back when the setup step fails or times out; warn keeps the session and warns"),
+        Key(name: portRange, defaultValue: "", summary: "ports such as 4100-4199: each live session gets one of its own as AO_PORT"),
+        Key(name: remote, defaultValue: "origin", summary: "remote whose URL names the GitHub repository (owner/name)"),
+        Key(name: githubAPIURL, defaultValue: "https://api.github.com", summary: "GitHub REST base (https://HOST/api/v3 for GitHub Enterprise); AO_GITHUB_API_URL overrides it"),
+        Key(name: githubCAInfo, defaultValue: "", summary: "CA bundle (PEM file) that signs the GitHub server's certificate, for a private certificate authority"),
+        Key(name: githubInterval, defaultValue: "30s", summary: "GitHub is asked at most once per this interval per repository (observe --refresh forces a poll)"),
+        Key(name: githubFollowFor, defaultValue: "60m", summary: "how long the follower started by a session's git push keeps polling its pull request's checks"),
+        Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads started by bots (Copilot and the like) are not treated as work"),
     ]
+
+    package static let spawnInclude = "ao.spawn.include"
+    package static let spawnSetup = "ao.spawn.setup"
+    package static let spawnSetupTimeout = "ao.spawn.setupTimeout"
+    package static let spawnSetupFailure = "ao.spawn.setupFailure"
+    package static let portRange = "ao.portRange"
 
     package static let stuckAfter = "ao.stuckAfter"
     package static let notifyCommand = "ao.notify.command"
+    package static let remote = "ao.remote"
+    package static let githubAPIURL = "ao.github.apiUrl"
+    package static let githubCAInfo = "ao.github.caInfo"
+    package static let githubInterval = "ao.github.interval"
+    package static let githubBotReviews = "ao.github.botReviews"
+    package static let githubFollowFor = "ao.github.followFor"
 }

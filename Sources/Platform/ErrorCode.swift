@@ -15,6 +15,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionAmbiguous = "SESSION_AMBIGUOUS"
     case baseNotFound = "BASE_NOT_FOUND"
     case branchNotFetched = "BRANCH_NOT_FETCHED"
+    case prNotFound = "PR_NOT_FOUND"
 
     // Conflicts with the state of the repository or of a session.
     case branchCheckedOutElsewhere = "BRANCH_CHECKED_OUT_ELSEWHERE"
@@ -26,8 +27,12 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionIncompleteHandle = "SESSION_INCOMPLETE_HANDLE"
     case sessionNotRunning = "SESSION_NOT_RUNNING"
     case sessionAwaitingDecision = "SESSION_AWAITING_DECISION"
+    case agentBusy = "AGENT_BUSY"
     case watchAlreadyRunning = "WATCH_ALREADY_RUNNING"
     case hookConflict = "HOOK_CONFLICT"
+    case portRangeExhausted = "PORT_RANGE_EXHAUSTED"
+    case prNotOpen = "PR_NOT_OPEN"
+    case prClaimedByActiveSession = "PR_CLAIMED_BY_ACTIVE_SESSION"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -45,13 +50,16 @@ package enum ErrorCode: String, CaseIterable, Sendable {
 
     // An operation ran and failed.
     case spawnFailed = "SPAWN_FAILED"
+    case setupFailed = "SETUP_FAILED"
     case deliveryNotConfirmed = "DELIVERY_NOT_CONFIRMED"
+    case agentAskedAQuestion = "AGENT_ASKED_A_QUESTION"
     case runtimeFailed = "RUNTIME_FAILED"
     /// A session's tmux server could not be asked; the agent may still run there.
     case runtimeUnreachable = "RUNTIME_UNREACHABLE"
     /// The agent program started and exited at once.
     case agentExited = "AGENT_EXITED"
     case gitFailed = "GIT_FAILED"
+    case githubUnavailable = "GITHUB_UNAVAILABLE"
     case databaseFailed = "DATABASE_FAILED"
     case ioFailed = "IO_FAILED"
     case interrupted = "INTERRUPTED"
@@ -59,13 +67,14 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     /// The exit status for this code. Documented in git-ao(1), EXIT STATUS.
     package var exitStatus: ExitStatus {
         switch self {
-        case .spawnFailed, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .agentExited, .gitFailed, .databaseFailed, .ioFailed:
+        case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .agentExited,
+             .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
             return .failed
-        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched:
+        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
-             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision,
-             .watchAlreadyRunning, .hookConflict:
+             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

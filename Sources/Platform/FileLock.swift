@@ -17,6 +17,7 @@ package final class FileLock {
     package static func acquire(_ path: String, wait: Double) throws -> FileLock? {
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileError(path: path, operation: "open lock", code: errno) }
+        adoptDirectoryOwner(fd: fd, path: path)
         let deadline = Clock.monotonicSeconds() + wait
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, Clock.monotonicSeconds() < deadline else {

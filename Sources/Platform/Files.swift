@@ -129,3 +129,14 @@ package func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [St
     if errno == EEXIST && isDirectory(path) { return created }
     throw FileError(path: path, operation: "create directory", code: errno)
 }
+
+/// A file git-ao opened or created in a directory of its own (`<common-dir>/ao/...`) takes that
+/// directory's owner when git-ao runs as root (sudo), so the user it belongs to can still open
+/// it afterwards. Does nothing for other users, who cannot give files away.
+package func adoptDirectoryOwner(fd: Int32, path: String) {
+    guard geteuid() == 0 else { return }
+    var dir = stat(), file = stat()
+    let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    guard stat(parent.isEmpty ? "/" : parent, &dir) == 0, fstat(fd, &file) == 0 else { return }
+    if file.st_uid != dir.st_uid || file.st_gid != dir.st_gid { _ = fchown(fd, dir.st_uid, dir.st_gid) }
+}

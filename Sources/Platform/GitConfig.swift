@@ -73,6 +73,12 @@ package struct GitConfig {
         return entry.value ?? "true"
     }
 
+    /// Every value of a multi-valued key, in the order git lists them.
+    package func strings(_ key: String) -> [String] {
+        let wanted = GitConfig.canonical(key)
+        return entries.filter { $0.key == wanted }.map { $0.value ?? "true" }
+    }
+
     /// A non-empty string value.
     package func nonEmpty(_ key: String) -> String? {
         string(key).flatMap { $0.isEmpty ? nil : $0 }

@@ -17,6 +17,7 @@ package enum HookLog {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
+        adoptDirectoryOwner(fd: fd, path: path)
         writeAll(fd, Array(line.utf8))
     }
 

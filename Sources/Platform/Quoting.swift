@@ -28,7 +28,8 @@ package func cQuoted(_ text: String, quoteSpaces: Bool = true) -> String {
 }
 
 /// Text for a terminal table cell: control characters shown as escapes, the rest as it is
-/// (non-ASCII names stay readable on a terminal).
+/// (non-ASCII names stay readable on a terminal). C1 controls (which a branch name may hold:
+/// git forbids only C0 and DEL) show as `<U+009B>`, as in `TerminalText.inert`.
 package func displaySafe(_ text: String) -> String {
     var out = ""
     for scalar in text.unicodeScalars {
@@ -37,6 +38,7 @@ package func displaySafe(_ text: String) -> String {
         case 0x09: out += "\\t"
         case 0x0d: out += "\\r"
         case 0..<0x20, 0x7f: out += "^" + String(Character(Unicode.Scalar(UInt8(scalar.value ^ 0x40))))
+        case 0x80..<0xa0: out += "<U+00" + String(scalar.value, radix: 16, uppercase: true) + ">"
         default: out.unicodeScalars.append(scalar)
         }
     }

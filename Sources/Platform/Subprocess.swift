@@ -161,8 +161,10 @@ package enum Subprocess {
 
     // MARK: - Internals
 
-    private static func spawn(_ argv: [String], environment: [String: String]?,
-                              actions: inout posix_spawn_file_actions_t, newSession: Bool) throws -> pid_t {
+    /// Starts `argv` with `actions`; `newSession` puts it in a session of its own,
+    /// `newProcessGroup` in a process group of its own (so it and its children can be ended together).
+    static func spawn(_ argv: [String], environment: [String: String]?,
+                      actions: inout posix_spawn_file_actions_t, newSession: Bool, newProcessGroup: Bool = false) throws -> pid_t {
         guard let program = argv.first else { throw LaunchFailure(program: "", code: EINVAL) }
         // Close every other descriptor in the child: the tmux server this may start lives for
         // days and must not keep our database or lock files open.
@@ -178,6 +180,10 @@ package enum Subprocess {
         posix_spawnattr_setsigmask(&attributes, &empty)
         var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
         if newSession { flags |= Int32(AO_POSIX_SPAWN_SETSID) }
+        if newProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
         var pid: pid_t = 0
@@ -256,4 +262,11 @@ package func withCStringArray<R>(_ strings: [String], _ body: (UnsafeMutablePoin
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+}
+
+/// Closes every descriptor above the standard streams that this process inherited. For a
+/// process left running in the background by a short-lived one (a git hook's), so it does not
+/// hold the pipes of whoever ran the short-lived one open. Call it before opening anything.
+package func closeInheritedDescriptors() {
+    _ = close_range(3, UInt32.max, 0)
 }

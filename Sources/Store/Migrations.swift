@@ -92,7 +92,70 @@ enum Migrations {
                 at               INTEGER NOT NULL
             );
             """),
-        Migration(name: "0003_runtime_identity_tmux_socket", sql: """
+        Migration(name: "0003_worktree_setup_session_port", sql: """
+            -- A session's own port from ao.portRange (AO_PORT).
+            ALTER TABLE sessions ADD COLUMN port INTEGER;
+            -- Two live sessions never hold the same port, even when two spawns race.
+            CREATE UNIQUE INDEX sessions_live_port ON sessions(port) WHERE port IS NOT NULL AND terminal = 0;
+            """),
+        Migration(name: "0004_forge_github_etags_facts_reactions", sql: """
+            -- The PR axis of a session, beyond number and state: what status and show display.
+            ALTER TABLE sessions ADD COLUMN pr_head_sha TEXT;
+            ALTER TABLE sessions ADD COLUMN pr_ci TEXT;
+            ALTER TABLE sessions ADD COLUMN pr_review TEXT;
+            ALTER TABLE sessions ADD COLUMN pr_mergeability TEXT;
+            ALTER TABLE sessions ADD COLUMN pr_human_threads INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE sessions ADD COLUMN pr_bot_threads INTEGER NOT NULL DEFAULT 0;
+            -- GitHub REST responses with the ETags that validate them, shared by every process.
+            CREATE TABLE forge_etags (
+                url       TEXT PRIMARY KEY,
+                etag      TEXT NOT NULL,
+                body      TEXT NOT NULL,
+                next_url  TEXT,
+                stored_at INTEGER NOT NULL
+            );
+            -- Per GitHub repository: when it was last polled, when GitHub may be asked again
+            -- after a rate limit, and the sticky mark of a token GitHub refused.
+            CREATE TABLE forge_repositories (
+                repository         TEXT PRIMARY KEY,
+                last_poll_at       INTEGER,
+                poll_interval_ms   INTEGER,
+                rate_limited_until INTEGER,
+                token_unhealthy_at INTEGER,
+                last_error         TEXT
+            );
+            -- Everything last learned about each pull request of a session (Forge's JSON form).
+            CREATE TABLE forge_pr_facts (
+                session_id  TEXT NOT NULL,
+                number      INTEGER NOT NULL,
+                facts       TEXT NOT NULL,
+                observed_at INTEGER NOT NULL,
+                PRIMARY KEY (session_id, number)
+            );
+            -- Reactions sent to agents: the signature of the fact behind each, so the same fact is
+            -- never sent twice, and how many were sent (the review nudge cap).
+            CREATE TABLE forge_reactions (
+                session_id TEXT NOT NULL,
+                kind       TEXT NOT NULL,
+                subject    TEXT NOT NULL,
+                signature  TEXT NOT NULL,
+                sent_count INTEGER NOT NULL DEFAULT 0,
+                at         INTEGER NOT NULL,
+                PRIMARY KEY (session_id, kind, subject)
+            );
+            -- The last local merge of a session's branch with its base (git merge-tree), redone
+            -- only when either side moves.
+            CREATE TABLE conflict_predictions (
+                session_id  TEXT PRIMARY KEY,
+                head_sha    TEXT NOT NULL,
+                base_sha    TEXT NOT NULL,
+                base_ref    TEXT NOT NULL,
+                conflicting INTEGER NOT NULL,
+                paths       TEXT NOT NULL,
+                at          INTEGER NOT NULL
+            );
+            """),
+        Migration(name: "0005_runtime_identity_tmux_socket", sql: """
             -- The tmux server a session runs on is part of its identity (issue 7, item 1).
             -- NULL for older sessions: the caller's default server is asked, and recorded once seen.
             ALTER TABLE sessions ADD COLUMN tmux_socket TEXT;

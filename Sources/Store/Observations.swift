@@ -33,9 +33,15 @@ extension StateStore {
     /// puts the effects in the outbox. Hooks run as separate processes, so the write lock is what
     /// serialises them; nothing is lost and an unchanged session is not written at all.
     /// `eventData` builds the event's details (JSON text) from the decision.
+    ///
+    /// `worktreeHead`, for a `.head` observation, reads the worktree's HEAD once the write lock
+    /// is held: hooks queued behind a busy database apply in any order, so the sha a hook saw may
+    /// be older than HEAD by now. Its event is still recorded, but the stored head only moves to
+    /// a sha that is HEAD when the lock is held.
     @discardableResult
     public func apply(_ id: SessionID, _ observation: Observation, at now: Timestamp,
-                      eventData: (Decision) -> String? = { _ in nil }) throws -> Applied {
+                      eventData: (Decision) -> String? = { _ in nil },
+                      worktreeHead: (() -> CommitSHA?)? = nil) throws -> Applied {
         try connection.immediateTransaction {
             let current = try session(id)
             let decision = Lifecycle.decide(current, observation, now)
@@ -43,6 +49,9 @@ extension StateStore {
                 return Applied(session: current, decision: decision, eventSeq: nil)
             }
             var next = decision.patch.applied(to: current)
+            // A hook that saw an older commit than HEAD is now: its event is kept, the stored head
+            // is not moved back (the hook of the newer commit, or the next pass, sets it).
+            if case .head(let seen, _) = observation, let actual = worktreeHead?(), actual != seen { next.headSHA = current.headSHA }
             next.revision = current.revision + 1
             next.updatedAt = now
             try write(next, expectedRevision: current.revision)

@@ -14,6 +14,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case constraint
         /// The row changed under us (revision check failed) more times than we retry.
         case conflict
+        /// The database (or its directory, or a side file) cannot be written by this user.
+        case readOnly
         case other
     }
 
@@ -35,10 +37,28 @@ final class Connection {
     let handle: OpaquePointer
     let path: String
 
-    init(path: String, create: Bool) throws {
+    /// How a connection may touch the file.
+    enum Access {
+        case readWrite
+        /// Read-only; SQLite still takes its locks, and needs `-shm` (which it may create).
+        case readOnly
+        /// Read-only without locks or `-shm`, for a database with no WAL content that this user
+        /// cannot write, in a directory it may not write either: nothing is created.
+        case immutable
+    }
+
+    init(path: String, create: Bool, access: Access = .readWrite) throws {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &db, flags, nil)
+        var flags = SQLITE_OPEN_NOMUTEX
+        var name = path
+        switch access {
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+            name = "file:" + Connection.uriEscaped(path) + "?immutable=1"
+        }
+        let code = sqlite3_open_v2(name, &db, flags, nil)
         guard code == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
@@ -49,6 +69,20 @@ final class Connection {
         // Hooks and agents write from separate processes at the same moment: wait for the lock
         // instead of failing with "database is locked".
         sqlite3_busy_timeout(db, Int32(Connection.defaultBusyTimeout * 1000))
+    }
+
+    /// A path as the path part of a `file:` URI.
+    static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x20, 0x7F...:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+            default:
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
     }
 
     /// How long a writer waits for another process's write transaction before giving up.
@@ -71,6 +105,7 @@ final class Connection {
         case SQLITE_BUSY, SQLITE_LOCKED: return .busy
         case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt
         case SQLITE_CONSTRAINT: return .constraint
+        case SQLITE_READONLY: return .readOnly
         default: return .other
         }
     }
@@ -195,4 +230,8 @@ final class Statement {
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -8,6 +8,20 @@ public enum SeedConflict: Error, Equatable, Sendable {
     case nameTaken(SessionID)
     /// A live session already works on this branch.
     case branchTaken(SessionID)
+    /// Every port of the requested range is held by a live session or unavailable.
+    case noFreePort
+}
+
+/// A port to reserve for a session: the range (`ao.portRange`) and a check that a port is
+/// free on the machine (nothing else listens on it).
+public struct PortRequest {
+    public let range: ClosedRange<Int>
+    public let isAvailable: (Int) -> Bool
+
+    public init(range: ClosedRange<Int>, isAvailable: @escaping (Int) -> Bool) {
+        self.range = range
+        self.isAvailable = isAvailable
+    }
 }
 
 extension StateStore {
@@ -15,7 +29,8 @@ extension StateStore {
         id, name, branch, branch_created, base_ref, base_sha, worktree_path, agent, prompt, tmux_name,
         agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at,
         runtime, activity, activity_since, last_signal_at, launched_at, detecting_since, detecting_hash,
-        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha, tmux_socket
+        detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha, port,
+        pr_head_sha, pr_ci, pr_review, pr_mergeability, pr_human_threads, pr_bot_threads, tmux_socket
         """
 
     static func decodeSession(_ row: Statement) -> Session {
@@ -30,7 +45,7 @@ extension StateStore {
             agent: row.text(7) ?? "",
             prompt: row.text(8),
             tmuxName: row.text(9) ?? "",
-            tmuxSocket: row.text(30),
+            tmuxSocket: row.text(37),
             agentSessionID: row.text(10),
             createdAt: Timestamp(milliseconds: row.int(11)),
             updatedAt: Timestamp(milliseconds: row.int(12)),
@@ -47,10 +62,17 @@ extension StateStore {
                 DetectingMemory(startedAt: Timestamp(milliseconds: $0), evidenceHash: row.text(23) ?? "", attempts: Int(row.int(24)))
             },
             pr: row.optionalInt(25).flatMap { number in
-                row.text(26).flatMap(PRStatus.State.init(rawValue:)).map { PRStatus(number: Int(number), state: $0, summary: row.text(27)) }
+                row.text(26).flatMap(PRStatus.State.init(rawValue:)).map {
+                    PRStatus(number: Int(number), state: $0, summary: row.text(27), headSHA: row.text(31).map(CommitSHA.init),
+                             ci: row.text(32).flatMap(CIState.init(rawValue:)) ?? .none,
+                             review: row.text(33).flatMap(ReviewDecision.init(rawValue:)) ?? .none,
+                             mergeability: row.text(34).flatMap(Mergeability.init(rawValue:)) ?? .unknown,
+                             humanThreads: Int(row.int(35)), botThreads: Int(row.int(36)))
+                }
             },
             agentHasHooks: row.int(28) != 0,
-            headSHA: row.text(29).map(CommitSHA.init)
+            headSHA: row.text(29).map(CommitSHA.init),
+            port: row.optionalInt(30).map { Int($0) }
         )
     }
 
@@ -69,9 +91,13 @@ extension StateStore {
     }
 
     /// Writes the seed row of a spawn, with its first event, after checking in the same
-    /// transaction that no live session holds the same name or branch.
-    public func insertSeed(_ session: Session, spawnPID: Int32, data: String? = nil) throws {
-        try connection.immediateTransaction {
+    /// transaction that no live session holds the same name or branch. With `port`, the lowest
+    /// free port of its range is reserved in the same transaction (the unique index on live
+    /// ports backs this up) and returned.
+    @discardableResult
+    public func insertSeed(_ session: Session, spawnPID: Int32, data: String? = nil, port request: PortRequest? = nil) throws -> Int? {
+        var session = session
+        return try connection.immediateTransaction {
             if try connection.scalar("SELECT count(*) FROM sessions WHERE id = ?", [.text(session.id.rawValue)]) ?? 0 > 0 {
                 throw SeedConflict.idTaken
             }
@@ -81,11 +107,45 @@ extension StateStore {
             if let other = try liveSession(where: "branch = ?", .text(session.branch.rawValue)) {
                 throw SeedConflict.branchTaken(other)
             }
+            if let request {
+                let taken = try livePorts(excluding: session.id)
+                guard let port = request.range.first(where: { !taken.contains($0) && request.isAvailable($0) }) else {
+                    throw SeedConflict.noFreePort
+                }
+                session.port = port
+            } else {
+                session.port = nil
+            }
             let placeholders = Array(repeating: "?", count: Self.values(of: session).count + 2).joined(separator: ", ")
             try connection.prepare("INSERT INTO sessions (\(Self.sessionColumns), terminal, spawn_pid) VALUES (\(placeholders))")
                 .run(Self.values(of: session) + [.int(session.isTerminated ? 1 : 0), .int(Int64(spawnPID))])
             try appendEvent(SessionEvent(sessionID: session.id, at: session.createdAt, kind: "seeded", revision: session.revision, data: data))
+            return session.port
         }
+    }
+
+    /// Gives a session coming back to life a port again: its old one when still free, else the
+    /// lowest free one; none without a request. Returns the session as stored.
+    @discardableResult
+    public func assignPort(to id: SessionID, at now: Timestamp, _ request: PortRequest?) throws -> Session? {
+        try update(id, at: now, event: "port_assigned") { session in
+            guard let request else { session.port = nil; return }
+            let taken = try livePorts(excluding: id)
+            if let port = session.port, request.range.contains(port), !taken.contains(port), request.isAvailable(port) { return }
+            guard let port = request.range.first(where: { !taken.contains($0) && request.isAvailable($0) }) else {
+                throw SeedConflict.noFreePort
+            }
+            session.port = port
+        }
+    }
+
+    /// Ports held by live sessions other than `id`.
+    private func livePorts(excluding id: SessionID) throws -> Set<Int> {
+        let rows = try connection.prepare("SELECT port FROM sessions WHERE terminal = 0 AND port IS NOT NULL AND id != ?")
+        try rows.bind([.text(id.rawValue)])
+        var ports = Set<Int>()
+        while try rows.step() { ports.insert(Int(rows.int(0))) }
+        return ports
     }
 
     private func liveSession(where condition: String, _ value: SQLValue) throws -> SessionID? {
@@ -103,6 +163,9 @@ extension StateStore {
          SQLValue(s.lastSignalAt?.milliseconds), SQLValue(s.launchedAt?.milliseconds), SQLValue(s.detecting?.startedAt.milliseconds),
          SQLValue(s.detecting?.evidenceHash), SQLValue(s.detecting.map { Int64($0.attempts) }), SQLValue(s.pr.map { Int64($0.number) }),
          SQLValue(s.pr?.state.rawValue), SQLValue(s.pr?.summary), .int(s.agentHasHooks ? 1 : 0), SQLValue(s.headSHA?.rawValue),
+         SQLValue(s.port.map { Int64($0) }),
+         SQLValue(s.pr?.headSHA?.rawValue), SQLValue(s.pr?.ci.rawValue), SQLValue(s.pr?.review.rawValue),
+         SQLValue(s.pr?.mergeability.rawValue), .int(Int64(s.pr?.humanThreads ?? 0)), .int(Int64(s.pr?.botThreads ?? 0)),
          SQLValue(s.tmuxSocket)]
     }
 

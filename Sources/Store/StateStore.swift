@@ -16,9 +16,15 @@ public final class StateStore {
     /// The migration names this build knows, in order.
     public static var migrationNames: [String] { Migrations.all.map(\.name) }
 
-    private init(connection: Connection, directory: String) {
+    /// True when this user cannot write the database: it was opened read-only, and every
+    /// write fails with `StoreError.Kind.readOnly`. Readers (status) show what they computed
+    /// without storing it.
+    public let isReadOnly: Bool
+
+    private init(connection: Connection, directory: String, isReadOnly: Bool = false) {
         self.connection = connection
         self.directory = directory
+        self.isReadOnly = isReadOnly
     }
 
     /// Opens the database, creating it (and `ao/`, mode 0700) when `create` is true.
@@ -39,16 +45,22 @@ public final class StateStore {
                     if fd < 0 && errno != EEXIST {
                         throw StoreError(.other, "could not create '\(path)'", message: String(cString: strerror(errno)))
                     }
-                    if fd >= 0 { close(fd) }
+                    if fd >= 0 { SideFiles.adopt(fd: fd, path: path); close(fd) }
                 }
                 let connection = try Connection(path: path, create: false)
                 try connection.execute("PRAGMA journal_mode=WAL")
                 try migrate(connection)
             }
         }
+        SideFiles.align(databasePath: path)
+        if !SideFiles.writable(databasePath: path) {
+            return try openReadOnly(path: path, directory: directory)
+        }
         let connection = try Connection(path: path, create: false)
         try connection.execute("PRAGMA synchronous=NORMAL")
         let version = try Int(connection.scalar("PRAGMA user_version") ?? 0)
+        // SQLite made -wal and -shm just now if they were missing.
+        SideFiles.align(databasePath: path)
         if version > Migrations.all.count {
             throw StoreError(.tooNew(known: Migrations.all.count, found: version), "the state database '\(path)' was written by a newer git-ao")
         }
@@ -56,6 +68,27 @@ public final class StateStore {
             try withFileLock(directory + "/lock") { try migrate(connection) }
         }
         return StateStore(connection: connection, directory: directory)
+    }
+
+    /// For a user who cannot write the database: reads without creating anything when there is
+    /// no WAL content to read (`immutable`), else read-only through the existing `-shm`.
+    private static func openReadOnly(path: String, directory: String) throws -> StateStore {
+        var info = stat()
+        let walEmpty = stat(path + "-wal", &info) != 0 || info.st_size == 0
+        let connection = try Connection(path: path, create: false, access: walEmpty ? .immutable : .readOnly)
+        let version: Int
+        do {
+            version = try Int(connection.scalar("PRAGMA user_version") ?? 0)
+        } catch let error as StoreError {
+            throw StoreError(.readOnly, "could not read the state database '\(path)', which this user cannot write", message: error.message)
+        }
+        if version > Migrations.all.count {
+            throw StoreError(.tooNew(known: Migrations.all.count, found: version), "the state database '\(path)' was written by a newer git-ao")
+        }
+        if version < Migrations.all.count {
+            throw StoreError(.readOnly, "the state database '\(path)' needs upgrading, and this user cannot write it")
+        }
+        return StateStore(connection: connection, directory: directory, isReadOnly: true)
     }
 
     /// Applies the migrations this database lacks, each in its own transaction. Refuses a
@@ -110,7 +143,11 @@ public final class StateStore {
 /// Creates `path` with mode 0700 (and its parent if missing). An existing directory is kept
 /// as it is: tightening someone else's permissions silently would surprise them.
 func makePrivateDirectory(_ path: String) throws {
-    if mkdir(path, 0o700) != 0 && errno != EEXIST {
+    if mkdir(path, 0o700) == 0 {
+        // Made by root (sudo) in someone's repository: it is theirs, like the git dir around it.
+        var parent = stat()
+        if geteuid() == 0, stat(SideFiles.parentDirectory(path), &parent) == 0 { _ = lchown(path, parent.st_uid, parent.st_gid) }
+    } else if errno != EEXIST {
         throw StoreError(.other, "could not create '\(path)'", message: String(cString: strerror(errno)))
     }
 }
@@ -118,6 +155,7 @@ func makePrivateDirectory(_ path: String) throws {
 /// Runs `body` holding an exclusive `flock` on `path` (created 0600 if missing).
 func withFileLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    if fd >= 0 { SideFiles.adopt(fd: fd, path: path) }
     guard fd >= 0 else {
         throw StoreError(.other, "could not open lock file '\(path)'", message: String(cString: strerror(errno)))
     }

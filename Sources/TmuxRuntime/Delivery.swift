@@ -24,8 +24,10 @@ package struct Delivery {
     /// How long to watch for the text to leave the input line after each Enter.
     package var settle: Double = 1.0
 
+    /// Every path that types text into an agent comes here; the text is made inert first
+    /// (`TerminalText.inert`): controls show as `^C`, so none acts as a key.
     package func deliver(_ message: String, retries: Int = 3, interrupted: () -> Bool = { false }) throws -> Result {
-        var text = message
+        var text = TerminalText.inert(message)
         while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
         // Keys typed while the pane scrolls back would go to copy mode, not to the agent.
         for _ in 0..<3 where try tmux.paneState(target).inMode { try tmux.leaveMode(target) }

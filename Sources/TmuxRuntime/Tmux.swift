@@ -263,16 +263,22 @@ package struct Tmux {
     }
 
     /// Pastes `text` into the pane as a terminal paste would (bracketed when the program asked
-    /// for it). The text travels on stdin into a private buffer, never through argv.
+    /// for it). The text travels on stdin into a private buffer, never through argv, and is made
+    /// inert on the way (`TerminalText.inert`), so nothing in it can end the bracketed paste.
     package func paste(_ text: String, into name: String) throws {
         let buffer = "ao-paste-\(name)"
-        let load = try run(["load-buffer", "-b", buffer, "-"], input: Array(text.utf8))
+        let load = try run(["load-buffer", "-b", buffer, "-"], input: Array(TerminalText.inert(text).utf8))
         guard load.succeeded else { throw Messages.runtimeFailed("load text for '\(name)'", load.stderrText) }
         let paste = try run(["paste-buffer", "-d", "-p", "-b", buffer, "-t", Tmux.paneTarget(name)])
         guard paste.succeeded else {
             _ = try? run(["delete-buffer", "-b", buffer])
             throw Messages.runtimeFailed("paste into '\(name)'", paste.stderrText)
         }
+    }
+
+    /// Presses a key chosen from `SpecialKey` (what `git ao send --key` offers).
+    package func press(_ key: SpecialKey, in name: String) throws {
+        try press(key.rawValue, in: name)
     }
 
     /// Presses one key (a tmux key name such as `Enter`, chosen by git-ao, never by the user).

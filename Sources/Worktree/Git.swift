@@ -75,8 +75,50 @@ public enum Git {
         // checkout makes worktree creation markedly slower on large trees for no safety gain
         // over `git fsck`.
         _ = aogit_opts_int(Int32(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION.rawValue), 0)
+        for (level, path) in configSearchPaths(environment: { getenv($0).map { String(cString: $0) } }) {
+            _ = aogit_opts_level_string(Int32(GIT_OPT_SET_SEARCH_PATH.rawValue), level.rawValue, path)
+        }
         return nil
     }()
+
+    /// The config search paths that make libgit2 read the files git reads. libgit2 1.5.1 looks
+    /// for `<dir>/.gitconfig` (global) and `<dir>/gitconfig` (system) and ignores git's
+    /// `GIT_CONFIG_GLOBAL`, `GIT_CONFIG_SYSTEM` and `GIT_CONFIG_NOSYSTEM`, so `safe.directory`,
+    /// `core.autocrlf` and the like could differ between git and git-ao. A file git reads under
+    /// another name (`GIT_CONFIG_GLOBAL=~/cfg/work`) cannot be named through a search path; it
+    /// is left to libgit2's default.
+    static func configSearchPaths(environment: (String) -> String?) -> [(level: git_config_level_t, path: String)] {
+        var result: [(git_config_level_t, String)] = []
+        func directory(of file: String, expecting name: String) -> String? {
+            if file.isEmpty || file == "/dev/null" { return "" }
+            guard file.hasSuffix("/" + name) else { return nil }
+            let dir = String(file.dropLast(name.count + 1))
+            return dir.isEmpty ? "/" : dir
+        }
+        if let value = environment("GIT_CONFIG_NOSYSTEM"), isTrue(value) {
+            result.append((GIT_CONFIG_LEVEL_SYSTEM, ""))
+        } else if let file = environment("GIT_CONFIG_SYSTEM"), let dir = directory(of: file, expecting: "gitconfig") {
+            result.append((GIT_CONFIG_LEVEL_SYSTEM, dir))
+        }
+        if let file = environment("GIT_CONFIG_GLOBAL"), let dir = directory(of: file, expecting: ".gitconfig") {
+            result.append((GIT_CONFIG_LEVEL_GLOBAL, dir))
+        }
+        return result
+    }
+
+    /// git's boolean spelling for environment switches.
+    private static func isTrue(_ value: String) -> Bool {
+        ["1", "true", "yes", "on"].contains(value.lowercased())
+    }
+
+    /// Turns libgit2's own repository ownership check (safe.directory) on or off, process-wide.
+    /// For when git itself has already judged the repository: libgit2 1.5.1 reads only
+    /// `$HOME/.gitconfig` and the system file for `safe.directory`, and knows neither
+    /// `GIT_CONFIG_GLOBAL` under another file name nor the `*` wildcard.
+    public static func setOwnerValidation(_ enabled: Bool) throws {
+        try prepare()
+        _ = aogit_opts_int(Int32(GIT_OPT_SET_OWNER_VALIDATION.rawValue), enabled ? 1 : 0)
+    }
 
     /// libgit2's version as "major.minor.revision".
     public static func libraryVersion() throws -> String {

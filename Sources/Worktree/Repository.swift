@@ -38,8 +38,25 @@ public final class Repository {
 
     public var isBare: Bool { ao_git_repository_is_bare(pointer) == 1 }
 
-    /// True when the repository has no commits at all (no refs, HEAD unborn).
-    public var isEmpty: Bool { ao_git_repository_is_empty(pointer) == 1 }
+    /// True when the repository has no commits at all: HEAD is unborn and no reference exists.
+    ///
+    /// Not `git_repository_is_empty`: libgit2 1.5.1 answers true only when HEAD names the
+    /// default branch as *it* reads `init.defaultBranch`, so `git init -b trunk` (or a default
+    /// set through `GIT_CONFIG_GLOBAL`, which libgit2 does not read) looked like a detached HEAD.
+    public var hasNoCommits: Bool {
+        get throws {
+            guard try isHeadUnborn else { return false }
+            return try references(matching: "refs/*").isEmpty
+        }
+    }
+
+    /// HEAD names a branch that has no commit yet (a fresh repository, `git checkout --orphan`).
+    public var isHeadUnborn: Bool {
+        get throws {
+            let code = ao_git_repository_head_unborn(pointer)
+            return try Git.check(code, "could not read HEAD") == 1
+        }
+    }
 
     /// The repository whose git dir is the common dir: the main worktree's repository.
     public func mainRepository() throws -> Repository {

@@ -175,7 +175,7 @@ extension Repository {
             var info = stat()
             guard lstat(admin, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
             if rmdirIfEmpty(admin, olderThan: now - minimumAge, modified: info.st_mtim.tv_sec) { removed.append(name); continue }
-            guard let text = readSmallFile(admin + "/gitdir"), let gitdir = trimmed(text.split(separator: "\n").first.map(String.init)) else {
+            guard let text = readAdminFile(admin + "/gitdir"), let gitdir = trimmed(text.split(separator: "\n").first.map(String.init)) else {
                 // No gitdir at all: killed before libgit2 wrote it. Only the entry named after
                 // this worktree's folder can be told to be this one's.
                 if name == lastComponent(path) {
@@ -209,7 +209,7 @@ extension Repository {
         return String(path[path.index(after: slash)...])
     }
 
-    private func readSmallFile(_ path: String) -> String? {
+    private func readAdminFile(_ path: String) -> String? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }

@@ -160,8 +160,13 @@ public final class DatabaseLockHolder {
         Thread.sleep(forTimeInterval: 0.5)
     }
 
-    /// Ends the transaction (sqlite3 rolls it back when its input closes).
+    /// Ends the transaction. Said explicitly rather than by closing sqlite3's input: processes
+    /// started meanwhile (git hooks' background processes) may have inherited the pipe's write
+    /// end, and sqlite3 would wait for their end-of-file.
     public func release() {
+        // sqlite3 may have exited already: a write must not end the test process with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        try? input.fileHandleForWriting.write(contentsOf: Data("ROLLBACK;\n.quit\n".utf8))
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }

@@ -99,6 +99,7 @@ struct AbandonedSpawnTests {
         // While it spawns, text typed into it could end up in its prompt, and an agent's signal
         // does not make it look spawned.
         expectError(try s.ao("send", id, "too early"), "SESSION_NOT_RUNNING", mentioning: ["still being spawned", "--queue"])
+        expectError(try s.ao("send", "--key", "Enter", id), "SESSION_NOT_RUNNING", mentioning: ["still being spawned"])
         #expect(try s.signal(id, "active", agent: "paster").succeeded)
         #expect(try s.session(id)["status"] as? String == "spawning")
         let killed = try s.ao("kill", id)

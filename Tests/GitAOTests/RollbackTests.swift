@@ -51,6 +51,16 @@ struct RollbackTests {
                  try s.env.write("in the way", to: s.repo.appendingPathComponent(".git/ao/prompts"))
              },
              arguments: ["--agent", "filer", "--prompt", "second"], step: "writing the prompt file", mentions: ["removed worktree", "cause: IO_FAILED"]),
+        Case(testDescription: "a failing setup step (ao.spawn.setup exits 3) removes the copied files, the worktree and the branch", label: "rb-setup",
+             setUp: { s in
+                 try s.env.write(".env\n", to: s.repo.appendingPathComponent(".git/info/exclude"))
+                 try s.env.write("SECRET=1\n", to: s.repo.appendingPathComponent(".env"))
+                 try s.env.git(["config", "ao.spawn.include", ".env"], in: s.repo)
+                 try s.env.installScript("failing-setup", "#!/bin/sh\necho 'installing'\necho 'boom' >&2\nexit 3\n")
+                 try s.env.git(["config", "ao.spawn.setup", "failing-setup --frozen"], in: s.repo)
+             },
+             arguments: ["--prompt", "second"], step: "running the setup step",
+             mentions: ["cause: SETUP_FAILED", "exited with status 3", "-setup.log", "| boom", "removed worktree", "deleted branch ao/"]),
         Case(testDescription: "a failure installing the agent's hooks (the branch has a settings file that is not JSON)", label: "rb-agenthooks",
              setUp: { s in
                  try s.env.installScript("claude", FakeAgents.echo)

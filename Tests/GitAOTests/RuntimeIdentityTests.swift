@@ -28,6 +28,10 @@ struct RuntimeIdentityTests {
         #expect(try s.ao(arguments: ["observe"], environment: elsewhere).succeeded)
         #expect(try s.ao(arguments: ["send", id, "hello"], environment: elsewhere).succeeded)
         try s.env.eventually("the message") { FakeAgents.received(by: id, in: s.env) == ["hello"] }
+        // Keys pressed on purpose go to the same server.
+        let keys = try s.ao(arguments: ["send", "--key", "Escape", id], environment: elsewhere)
+        #expect(keys.succeeded, "\(keys)")
+        #expect(try s.eventKinds(id).contains("keys_sent"))
         #expect(["working", "idle"].contains(try s.axes(id).status))
 
         // attach from inside a client of another server neither nests nor switches to the wrong one.

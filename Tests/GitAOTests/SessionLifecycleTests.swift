@@ -142,7 +142,7 @@ struct SessionLifecycleTests {
 
         let aider = try s.spawn("--agent", "aider", "--prompt", "aider task")
         try FakeAgents.waitForStart(aider, in: s.env)
-        #expect(FakeAgents.arguments(of: aider, in: s.env) == [])
+        #expect(FakeAgents.arguments(of: aider, in: s.env) == ["--no-show-release-notes"])
         #expect(FakeAgents.received(by: aider, in: s.env) == ["aider task"])
 
         let shell = try s.spawn("--agent", "shell")

@@ -72,6 +72,32 @@ struct SpawnErrorTests {
         #expect(try env.git(["worktree", "list"], in: repo).split(separator: "\n").count == 1)
     }
 
+    @Test("REPO_HAS_NO_COMMITS whatever the unborn branch is called, and wherever init.defaultBranch is set")
+    func noCommitsOnAnyBranchName() throws {
+        let env = try TestEnvironment("e-unborn")
+        defer { env.close() }
+        try FakeAgents.install(in: env)
+        // `git init -b trunk`: libgit2's own emptiness test expects HEAD to name its default branch.
+        let trunk = env.root.appendingPathComponent("trunk")
+        try env.git(["init", "-q", "-b", "trunk", trunk.path], in: env.root)
+        try FakeAgents.register(in: env, repository: trunk)
+        let result = try env.ao(["spawn", "--no-attach", "--agent", "shell"], in: trunk)
+        expectError(result, "REPO_HAS_NO_COMMITS", mentioning: [trunk.path])
+        #expect(result.status == 5)
+
+        // init.defaultBranch set only in a GIT_CONFIG_GLOBAL file that libgit2 does not read.
+        let elsewhere = env.root.appendingPathComponent("global-config")
+        try env.write("[init]\n\tdefaultBranch = develop\n", to: elsewhere)
+        let develop = env.root.appendingPathComponent("develop")
+        #expect(try env.run(["git", "init", "-q", develop.path], in: env.root, environment: ["GIT_CONFIG_GLOBAL": elsewhere.path]).status == 0)
+        #expect(try env.git(["symbolic-ref", "HEAD"], in: develop).contains("refs/heads/develop"))
+        try FakeAgents.register(in: env, repository: develop)
+        let second = try env.ao(["spawn", "--no-attach", "--agent", "shell"], in: develop, environment: ["GIT_CONFIG_GLOBAL": elsewhere.path])
+        expectError(second, "REPO_HAS_NO_COMMITS", mentioning: [develop.path])
+        #expect(second.status == 5)
+        #expect(try env.git(["branch", "--list"], in: develop).isEmpty)
+    }
+
     @Test("NOT_A_GIT_REPOSITORY outside any repository")
     func notARepository() throws {
         let env = try TestEnvironment("e-norepo")
@@ -197,5 +223,29 @@ struct SpawnErrorTests {
         defer { _ = chown(s.repo.path, 0, 0) }
         let result = try s.env.run(["git-ao", "spawn", "--no-attach"], in: s.repo)
         expectError(result, "UNSAFE_REPOSITORY", mentioning: ["safe.directory"])
+    }
+
+    @Test("libgit2 reads the global config git reads: safe.directory set only through GIT_CONFIG_GLOBAL", .enabled(if: getuid() == 0, "needs root to chown"))
+    func globalConfigThroughEnvironment() throws {
+        let s = try Scenario("e-global")
+        defer { s.close() }
+        #expect(chown(s.repo.path, 65534, 65534) == 0)
+        defer { _ = chown(s.repo.path, 0, 0) }
+        let elsewhere = s.env.root.appendingPathComponent("config-elsewhere/.gitconfig")
+        try FileManager.default.createDirectory(at: elsewhere.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try s.env.write((s.env.read(s.env.home.appendingPathComponent(".gitconfig")) ?? "") + "[safe]\n\tdirectory = \(s.repo.path)\n", to: elsewhere)
+        #expect(try s.env.run(["git", "status", "--short"], in: s.repo, environment: ["GIT_CONFIG_GLOBAL": elsewhere.path]).succeeded)
+        // git trusts the repository, so git-ao must too: the next problem is the base.
+        let result = try s.env.run(["git-ao", "spawn", "--no-attach", "--base", "no-such-base"], in: s.repo,
+                                   environment: ["GIT_CONFIG_GLOBAL": elsewhere.path])
+        expectError(result, "BASE_NOT_FOUND", mentioning: ["'no-such-base'"])
+
+        // A global file under another name, with git's `*` (neither of which libgit2 1.5.1 reads):
+        // git is asked, and git-ao trusts what git trusts.
+        let named = s.env.root.appendingPathComponent("config-elsewhere/work-config")
+        try s.env.write((s.env.read(s.env.home.appendingPathComponent(".gitconfig")) ?? "") + "[safe]\n\tdirectory = *\n", to: named)
+        let wildcard = try s.env.run(["git-ao", "spawn", "--no-attach", "--base", "no-such-base"], in: s.repo,
+                                     environment: ["GIT_CONFIG_GLOBAL": named.path])
+        expectError(wildcard, "BASE_NOT_FOUND", mentioning: ["'no-such-base'"])
     }
 }

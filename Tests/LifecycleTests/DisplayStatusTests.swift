@@ -72,3 +72,28 @@ struct DisplayStatusTests {
         }
     }
 }
+
+@Suite("pull request display status")
+struct PRDisplayStatusTests {
+    @Test("the issue's table, the most pressing first", arguments: [
+        (PRStatus(number: 1, state: .open, ci: .failing, review: .changesRequested, mergeability: .conflicting), "conflicting"),
+        (PRStatus(number: 1, state: .open, ci: .failing, review: .changesRequested), "ci_failed"),
+        (PRStatus(number: 1, state: .draft, review: .changesRequested), "changes_requested"),
+        (PRStatus(number: 1, state: .open, ci: .passing, botThreads: 1), "changes_requested"),
+        (PRStatus(number: 1, state: .draft, review: .reviewRequired), "draft"),
+        (PRStatus(number: 1, state: .open, review: .reviewRequired, mergeability: .mergeable), "review_pending"),
+        (PRStatus(number: 1, state: .open, ci: .pending, review: .approved), "approved"),
+        (PRStatus(number: 1, state: .open, ci: .passing, mergeability: .mergeable), "mergeable"),
+        (PRStatus(number: 1, state: .open), "pr_open"),
+        (PRStatus(number: 1, state: .merged, ci: .failing), "merged"),
+    ])
+    func table(_ pr: PRStatus, _ expected: String) {
+        #expect(pr.displaySummary == expected)
+    }
+
+    @Test("severity orders worst first")
+    func severity() {
+        #expect(PRStatus(number: 1, state: .open, mergeability: .conflicting).severity < PRStatus(number: 2, state: .open).severity)
+        #expect(PRStatus(number: 1, state: .open, ci: .failing).severity < PRStatus(number: 2, state: .draft).severity)
+    }
+}

@@ -174,6 +174,39 @@ struct ReducerTableTests {
         Case(name: "scm observation records the PR axis", given: session(), observation: .scm(PRStatus(number: 3, state: .open)), now: at(1)) { d, s in
             s?.pr?.number == 3 && d.patch.fieldNames == ["pr"]
         },
+        Case(name: "merged parks a working session as done and tells the human", given: session(.working, pr: PRStatus(number: 3, state: .open)),
+             observation: .scm(PRStatus(number: 3, state: .merged)), now: at(1)) { d, s in
+            s?.state == .done && s?.pr?.state == .merged && s?.pr?.summary == "merged" && d.reason.hasPrefix("pr_merged")
+                && d.effects == [.notify(.prMerged, message: "pull request #3 of session abc234 was merged")]
+        },
+        Case(name: "merged while stuck resolves the stuck notification", given: session(.stuck, pr: PRStatus(number: 3, state: .open)),
+             observation: .scm(PRStatus(number: 3, state: .merged)), now: at(1)) { d, s in
+            s?.state == .done && d.effects.first == .resolveNotification(.stuck)
+        },
+        Case(name: "merged again is not told twice", given: session(.done, pr: PRStatus(number: 3, state: .merged, summary: "merged")),
+             observation: .scm(PRStatus(number: 3, state: .merged)), now: at(1)) { d, _ in d.isEmpty },
+        Case(name: "merged for a terminated session only records the PR", given: session(.terminated, reason: .killed, pr: PRStatus(number: 3, state: .open)),
+             observation: .scm(PRStatus(number: 3, state: .merged)), now: at(1)) { d, s in
+            s?.state == .terminated && s?.pr?.state == .merged && d.effects.isEmpty
+        },
+        Case(name: "closed without merge tells the human and leaves the session as it is", given: session(.idle, activity: .idle, pr: PRStatus(number: 4, state: .open)),
+             observation: .scm(PRStatus(number: 4, state: .closed)), now: at(1)) { d, s in
+            s?.state == .idle && d.effects == [.notify(.prClosed, message: "pull request #4 of session abc234 was closed without merging")]
+        },
+        Case(name: "ready to merge is told once", given: session(.idle, activity: .idle, pr: PRStatus(number: 5, state: .open, ci: .pending)),
+             observation: .scm(PRStatus(number: 5, state: .open, ci: .passing, review: .approved, mergeability: .mergeable)), now: at(1)) { d, s in
+            s?.pr?.summary == "mergeable" && d.effects == [.notify(.readyToMerge, message: "pull request #5 of session abc234 is ready to merge")]
+        },
+        Case(name: "an unresolved human thread is not ready to merge",
+             given: session(.idle, activity: .idle, pr: PRStatus(number: 5, state: .open, ci: .pending)),
+             observation: .scm(PRStatus(number: 5, state: .open, ci: .passing, review: .none, mergeability: .mergeable, humanThreads: 1)), now: at(1)) { d, s in
+            s?.pr?.summary == "changes_requested" && d.effects.isEmpty
+        },
+        Case(name: "no longer ready resolves the ready notification",
+             given: session(.idle, activity: .idle, pr: PRStatus(number: 5, state: .open, ci: .passing, review: .approved, mergeability: .mergeable)),
+             observation: .scm(PRStatus(number: 5, state: .open, ci: .failing, review: .approved, mergeability: .mergeable)), now: at(1)) { d, s in
+            s?.pr?.summary == "ci_failed" && d.effects == [.resolveNotification(.readyToMerge)]
+        },
         Case(name: "a commit records the new HEAD", given: session(), observation: .head(CommitSHA("f00d"), cause: .commit), now: at(1)) { d, s in
             s?.headSHA == CommitSHA("f00d") && d.event == .commit
         },

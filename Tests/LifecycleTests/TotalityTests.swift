@@ -8,7 +8,7 @@ struct TotalityTests {
     /// Every session shape that satisfies the invariants.
     static var states: [Session] {
         var result: [Session] = []
-        let prs: [PRStatus?] = [nil, PRStatus(number: 1, state: .open), PRStatus(number: 1, state: .merged)]
+        let prs: [PRStatus?] = [nil, PRStatus(number: 1, state: .open), PRStatus(number: 1, state: .merged), Self.readyPR]
         let activities: [Activity?] = [nil] + Activity.allCases
         for state in SessionState.allCases {
             let reasons: [TerminalReason?] = state == .terminated ? TerminalReason.allCases : [nil]
@@ -39,6 +39,8 @@ struct TotalityTests {
             .spawnAbandoned, .killRequested,
             .runtime(.alive), .runtime(.missing(evidence: "e")), .runtime(.failed(reason: "r")), .runtime(.indeterminate(reason: "r")),
             .scm(nil), .scm(PRStatus(number: 2, state: .open)), .scm(PRStatus(number: 2, state: .merged)),
+            .scm(PRStatus(number: 1, state: .closed)), .scm(readyPR),
+            .scm(PRStatus(number: 1, state: .open, ci: .failing, mergeability: .conflicting, humanThreads: 2)),
             .head(CommitSHA("abc"), cause: .commit), .head(CommitSHA("abc"), cause: .rewrite), .tick(EscalationPolicy(stuckAfter: .minutes(10))), .tick(EscalationPolicy(stuckAfter: .seconds(0))),
         ]
         for activity in Activity.allCases {
@@ -47,6 +49,8 @@ struct TotalityTests {
         }
         return all
     }()
+
+    static let readyPR = PRStatus(number: 1, state: .open, ci: .passing, review: .approved, mergeability: .mergeable)
 
     static let times = [at(0), at(5), at(11), at(3600)]
 

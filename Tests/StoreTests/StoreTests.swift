@@ -32,7 +32,8 @@ struct StoreTests {
         defer { env.close() }
         // Append new names; never edit, rename or reorder these.
         #expect(StateStore.migrationNames == ["0001_sessions_and_events", "0002_lifecycle_axes_outbox_notifications",
-                                             "0003_runtime_identity_tmux_socket"])
+                                             "0003_worktree_setup_session_port", "0004_forge_github_etags_facts_reactions",
+                                             "0005_runtime_identity_tmux_socket"])
     }
 
     @Test("opening without create does not create anything")
@@ -127,6 +128,41 @@ struct StoreTests {
         try store.deleteSession(SessionID("gggggg"))
         #expect(try store.session(SessionID("gggggg")) == nil)
         #expect(try store.events(session: SessionID("gggggg")).isEmpty)
+    }
+
+    @Test("ports: the lowest free one of the range, never one a live session holds or the machine uses; an ended session's port comes back on restore when still free")
+    func ports() throws {
+        defer { env.close() }
+        let store = try makeStore()
+        let busy: Set<Int> = [4101]
+        let request = PortRequest(range: 4100...4103, isAvailable: { !busy.contains($0) })
+        #expect(try store.insertSeed(seed("paaaaa"), spawnPID: 1, port: request) == 4100)
+        #expect(try store.insertSeed(seed("pbbbbb"), spawnPID: 1, port: request) == 4102, "4101 is in use on the machine")
+        #expect(try store.insertSeed(seed("pccccc"), spawnPID: 1, port: request) == 4103)
+        #expect(throws: SeedConflict.noFreePort) { try store.insertSeed(seed("pddddd"), spawnPID: 1, port: request) }
+        #expect(try store.session(SessionID("pddddd")) == nil, "a refused seed writes nothing")
+        #expect(try store.insertSeed(seed("peeeee"), spawnPID: 1) == nil, "no range, no port")
+        #expect(try store.session(SessionID("paaaaa"))?.port == 4100)
+
+        // Ending a session frees its port for the next spawn.
+        try store.update(SessionID("paaaaa"), at: Timestamp(seconds: 5), event: "killed") {
+            $0.state = .terminated
+            $0.terminalReason = .killed
+        }
+        #expect(try store.session(SessionID("paaaaa"))?.livePort == nil)
+        #expect(try store.insertSeed(seed("pfffff"), spawnPID: 1, port: request) == 4100)
+
+        // Restoring it: its old port is taken now, so it gets another, or none when none is left.
+        #expect(throws: SeedConflict.noFreePort) { try store.assignPort(to: SessionID("paaaaa"), at: Timestamp(seconds: 6), request) }
+        try store.update(SessionID("pbbbbb"), at: Timestamp(seconds: 7), event: "killed") {
+            $0.state = .terminated
+            $0.terminalReason = .killed
+        }
+        #expect(try store.assignPort(to: SessionID("paaaaa"), at: Timestamp(seconds: 8), request)?.port == 4102)
+        // A session whose port is still free keeps it.
+        #expect(try store.assignPort(to: SessionID("pbbbbb"), at: Timestamp(seconds: 9), PortRequest(range: 4100...4110, isAvailable: { _ in true }))?.port == 4102,
+                "4102 is recorded on paaaaa, but paaaaa is not live")
+        #expect(try store.assignPort(to: SessionID("pccccc"), at: Timestamp(seconds: 9), nil)?.port == nil, "without a range the port is dropped")
     }
 
     @Test("many threads creating and writing the same fresh database at once all succeed")

@@ -28,7 +28,8 @@ struct WorktreeTests {
         #expect(repo.commonDir == repo.gitDir)
         #expect(repo.workdir == repoURL.path)
         #expect(try repo.currentBranch() == "main")
-        #expect(!repo.isEmpty)
+        #expect(try !repo.hasNoCommits)
+        #expect(try !repo.isHeadUnborn)
 
         let linked = env.root.appendingPathComponent("linked")
         try env.git(["worktree", "add", "-q", "-b", "side", linked.path], in: repoURL)

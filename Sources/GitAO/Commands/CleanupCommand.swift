@@ -1,3 +1,4 @@
+import Agents
 import ArgumentParser
 import Glibc
 import Lifecycle
@@ -18,7 +19,9 @@ struct CleanupCommand: ParsableCommand {
             base. The tip is first saved as refs/ao/archive/<id>, so 'git ao restore' (or \
             'git branch <name> refs/ao/archive/<id>') can bring it back. Branches that git-ao did not \
             create are kept. Every session skipped is listed with the reason. Without -y, cleanup asks \
-            before deleting (and refuses when there is no terminal to ask on).
+            before deleting (and refuses when there is no terminal to ask on). Commits that only a \
+            worktree holds (a detached HEAD's, or ones a reset or rebase left in its HEAD reflog) \
+            are saved as refs/ao/archive/<id>-<n> before it is removed.
 
             A worktree is never removed while an agent may run in it: an ended session whose tmux \
             session still runs on its server has that tmux session ended first, and one whose tmux \
@@ -49,6 +52,8 @@ struct CleanupCommand: ParsableCommand {
         /// Its tmux session still runs on its server: ended before anything is removed.
         var stray: StraySessions.Stray?
         var tmuxEnded = false
+        /// Where commits only the worktree held were saved.
+        var saved: [String] = []
     }
 
     func run() throws {
@@ -172,8 +177,19 @@ struct CleanupCommand: ParsableCommand {
         if let tip = item.tip {
             try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
         }
-        if item.removeWorktree {
-            if case .kept(let why) = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository) {
+        // Also when the directory is already gone: git's admin dir may still hold HEAD's reflog.
+        if item.removeWorktree || !fileExists(session.worktreePath) {
+            let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+            let disposed: WorktreeDisposal.Disposal
+            do {
+                try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+                disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id,
+                                                    leaving: item.deleteBranch ? [session.branch.rawValue] : [])
+            } catch {
+                disposed = WorktreeDisposal.Disposal(outcome: .kept("could not have the agent's conversation saved first (\(AOError.wrapping(error).message))"), saved: [])
+            }
+            item.saved = disposed.saved
+            if case .kept(let why) = disposed.outcome {
                 item.skipReason = "its worktree \(why)"
                 item.removeWorktree = false
                 item.deleteBranch = false
@@ -187,6 +203,7 @@ struct CleanupCommand: ParsableCommand {
                 "archive": item.tip == nil ? nil : CleanupCommand.archiveRef(for: session.id),
                 "worktree_removed": item.removeWorktree ? "yes" : "no",
                 "branch_deleted": item.deleteBranch ? "yes" : "no",
+                "saved": item.saved.isEmpty ? nil : item.saved.joined(separator: " "),
             ])) { $0.cleanedAt = Clock.now() }
         }
         return item
@@ -213,6 +230,7 @@ struct CleanupCommand: ParsableCommand {
                 let reason: String?
                 let tmux_session: String?
                 let tmux_socket: String?
+                let saved_refs: [String]
             }
             struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry] }
             let entries = items.map { item in
@@ -220,7 +238,7 @@ struct CleanupCommand: ParsableCommand {
                       archive: item.skipReason == nil && item.tip != nil ? CleanupCommand.archiveRef(for: item.session.id) : nil,
                       worktree_removed: item.skipReason == nil && item.removeWorktree, branch_deleted: item.skipReason == nil && item.deleteBranch,
                       branch_kept_reason: item.keptBranchReason, reason: item.skipReason,
-                      tmux_session: item.stray?.tmuxName, tmux_socket: item.stray?.socket)
+                      tmux_session: item.stray?.tmuxName, tmux_socket: item.stray?.socket, saved_refs: item.saved)
             }
             Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries), pretty: true) + "\n")
             return
@@ -251,6 +269,7 @@ struct CleanupCommand: ParsableCommand {
             if item.tip != nil { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
             if let kept = item.keptBranchReason { line += "; branch \(item.session.branch) kept: \(kept)" }
             Console.line(line)
+            if !item.saved.isEmpty { Console.line("  " + WorktreeDisposal.savedSentence(item.saved)) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Agents
 import ArgumentParser
+import Forge
 import Glibc
 import Lifecycle
 import Platform
@@ -81,12 +82,45 @@ struct DoctorCommand: ParsableCommand {
             }
         }
 
+        // Who can write the state: every file in ao/ (a read-only one makes every command fail).
+        let accessProblems = StateDirectoryAccess.problems(aoDirectory: workspace.location.aoDirectory)
+        for problem in accessProblems {
+            add("state files", .problem, problem.detail, fix: problem.fix)
+        }
+        if accessProblems.isEmpty && isDirectory(workspace.location.aoDirectory) {
+            add("state files", .ok, "\(workspace.location.aoDirectory) and everything in it can be written")
+        }
+
+        // GitHub.
+        switch ForgeStep.target(workspace: workspace, config: config) {
+        case .off(let why):
+            add("github", .note, "observation is off: \(why); local features work without it")
+        case .on(let configuration, let slug):
+            if let token = TokenSource.find(environment: Environment.all(), configuration: configuration, directory: workspace.location.commonDir) {
+                add("github", .ok, "\(slug.fullName) through \(configuration.apiBase), \(token)")
+            } else {
+                add("github", .warning, "\(slug.fullName): \(ForgeStep.noToken); pull requests are not observed",
+                    fix: "export GITHUB_TOKEN=... (or gh auth login)")
+            }
+            if let state = try? workspace.store()?.forgeRepositoryState(slug.fullName) {
+                if let since = state.tokenUnhealthySince {
+                    add("github token", .problem, "GitHub refused the token (401) since \(isoTimestamp(since)); observation resumes when a request with it succeeds",
+                        fix: "Renew the token (gh auth refresh, or a new GITHUB_TOKEN), then git ao observe --refresh")
+                }
+                if let until = state.rateLimitedUntil, until > Clock.now() {
+                    add("github rate limit", .warning, "GitHub is not asked again before \(isoTimestamp(until))")
+                }
+            }
+        }
+
         // Database.
         var sessions: [Session] = []
         do {
             if let store = try workspace.store() {
                 let applied = try store.appliedMigrations()
-                add("database", .ok, "\(workspace.location.aoDirectory)/\(StateStore.fileName), schema \(applied.count)/\(StateStore.migrationNames.count)")
+                add("database", store.isReadOnly ? .problem : .ok,
+                    "\(workspace.location.aoDirectory)/\(StateStore.fileName), schema \(applied.count)/\(StateStore.migrationNames.count)\(store.isReadOnly ? ", read-only for this user" : "")",
+                    fix: store.isReadOnly ? "see 'state files' above" : nil)
                 let integrity = try store.integrityCheck()
                 if integrity == ["ok"] { add("database integrity", .ok, "quick_check passed") } else {
                     add("database integrity", .problem, integrity.prefix(3).joined(separator: "; "),

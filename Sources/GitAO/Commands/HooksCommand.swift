@@ -5,14 +5,16 @@ import Platform
 struct HooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
-        abstract: "Install, remove or show git-ao's git hooks (post-commit, post-rewrite, post-merge, post-checkout).",
+        abstract: "Install, remove or show git-ao's git hooks (post-commit, post-rewrite, post-merge, post-checkout, pre-push).",
         discussion: """
             The hooks go where git runs them from: core.hooksPath, else the common git dir's hooks \
             folder. A hook that is already there is never overwritten: it is kept as \
             <name>.ao-chained and runs first, with its output and exit status unchanged. uninstall \
             puts back exactly what was there; installing again changes nothing. In a session's \
-            worktree a hook records the commit and starts an observation pass in the background; \
-            anywhere else it does nothing. A hook never fails or slows down the git command.
+            worktree a hook records the commit and starts an observation pass in the background, and \
+            pre-push starts the session's CI follower (see ao.github.followFor); anywhere else it does \
+            nothing. git-ao's part of a hook never fails or slows down the git command (a chained \
+            pre-push hook can still refuse the push, as before).
             """
     )
 

@@ -33,7 +33,13 @@ struct InitCommand: ParsableCommand {
             var fallback = key.defaultValue.isEmpty ? "unset" : key.defaultValue
             if key.name == ConfigKeys.worktreeRoot { fallback = (try? workspace.worktreeRoot()) ?? fallback }
             let value = scoped.map { "\($0.value ?? "true") (\($0.scope ?? "config"))" } ?? "\(fallback) (default)"
-            Console.line("  \(key.name) = \(value)")
+            // A multi-valued key lists every value in force, in git's order, not only the last.
+            let values = config.entries.filter { $0.key == GitConfig.canonical(key.name) }
+            if key.name == ConfigKeys.spawnInclude && values.count > 1 {
+                for entry in values { Console.line("  \(key.name) = \(entry.value ?? "true") (\(entry.scope ?? "config"))") }
+            } else {
+                Console.line("  \(key.name) = \(value)")
+            }
         }
         let catalog = AgentCatalog(config: config)
         let custom = catalog.names.filter { !AgentCatalog.builtInNames.contains($0) }

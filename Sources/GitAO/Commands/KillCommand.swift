@@ -1,3 +1,4 @@
+import Agents
 import ArgumentParser
 import Glibc
 import Lifecycle
@@ -17,10 +18,13 @@ struct KillCommand: ParsableCommand {
             that server cannot be reached, kill changes nothing and fails with RUNTIME_UNREACHABLE: \
             the agent may still be running, so its worktree is never removed under it. A worktree \
             with uncommitted changes is kept, and the command says so; the branch is always kept. \
-            Killing a session that is still being spawned stops that spawn, which removes what it \
-            created. Killing an ended session again is not an error: it finishes whatever the first \
-            kill left (a tmux session still running, a clean worktree still present). Several kills \
-            of one session at once are taken one after the other.
+            Commits that only the worktree holds (made on a detached HEAD, or left behind by a reset \
+            or a rebase, and named by its HEAD reflog) are saved as refs/ao/archive/<id>-<n> before \
+            it is removed, and the command lists them. Killing a session that is still being spawned \
+            stops that spawn, which removes what it created. Killing an ended session again is not \
+            an error: it finishes whatever the first kill left (a tmux session still running, a \
+            clean worktree still present). Several kills of one session at once are taken one after \
+            the other.
             """
     )
 
@@ -74,16 +78,31 @@ struct KillCommand: ParsableCommand {
         // Ending tmux sends the agent SIGHUP; one that ignores it still runs in the worktree.
         let survivor = agentPID.flatMap { KillCommand.stillRunning($0, within: 3) }
         let repository = try workspace.repository()
-        let disposal: WorktreeDisposal.Outcome
+        let disposed: WorktreeDisposal.Disposal
         if let survivor {
-            disposal = .kept("its agent (process \(survivor)) is still running after its tmux session ended; stop it, then run git ao kill \(session.id) again")
+            disposed = .init(outcome: .kept("its agent (process \(survivor)) is still running after its tmux session ended; stop it, then run git ao kill \(session.id) again"))
         } else if session.tmuxSocket == nil && !wasRunning && fileExists(session.worktreePath) {
             // A session from before servers were recorded, not found on this shell's server: its
             // agent may run on another one, so its worktree is not removed from under it.
-            disposal = .kept("its tmux server was never recorded and the one this shell uses (\(server.socketPath)) has no session \(session.tmuxName), "
-                             + "so its agent may still run on another server; end it there, then run git ao kill \(session.id) again")
+            disposed = .init(outcome: .kept("its tmux server was never recorded and the one this shell uses (\(server.socketPath)) has no session \(session.tmuxName), "
+                                            + "so its agent may still run on another server; end it there, then run git ao kill \(session.id) again"))
         } else {
-            disposal = WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository)
+            // The agent has ended: its conversation is saved, then the commits only the worktree
+            // holds, and only then is the worktree removed.
+            let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+            do {
+                try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+                disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id)
+            } catch {
+                disposed = .init(outcome: .kept("the agent's conversation could not be saved first (\(AOError.wrapping(error).message))"))
+            }
+        }
+        let disposal = disposed.outcome
+        if !disposed.saved.isEmpty {
+            _ = try? workspace.storeCall {
+                try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: "commits_saved", revision: updated.revision,
+                                                   data: JSON.object(["refs": disposed.saved.joined(separator: " ")])))
+            }
         }
         let branch = BranchFate.of(updated, repository: repository)
 
@@ -95,12 +114,13 @@ struct KillCommand: ParsableCommand {
                 let worktree: String
                 let worktree_kept_reason: String?
                 let branch: String
+                let saved_refs: [String]
             }
             var kept: String?
             if case .kept(let why) = disposal { kept = why }
             Console.out(JSON.encode(Payload(session: updated.id.rawValue, already_terminated: alreadyEnded, tmux_session_ended: wasRunning,
                                             worktree: disposal == .removed ? "removed" : (kept == nil ? "absent" : "kept"),
-                                            worktree_kept_reason: kept, branch: branch.state), pretty: true) + "\n")
+                                            worktree_kept_reason: kept, branch: branch.state, saved_refs: disposed.saved), pretty: true) + "\n")
             return
         }
         if alreadyEnded {
@@ -116,6 +136,7 @@ struct KillCommand: ParsableCommand {
         case .alreadyGone: if alreadyEnded && !global.quiet { Console.line("Its worktree \(session.worktreePath) is already gone.") }
         case .kept(let why): Console.line("Kept its worktree \(session.worktreePath): \(why).")
         }
+        if !disposed.saved.isEmpty { Console.line(WorktreeDisposal.savedSentence(disposed.saved)) }
         if !global.quiet { Console.line(branch.sentence(for: updated)) }
     }
 

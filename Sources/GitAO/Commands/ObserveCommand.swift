@@ -10,7 +10,8 @@ struct ObserveCommand: ParsableCommand {
         discussion: """
             One tmux query probes every session's runtime (a session whose tmux session is gone is \
             detecting, and terminated only if it is still gone 10 s later); agents that do not report \
-            their own activity are judged by their screen; stuck sessions are escalated; then \
+            their own activity are judged by their screen; pull requests, CI and reviews are read \
+            from GitHub (at most once per ao.github.interval, unless --refresh); stuck sessions are escalated; then \
             notifications and queued messages are delivered. Only one pass per repository runs at a \
             time: a second one waits up to 2 s, then leaves it to the first. git hooks and agents' \
             hooks start passes in the background; git ao watch repeats them.
@@ -22,11 +23,14 @@ struct ObserveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Limit screen checks, escalation and delivery to this session.", valueName: "id"))
     var session: String?
 
+    @Flag(help: "Ask GitHub now, even within ao.github.interval of the last poll.")
+    var refresh = false
+
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
         let only = try session.map { try workspace.resolveSession($0).id }
-        switch try ObservePass(workspace: workspace, only: only).run() {
+        switch try ObservePass(workspace: workspace, only: only, refresh: refresh).run() {
         case .busy(let owner):
             if !global.quiet { Console.err("Another observation pass is running\(owner.map { " (pid \($0))" } ?? ""); leaving it to that one.\n") }
         case .ran(let changes):

@@ -2,6 +2,7 @@ import Agents
 import ArgumentParser
 import Lifecycle
 import Platform
+import Store
 import TmuxRuntime
 import Worktree
 
@@ -14,8 +15,14 @@ struct RestoreCommand: ParsableCommand {
             The worktree is recreated on the session's branch when it is missing (from \
             refs/ao/archive/<id> when cleanup already deleted the branch). The agent resumes its own \
             conversation where it can (Claude Code --resume, Codex resume, Aider \
-            --restore-chat-history, a custom agent's ao.agent.<name>.resume); otherwise it starts \
-            again with the saved prompt. Like spawn, restore is all or nothing.
+            --restore-chat-history with its chat history put back from <common-dir>/ao/sessions/<id>/, \
+            a custom agent's ao.agent.<name>.resume); otherwise it starts again with the saved prompt, \
+            and says so. Like spawn, restore is all or nothing.
+
+            Included ignored files (.worktreeinclude, ao.spawn.include) missing from the worktree \
+            are copied again; files already there are kept. The setup step (ao.spawn.setup) runs \
+            only when the worktree had to be recreated. With ao.portRange the session gets a port \
+            again (its old one when still free).
             """
     )
 
@@ -23,6 +30,9 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     @OptionGroup var target: SessionArgument
+
+    @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
+    var verbose = false
 
     func run() throws {
         try global.apply()
@@ -57,12 +67,18 @@ struct RestoreCommand: ParsableCommand {
             throw Messages.nameInUse(name, session: other.id.rawValue)
         }
         let worktreeNeeded = try checkWorktree(session, repository: repository)
+        let preparation = try WorktreePreparation(config: config)
+        if worktreeNeeded { try preparation.checkSetupProgramOnPath() }
+        let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
 
         let promptFilePath = workspace.location.aoDirectory + "/prompts/\(session.id).txt"
         var context = AgentDefinition.Context(prompt: session.prompt, promptFile: agent.wantsPromptFile ? promptFilePath : nil,
                                               session: session.id.rawValue, agentSession: session.agentSessionID)
         var mode = "resume"
-        var argv = agent.resumeArgv(context)
+        // aider resumes from the chat history in its worktree: without one there is nothing to resume.
+        let aoDirectory = workspace.location.aoDirectory
+        let canResume = !agent.resumeNeedsConversationFiles || ConversationFiles.available(session, agent: agent, aoDirectory: aoDirectory)
+        var argv = canResume ? agent.resumeArgv(context) : nil
         if argv == nil {
             mode = "prompt"
             if agent.pinsAgentSession { context.agentSession = AgentDefinition.newAgentSessionID() }
@@ -79,6 +95,15 @@ struct RestoreCommand: ParsableCommand {
         do {
             // A tmux session that outlived its agent (or an ended session's leftover) goes first.
             try tmux.killSession(session.tmuxName)
+            var launched = session
+            launched.port = try steps.run("reserving a port") {
+                do {
+                    return try store.assignPort(to: session.id, at: Clock.now(), preparation.portRequest)?.port
+                } catch SeedConflict.noFreePort {
+                    throw Messages.portRangeExhausted(preparation.portRange ?? 0...0)
+                }
+            }
+            if let port = launched.port { preparationOutput.note("port \(port) (AO_PORT)") }
             if worktreeNeeded {
                 try steps.run("recreating the branch") { try ensureBranch(session, repository: repository, provisioner: provisioner) }
                 try steps.run("recreating the worktree") {
@@ -86,11 +111,15 @@ struct RestoreCommand: ParsableCommand {
                     try provisioner.createWorktree(name: name, path: session.worktreePath, branch: session.branch.rawValue, session: session.id)
                 }
             }
+            try PreparationSteps(provisioner: provisioner, preparation: preparation, output: preparationOutput)
+                .run(&steps, session: launched, runSetup: worktreeNeeded)
             try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(agent, worktree: session.worktreePath) }
+            if mode == "resume" {
+                try steps.run("putting the agent's conversation back") { try ConversationFiles.putBack(session, agent: agent, aoDirectory: aoDirectory) }
+            }
             if agent.wantsPromptFile && !fileExists(promptFilePath) {
                 _ = try steps.run("writing the prompt file") { try provisioner.writePromptFile(session.prompt, for: session.id) }
             }
-            var launched = session
             launched.agentSessionID = context.agentSession
             try steps.run("starting the agent in tmux") { try provisioner.launchAgent(launched, argv: argv) }
             if mode == "prompt", let prompt = session.prompt, agent.promptDelivery(hasPrompt: !prompt.isEmpty) == .paste {

@@ -13,12 +13,22 @@ struct SendCommand: ParsableCommand {
             buffer, after leaving copy mode if the pane is in it, and submitted with Enter. git-ao \
             then checks the agent took it: while the text still sits in the input line it presses \
             Enter again, up to 3 times, and reports failure (DELIVERY_NOT_CONFIRMED) if it stays. \
+            An agent whose screen git-ao can read (aider) gets the text only at its prompt: send \
+            waits for it up to ao.agent.<name>.readyTimeout (30s) and otherwise fails with \
+            AGENT_BUSY. \
             Use '-' as the only message word to read the message from standard input. Everything \
             after the session id is message text, so put options before the id. A session at a \
             permission dialog is refused (SESSION_AWAITING_DECISION); --queue instead keeps the \
             message and delivers it as soon as the agent can take it (not at a permission dialog, \
             not waiting for an answer to its question), on the next observation pass. A message \
             queued for an ended session waits for 'git ao restore'.
+
+            The text never acts as keys: control characters (other than newline and tab), Escape, \
+            DEL and C1 controls are shown in caret notation (^C, ^[, ^?; C1 as <U+0085>), and a \
+            carriage return becomes a newline, so nothing in a message can interrupt the agent or \
+            end a bracketed paste early. To press a key on purpose, use --key NAME (repeatable, \
+            instead of a message), which takes only these names: \(SpecialKey.names.joined(separator: ", ")). \
+            Keys are pressed even at a permission dialog, which is what Escape or Enter answer.
             """
     )
 
@@ -28,17 +38,39 @@ struct SendCommand: ParsableCommand {
     @Flag(help: "Queue the message and deliver it when the agent can take it.")
     var queue = false
 
+    @Option(name: .customLong("key"), help: ArgumentHelp("Press this key instead of sending a message (repeatable): one of \(SpecialKey.names.joined(separator: ", ")).", valueName: "name"))
+    var keys: [String] = []
+
     @OptionGroup var target: SessionArgument
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The message; '-' reads it from standard input.", valueName: "message"))
     var message: [String] = []
 
     func validate() throws {
+        if !keys.isEmpty {
+            if let unknown = keys.first(where: { SpecialKey(name: $0) == nil }) {
+                throw ValidationError("Unknown key '\(unknown)' for --key; it takes one of: \(SpecialKey.names.joined(separator: ", ")).")
+            }
+            if !message.isEmpty { throw ValidationError("Give either a message or --key, not both.") }
+            if queue { throw ValidationError("--queue applies to messages; keys are pressed at once.") }
+            return
+        }
         if message.isEmpty { throw ValidationError("Missing the message to send (or '-' to read it from standard input).") }
     }
 
     func run() throws {
         try global.apply()
+        if !keys.isEmpty {
+            let (workspace, session) = try target.resolve()
+            let pressed = try SendCommand.press(keys.compactMap { SpecialKey(name: $0) }, in: session, workspace: workspace)
+            if output.json {
+                struct Payload: Encodable { let session: String; let keys: [String] }
+                Console.out(JSON.encode(Payload(session: session.id.rawValue, keys: pressed.map(\.rawValue))) + "\n")
+            } else if !global.quiet {
+                Console.err("Pressed \(pressed.map(\.rawValue).joined(separator: " ")) in \(session.id).\n")
+            }
+            return
+        }
         let words = message.first == "--" ? Array(message.dropFirst()) : message
         let text: String
         if words == ["-"] {
@@ -89,13 +121,43 @@ struct SendCommand: ParsableCommand {
         case .alive?, nil:
             break
         }
-        let result = try Delivery(tmux: tmux, target: session.tmuxName).deliver(text)
+        let delivery = Delivery(tmux: tmux, target: session.tmuxName)
+        try AgentReadiness.waitBeforeSend(session, delivery: delivery, workspace: workspace)
+        let result = try delivery.deliver(text)
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",
-                                               revision: session.revision, data: JSON.object(["text": text, "enter_presses": String(result.presses)])))
+                                               revision: session.revision, data: JSON.object(["text": TerminalText.inert(text), "enter_presses": String(result.presses)])))
         }
         if !result.confirmed { throw Messages.deliveryNotConfirmed(session.id.rawValue, attempts: result.presses) }
         return result
+    }
+
+    /// Presses keys from the fixed list in a live session's pane, and logs them.
+    static func press(_ keys: [SpecialKey], in session: Session, workspace: Workspace) throws -> [SpecialKey] {
+        if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
+        // Keys pressed during a spawn would land in the prompt being pasted.
+        if session.state == .notStarted && session.runtime == .unknown {
+            throw Messages.sessionStillSpawning(session.id.rawValue)
+        }
+        // The session's own server, whatever TMUX or TMUX_TMPDIR say here.
+        let tmux = RuntimeProbing.server(of: session, tmux: try Tmux.require())
+        switch tmux.listSessions() {
+        case .listed(let names) where names[session.tmuxName] == nil:
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone from the tmux server at \(tmux.socketPath)")
+        case .failed(let reason):
+            throw Messages.serverUnreachable(tmux.socketPath, reason)
+        default:
+            break
+        }
+        // In copy mode the keys would move the copy cursor instead of reaching the agent.
+        for _ in 0..<3 where try tmux.paneState(session.tmuxName).inMode { try tmux.leaveMode(session.tmuxName) }
+        for key in keys { try tmux.press(key, in: session.tmuxName) }
+        let store = try workspace.requireStore()
+        try workspace.storeCall {
+            try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: "keys_sent",
+                                               revision: session.revision, data: JSON.object(["keys": keys.map(\.rawValue).joined(separator: " ")])))
+        }
+        return keys
     }
 
     /// Puts the message in the outbox; delivers it right away when the agent can take it.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forge
 import Lifecycle
 import Platform
 import TmuxRuntime
@@ -30,7 +31,9 @@ struct ShowCommand: ParsableCommand {
             unreachable = RuntimeProbing.unreachableReasons(refreshed.outcome)[session.id]
         }
         let now = Clock.now()
-        var status = DisplayStatus.of(session, now: now)
+        let conflict = (try? workspace.storeCall { try workspace.store()?.conflictPredictions()[session.id] }) ?? nil
+        let predicted = conflict?.conflicting == true ? conflict : nil
+        var status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         if status.status == .unreachable, let unreachable { status.reason = unreachable + "; " + status.reason }
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
@@ -39,7 +42,8 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable, conflict: conflict),
+                                            events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -52,12 +56,37 @@ struct ShowCommand: ParsableCommand {
         field("worktree", session.worktreePath)
         field("agent", session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? ""))
         field("tmux", session.tmuxName + " on " + (session.tmuxSocket ?? "the caller's default server (not recorded yet)"))
+        if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }
         if let prompt = session.prompt, !prompt.isEmpty {
             let first = prompt.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
             field("prompt", displaySafe(String(first.prefix(100))) + (first.count > 100 || prompt.contains("\n") ? " ..." : ""))
+        }
+        if let predicted {
+            field("conflict", displaySafe("with \(predicted.baseRef) in " + predicted.paths.joined(separator: ", ")))
+        }
+        if let pr = session.pr {
+            var text = "#\(pr.number) \(pr.state.rawValue), \(pr.summary ?? pr.displaySummary): CI \(pr.ci.rawValue), review \(pr.review.rawValue.replacingAll("_", with: " ")), "
+            text += "mergeability \(pr.mergeability.rawValue)"
+            if pr.humanThreads + pr.botThreads > 0 { text += ", \(pr.humanThreads) unresolved thread(s) + \(pr.botThreads) from bots" }
+            field("pr", text)
+            let stored = (try? workspace.storeCall { try workspace.store()?.pullRequestFacts(for: session.id) ?? [:] }) ?? [:]
+            if let facts = stored[pr.number].flatMap(PullRequestFacts.decode) {
+                // GitHub text: terminal controls (C1 included) removed before it reaches a terminal.
+                if !facts.url.isEmpty { field("pr url", displaySafe(UntrustedText.inline(facts.url))) }
+                for check in facts.checks where check.outcome != .passed && check.outcome != .skipped {
+                    field("check", displaySafe(UntrustedText.inline("\(check.name): \(check.outcome.rawValue)" + (check.url.map { " \($0)" } ?? ""))))
+                }
+                for thread in facts.threads {
+                    let first = thread.comments.first
+                    let where_ = "\(thread.path):\(thread.line.map(String.init) ?? "?")" + (thread.outdated ? " (outdated)" : "")
+                    let who = first.map { "@\($0.author)" + ($0.isBot ? " [bot]" : "") } ?? "?"
+                    let body = String((first?.body ?? "").split(separator: "\n").first ?? "").prefix(80)
+                    field("thread", displaySafe(UntrustedText.inline("\(where_) \(who): \(body)")))
+                }
+            }
         }
         if !recent.isEmpty {
             lines.append("")

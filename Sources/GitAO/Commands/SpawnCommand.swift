@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forge
 import Lifecycle
 import Platform
 import Store
@@ -13,6 +14,12 @@ struct SpawnCommand: ParsableCommand {
             Checks the repository, branch, base, agent program and tmux first; then records the \
             session, creates the branch and worktree, starts the agent in tmux and marks the session \
             spawned. If any step fails, everything this spawn created is removed again.
+
+            A fresh worktree has only tracked files. Ignored files of the main worktree that \
+            .worktreeinclude (gitignore syntax, at the repository root) or ao.spawn.include names \
+            are copied into it (a reflink where the filesystem allows), then ao.spawn.setup runs in \
+            it without a shell (output in <common-dir>/ao/logs/<id>-setup.log, at most \
+            ao.spawn.setupTimeout). With ao.portRange the session gets its own port as AO_PORT.
 
             Branch: an existing local branch is used as it is; a branch that exists only as \
             <remote>/<branch> becomes a local branch tracking it; otherwise a new branch is made from \
@@ -51,7 +58,17 @@ struct SpawnCommand: ParsableCommand {
     @Flag(help: "Do not attach to the session afterwards.")
     var noAttach = false
 
+    @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
+    var verbose = false
+
+    @Option(help: ArgumentHelp("Work on this open pull request: fetch its head (the branch, or refs/pull/<n>/head for a fork) and link the session to it.", valueName: "number"))
+    var pr: Int?
+
     func validate() throws {
+        if let pr {
+            if pr <= 0 { throw ValidationError("--pr takes a pull request number.") }
+            if branch != nil || base != nil { throw ValidationError("--pr picks the branch and base itself: leave out --branch and --base.") }
+        }
         let sources = [prompt != nil, promptFile != nil, stdinMarker != nil].filter { $0 }.count
         if sources > 1 { throw ValidationError("Give the prompt one way only: --prompt, --prompt-file or '-'.") }
         if let stdinMarker, stdinMarker != "-" {
@@ -79,6 +96,13 @@ struct SpawnCommand: ParsableCommand {
         // Nor may it equal a session's name (the name would stop working as a handle).
         let names = Set(try workspace.sessions().compactMap(\.name))
         let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions, names: names) }
+        var branch = self.branch, base = self.base
+        var linked: PullRequestFacts?
+        if let pr {
+            let checkout = try PullRequestCheckout(workspace: workspace, config: config)
+                .prepare(pr, sessions: try workspace.sessions(), store: store)
+            (branch, base, linked) = (checkout.branch, checkout.base, checkout.facts)
+        }
         let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
         let plan = try planner.plan(SpawnRequest(branch: branch, base: base, agent: agent, name: name, prompt: promptText), id: id)
         if let name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
@@ -89,8 +113,17 @@ struct SpawnCommand: ParsableCommand {
             throw Messages.nameIsAnID(name, session: other.id.rawValue)
         }
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
-        let session = try Spawner(provisioner: provisioner, config: config, plan: plan).run()
+        let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
+        var session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
         Interrupts.restoreDefaults()
+        if let linked {
+            // Linked from the start: the first pass knows the PR (and reads it in full).
+            let now = Clock.now()
+            try workspace.storeCall {
+                try store.replacePullRequestFacts([linked.number: linked.encoded()], for: session.id, at: now)
+                session = try store.apply(session.id, .scm(linked.status), at: now, eventData: EventData.of(["pr": String(linked.number)])).session ?? session
+            }
+        }
 
         if output.json {
             Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true), pretty: true) + "\n")

@@ -71,19 +71,34 @@ enum StatusAction {
             // What the probes saw goes through the reducer, so status both shows and keeps the
             // truth (a vanished tmux session moves on to detecting, then to terminated). Keeping it
             // is opportunistic: when another process holds the database for more than a second,
-            // status shows what the probe saw without storing it.
+            // status shows what the probe saw without storing it; so it does when this user cannot
+            // write the database.
             let pending = RuntimeProbing.startListings(for: sessions, tmux: tmux, reuse: speculative)
             let outcome = RuntimeProbing.probes(for: sessions, listings: RuntimeProbing.collect(pending))
             reasons = RuntimeProbing.unreachableReasons(outcome)
             store.setBusyTimeout(seconds: 1)
-            do {
-                sessions = try RuntimeProbing.apply(outcome, to: sessions, store: store, now: now, scope: .fullPass).sessions
-            } catch let error as StoreError where error.kind == .busy || error.kind == .conflict {
+            if store.isReadOnly {
                 sessions = RuntimeProbing.preview(outcome, to: sessions, now: now, scope: .fullPass)
+            } else {
+                do {
+                    sessions = try RuntimeProbing.apply(outcome, to: sessions, store: store, now: now, scope: .fullPass).sessions
+                } catch let error as StoreError where error.kind == .busy || error.kind == .conflict || error.kind == .readOnly {
+                    sessions = RuntimeProbing.preview(outcome, to: sessions, now: now, scope: .fullPass)
+                }
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
-        let model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons)
+        let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
+        let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
+        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons, github: github, conflicts: conflicts)
+        if options.verbose && hasDatabase {
+            for s in shown where !s.isTerminated {
+                model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
+            }
+        }
+        if !options.json && !options.porcelain {
+            model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now)
+        }
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -106,22 +121,58 @@ struct StatusModel {
     let now: Timestamp
     /// Why the probe could not answer, for sessions shown as unreachable.
     var unreachable: [SessionID: String] = [:]
+    /// What the screen said about screen-judged sessions; an old judgment is shown with its age.
+    var screenJudgments: [SessionID: ScreenJudgments.Judgment] = [:]
+    /// GitHub bookkeeping by repository, from the database (no network).
+    var github: [String: ForgeRepositoryState] = [:]
+    /// Local conflict predictions by session, from the database.
+    var conflicts: [SessionID: ConflictPrediction] = [:]
+    /// Running CI followers by session (status -v).
+    var followers: [SessionID: Int32] = [:]
+
+    /// One line per repository whose GitHub observation is impaired: a refused token, a rate
+    /// limit, no token.
+    func githubNotes() -> [String] {
+        github.sorted { $0.key < $1.key }.compactMap { repository, state in
+            if let since = state.tokenUnhealthySince {
+                return "GitHub (\(repository)): the token was refused (401) \((now - since).age(.compact)) ago; observation resumes once a request with it succeeds (git ao doctor)."
+            }
+            if let until = state.rateLimitedUntil, until > now {
+                return "GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until))."
+            }
+            if state.lastError == ForgeStep.noToken { return "GitHub (\(repository)): off, \(ForgeStep.noToken)." }
+            return nil
+        }
+    }
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
-        let shown = DisplayStatus.of(s, now: now)
+        let shown = DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
         if shown.status == .unreachable, let why = unreachable[s.id] { return (shown.status, why + "; " + shown.reason) }
         return shown
     }
 
     func json() -> String {
+        struct GitHubView: Encodable {
+            let repository: String
+            let token_unhealthy_since: String?
+            let rate_limited_until: String?
+            let last_poll_at: String?
+            let last_error: String?
+        }
         struct Payload: Encodable {
             let version: Int
             let sessions: [SessionView]
             let hidden_terminated: Int
+            let github: [GitHubView]
+        }
+        let githubViews = github.sorted { $0.key < $1.key }.map { repository, state in
+            GitHubView(repository: repository, token_unhealthy_since: state.tokenUnhealthySince.map(isoTimestamp),
+                       rate_limited_until: state.rateLimitedUntil.map(isoTimestamp), last_poll_at: state.lastPollAt.map(isoTimestamp),
+                       last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id]) },
-                                   hidden_terminated: hidden), pretty: true) + "\n"
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id]) },
+                                   hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 
     /// `# ao.version 1`, `# ao.sessions <shown> <hidden>`, then one record per session:
@@ -150,14 +201,20 @@ struct StatusModel {
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
             return text
         }
-        var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (verbose ? ["WORKTREE", "REASON"] : []))
+        let withPR = sessions.contains { $0.pr != nil }
+        var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (withPR ? ["PR", "CI", "REVIEW"] : [])
+                                  + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
+            // Only a status that comes from the screen carries its age (a PR's status does not).
+            let judged = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
             let name = displaySafe(s.name ?? "-")
             let branch = displaySafe(s.branch.rawValue)
             var cells = [s.id.rawValue, truncate ? StatusModel.ellipsized(name, StatusModel.nameWidth) : name,
-                         truncate ? StatusModel.ellipsized(branch, StatusModel.branchWidth) : branch, s.agent, shown.status.name, (now - s.createdAt).age(.compact)]
-            if verbose { cells += [s.worktreePath, shown.reason] }
+                         truncate ? StatusModel.ellipsized(branch, StatusModel.branchWidth) : branch, s.agent,
+                         shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
+            if withPR { cells += StatusModel.prCells(s.pr) }
+            if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
             table.rows.append(cells)
         }
         table.style = { r, c, text in
@@ -165,8 +222,26 @@ struct StatusModel {
             return StatusModel.paint(displayed[r].status, text, palette)
         }
         var out = table.render()
+        for note in githubNotes() { out += displaySafe(note) + "\n" }
         if hidden > 0 { out += "\(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all)\n" }
         return out
+    }
+
+    /// PR, CI and REVIEW cells: `#12`, `failing`, `changes (2)`; `-` where nothing is known.
+    static func prCells(_ pr: PRStatus?) -> [String] {
+        guard let pr else { return ["-", "-", "-"] }
+        let number = "#\(pr.number)" + (pr.mergeability == .conflicting ? " conflict" : "")
+        let ci = pr.ci == .none ? "-" : pr.ci.rawValue
+        var review: String
+        switch pr.review {
+        case .none: review = "-"
+        case .approved: review = "approved"
+        case .changesRequested: review = "changes"
+        case .reviewRequired: review = "required"
+        }
+        let threads = pr.humanThreads + pr.botThreads
+        if threads > 0 { review += " (\(threads) thread\(threads == 1 ? "" : "s"))" }
+        return [number, ci, review]
     }
 
     static func paint(_ status: DisplayStatus, _ text: String, _ palette: Palette) -> String {

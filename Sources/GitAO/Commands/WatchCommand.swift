@@ -8,7 +8,9 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Repeat observation passes in the foreground, printing each change.",
         discussion: """
-            Runs a pass every --interval (default 30s) and prints one line per change. Stops cleanly on \
+            Runs a pass every --interval (default 30s) and prints one line per change; with --fetch, \
+            fetches the sessions' base branches first, so a base that moved on the server shows up as \
+            a predicted conflict. Stops cleanly on \
             Ctrl-C or SIGTERM. Only one watch runs per repository; a second one says which process \
             has it.
             """
@@ -18,6 +20,9 @@ struct WatchCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Time between passes: 500ms, 30s, 2m.", valueName: "duration"))
     var interval = "30s"
+
+    @Flag(help: "Before each pass, fetch the sessions' base branches from their remotes (for conflict prediction).")
+    var fetch = false
 
     func validate() throws {
         guard let span = GitConfig.parseTimeSpan(interval), span.milliseconds >= 100 else {
@@ -41,6 +46,11 @@ struct WatchCommand: ParsableCommand {
         Console.flush()
         while !Interrupts.isPending {
             let started = Clock.monotonicSeconds()
+            if fetch {
+                for problem in BaseFetcher.fetch(workspace: workspace, sessions: (try? workspace.sessions()) ?? []) {
+                    Console.line("\(String(isoTimestamp(Clock.now()).dropFirst(11).prefix(8)))  \(displaySafe(problem))")
+                }
+            }
             switch try ObservePass(workspace: workspace).run(wait: seconds) {
             case .busy: break
             case .ran(let changes):

@@ -60,8 +60,9 @@ extension Messages {
                 hint: "Check the name (git rev-parse --verify '\(base)^{commit}'), or run git fetch if it lives on a remote.")
     }
 
-    static func noDefaultBase() -> AOError {
-        AOError(.baseNotFound, "no base to branch from: there is no origin/HEAD, no origin/main, and HEAD is detached.",
+    static func noDefaultBase(unbornBranch: String?) -> AOError {
+        let head = unbornBranch.map { "HEAD names branch '\($0)', which has no commits yet" } ?? "HEAD is detached"
+        return AOError(.baseNotFound, "no base to branch from: there is no origin/HEAD, no origin/main, and \(head).",
                 hint: "Pass --base <ref>, or run: git remote set-head origin --auto")
     }
 
@@ -164,6 +165,9 @@ extension Messages {
         case .busy:
             return AOError(.databaseBusy, "\(error.context): another process held the state database too long.",
                            hint: "Retry in a moment; if it persists, look for a stuck git-ao process.")
+        case .readOnly:
+            return AOError(.databaseFailed, "\(error.description); reading commands (status, show, events) still answer, but this one must write.",
+                           hint: "Run 'git ao doctor': it names each file in ao/ this user cannot write and the chmod or chown that fixes it.")
         default:
             return AOError(.databaseFailed, error.description, hint: "Run 'git ao doctor' to check the state database.")
         }

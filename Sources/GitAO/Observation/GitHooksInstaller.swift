@@ -6,7 +6,7 @@ import Platform
 /// keeping its output and exit status. Uninstalling puts it back exactly (a rename keeps its
 /// content, mode and times).
 struct GitHooksInstaller {
-    static let hookNames = ["post-commit", "post-rewrite", "post-merge", "post-checkout"]
+    static let hookNames = ["post-commit", "post-rewrite", "post-merge", "post-checkout", "pre-push"]
     static let marker = "# git-ao hook v1"
     static let chainedSuffix = ".ao-chained"
 
@@ -99,7 +99,8 @@ struct GitHooksInstaller {
     static func script(for name: String) -> String {
         let binary = shellQuoted(Environment.executablePath)
         let runChained: String
-        if name == "post-rewrite" {
+        // These two get input on stdin, which the chained hook must see in full.
+        if name == "post-rewrite" || name == "pre-push" {
             runChained = """
                 input=$(cat; printf x); input=${input%x}
                 if [ -x "$chained" ]; then

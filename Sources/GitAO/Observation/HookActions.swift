@@ -31,6 +31,10 @@ enum HookActions {
 
     /// `git ao hook <name> [args]`: a git hook fired in some worktree.
     static func gitHook(name: String, arguments: [String]) {
+        // The hook script starts this process in the background with its standard streams on
+        // /dev/null, but every other descriptor git's caller left open is inherited: a program
+        // that runs `git commit` and reads its output to the end would wait for this process.
+        closeInheritedDescriptors()
         let gitDir: String
         if let env = Environment.value("GIT_DIR"), !env.isEmpty {
             gitDir = absolute(env, relativeTo: currentDirectory())
@@ -45,6 +49,11 @@ enum HookActions {
         case "post-commit": cause = .commit
         case "post-rewrite": cause = .rewrite
         case "post-merge": cause = .merge
+        case "pre-push":
+            // The session pushed: follow its pull request's CI in the background (one follower
+            // per session), so a CI failure reaches the agent without a watch running.
+            CIFollower.start(location: location, session: id)
+            return
         case "post-checkout":
             // A file checkout (third argument 0) does not move HEAD.
             if arguments.count >= 3 && arguments[2] == "0" { return }
@@ -60,8 +69,13 @@ enum HookActions {
             HookLog.append("\(name) in session \(id): could not read HEAD in \(gitDir)", aoDirectory: location.aoDirectory)
             return
         }
+        // The event says what this hook saw; the stored head only moves to a sha that is HEAD
+        // when the write lock is held, so a hook that waited behind a busy database never puts
+        // an older head back.
         record(location: location, session: id, alwaysPass: true) { store, session, now in
-            try apply(.head(CommitSHA(sha), cause: cause), to: session, store: store, now: now, data: ["sha": sha, "hook": name])
+            try apply(.head(CommitSHA(sha), cause: cause), to: session, store: store, now: now, data: ["sha": sha, "hook": name]) {
+                GitRefs.headSHA(gitDir: gitDir, commonDir: commonDir).map(CommitSHA.init)
+            }
         }
     }
 
@@ -85,8 +99,8 @@ enum HookActions {
     /// Decides with the session already read, and takes the write lock only when the decision
     /// changes something: most tool-call signals change nothing.
     private static func apply(_ observation: Observation, to session: Session, store: StateStore, now: Timestamp,
-                              data: [String: String?]) throws -> Applied? {
+                              data: [String: String?], worktreeHead: (() -> CommitSHA?)? = nil) throws -> Applied? {
         if Lifecycle.decide(session, observation, now).patch.isEmpty { return nil }
-        return try store.apply(session.id, observation, at: now, eventData: EventData.of(data))
+        return try store.apply(session.id, observation, at: now, eventData: EventData.of(data), worktreeHead: worktreeHead)
     }
 }

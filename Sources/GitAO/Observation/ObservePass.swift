@@ -7,12 +7,14 @@ import TmuxRuntime
 
 /// One observation pass over a repository's sessions:
 /// abandoned spawns, one tmux query for every session's runtime, the screen heuristic for agents
-/// without hooks, escalation ticks, then the outbox. Only one pass per repository runs at a time.
+/// without hooks, GitHub (see ForgeStep), escalation ticks, then the outbox. Only one pass per repository runs at a time.
 struct ObservePass {
     let workspace: Workspace
     /// Limit the per-session work (heuristics, ticks, delivery) to one session; the tmux query
     /// still covers every session, since it costs the same.
     var only: SessionID?
+    /// `observe --refresh`: ask GitHub now, whatever `ao.github.interval` says.
+    var refresh = false
 
     /// One line per change, for `git ao watch` and `git ao observe`.
     struct Change {
@@ -30,6 +32,9 @@ struct ObservePass {
 
     func run(wait: Double = 2) throws -> Outcome {
         guard let store = try workspace.store() else { return .ran([]) }
+        // A pass records what it sees; a user who cannot write the state gets the reason, not a
+        // failed lock file.
+        if store.isReadOnly { _ = try workspace.requireStore() }
         let lockPath = workspace.location.aoDirectory + "/" + ObservePass.lockName
         guard let lock = try FileLock.acquire(lockPath, wait: wait) else { return .busy(owner: FileLock.owner(of: lockPath)) }
         lock.recordOwner()
@@ -51,6 +56,8 @@ struct ObservePass {
         // Spawns whose process died before they completed: marked failed, and what they started
         // is undone the way their own journal would have.
         for session in sessions where AbandonedSpawn.isAbandoned(session, store: store) {
+            // Its setup step may still run in its own process group: ended first.
+            SetupStep.endAbandoned(session.id, aoDirectory: workspace.location.aoDirectory)
             let applied = try store.apply(session.id, .spawnAbandoned, at: Clock.now(), eventData: EventData.of([:]))
             record(applied)
             if applied.changed, let failed = applied.session {
@@ -65,6 +72,17 @@ struct ObservePass {
         probed.changes.forEach(record)
         sessions = probed.sessions
 
+        // The stored head is the worktree's HEAD: a hook event lost (or held behind a busy
+        // database) is corrected here. No head recorded yet means the session's base.
+        let commonDir = workspace.location.commonDir
+        for session in sessions where !session.isTerminated && (only == nil || session.id == only) {
+            let read = { GitRefs.worktreeHeadSHA(worktreePath: session.worktreePath, commonDir: commonDir).map(CommitSHA.init) }
+            guard let actual = read(), actual != (session.headSHA ?? session.baseSHA) else { continue }
+            record(try store.apply(session.id, .head(actual, cause: .observed), at: Clock.now(),
+                                   eventData: EventData.of(["sha": actual.rawValue]), worktreeHead: read))
+        }
+        sessions = try store.sessions()
+
         let mine = sessions.filter { only == nil || $0.id == only }
         let catalog = AgentCatalog(config: config)
 
@@ -78,6 +96,12 @@ struct ObservePass {
                 record(try store.apply(session.id, .activity(signal), at: Clock.now(), eventData: EventData.of([:])))
             }
         }
+
+        // Local conflict prediction (no GitHub needed), when a branch or its base moved.
+        try ConflictPredictor(workspace: workspace, store: store).run(sessions: sessions, now: Clock.now())
+
+        // GitHub: pull requests, CI, reviews (at most once per ao.github.interval).
+        try ForgeStep(workspace: workspace, store: store, config: config, force: refresh).run(sessions: sessions, record: record)
 
         // Escalations.
         let policy = EscalationPolicy(stuckAfter: try config.timeSpan(ConfigKeys.stuckAfter) ?? .minutes(10))
@@ -97,8 +121,7 @@ struct ObservePass {
     /// Starts a pass in the background, detached, and returns at once: for git hooks and agents'
     /// hooks, which must never wait for tmux, the notifier or the agent's reaction.
     static func startInBackground(location: RepoLocation, session: SessionID?) {
-        var environment = Environment.all().filter { !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") }
-        environment["GIT_DIR"] = nil
+        let environment = backgroundEnvironment()
         var argv = [Environment.executablePath, "-C", location.commonDir, "observe", "--quiet"]
         if let session { argv += ["--session", session.rawValue] }
         do {
@@ -106,5 +129,17 @@ struct ObservePass {
         } catch {
             HookLog.append("could not start a background pass: \(error)", aoDirectory: location.aoDirectory)
         }
+    }
+
+    /// The environment for a pass or follower started in the background: this process's minus
+    /// what describes only this invocation, but keeping the tmux server and the GitHub settings
+    /// (AO_GITHUB_API_URL, AO_GITHUB_TOKEN), which a pass started from a hook needs as much as
+    /// the command that triggered it.
+    static func backgroundEnvironment() -> [String: String] {
+        var environment = Environment.all().filter {
+            !LaunchPlan.isInvocationSpecific($0.key) || $0.key.hasPrefix("TMUX") || $0.key.hasPrefix("AO_GITHUB_")
+        }
+        environment["GIT_DIR"] = nil
+        return environment
     }
 }

@@ -82,7 +82,10 @@ struct OutboxDelivery {
             let text = item.body ?? ""
             let result: Delivery.Result
             do {
-                result = try Delivery(tmux: tmux, target: session.tmuxName).deliver(text)
+                let delivery = Delivery(tmux: tmux, target: session.tmuxName)
+                // An agent that is not at its prompt gets the nudge on a later pass.
+                if !(try AgentReadiness.canTakeNudge(session, delivery: delivery, config: config)) { return nil }
+                result = try delivery.deliver(text)
             } catch {
                 try store.recordAttempt(item, error: AOError.wrapping(error).message)
                 return Report(session: item.sessionID, text: "could not nudge: \(AOError.wrapping(error).message)")

@@ -1,5 +1,6 @@
 import Lifecycle
 import Platform
+import Store
 
 /// A session as JSON. Field names are part of the `--json` contract: add, never rename.
 struct SessionView: Encodable {
@@ -34,9 +35,23 @@ struct SessionView: Encodable {
     let head_sha: String?
     let pr_number: Int?
     let pr_state: String?
+    /// The port the session holds (ao.portRange); null without one and once it has ended.
+    let port: Int?
+    /// The PR's display status (conflicting, ci_failed, changes_requested, draft, ...).
+    let pr_status: String?
+    let pr_head_sha: String?
+    let pr_ci: String?
+    let pr_review: String?
+    let pr_mergeability: String?
+    let pr_unresolved_threads: Int?
+    let pr_bot_threads: Int?
+    /// Paths the local merge with the base conflicts in (git merge-tree); nil when it merges cleanly or was not predicted.
+    let conflict_paths: [String]?
+    let conflict_base: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil) {
-        var display = DisplayStatus.of(session, now: now)
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil) {
+        let predicted = conflict?.conflicting == true ? conflict : nil
+        var display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         if display.status == .unreachable, let unreachable { display.reason = unreachable + "; " + display.reason }
         id = session.id.rawValue
         name = session.name
@@ -68,6 +83,16 @@ struct SessionView: Encodable {
         head_sha = session.headSHA?.rawValue
         pr_number = session.pr?.number
         pr_state = session.pr?.state.rawValue
+        port = session.livePort
+        pr_status = session.pr.map { $0.summary ?? $0.displaySummary }
+        pr_head_sha = session.pr?.headSHA?.rawValue
+        pr_ci = session.pr?.ci.rawValue
+        pr_review = session.pr?.review.rawValue
+        pr_mergeability = session.pr?.mergeability.rawValue
+        pr_unresolved_threads = session.pr?.humanThreads
+        pr_bot_threads = session.pr?.botThreads
+        conflict_paths = predicted?.paths
+        conflict_base = predicted?.baseRef
     }
 }
 

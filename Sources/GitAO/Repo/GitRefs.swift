@@ -8,6 +8,22 @@ enum GitRefs {
         return resolve(head, gitDir: gitDir, commonDir: commonDir, depth: 0)
     }
 
+    /// The commit HEAD points at in the linked worktree at `worktreePath` (its `.git` file names
+    /// its git dir). Nil when the worktree or its HEAD cannot be read.
+    static func worktreeHeadSHA(worktreePath: String, commonDir: String) -> String? {
+        guard let gitDir = worktreeGitDir(worktreePath) else { return nil }
+        return headSHA(gitDir: gitDir, commonDir: commonDir)
+    }
+
+    /// The git dir a worktree's `.git` file names (absolute), or `.git` itself when it is a directory.
+    static func worktreeGitDir(_ worktreePath: String) -> String? {
+        let dotGit = worktreePath + "/.git"
+        if fileExists(dotGit + "/HEAD") { return dotGit }
+        guard let content = readFile(dotGit), content.hasPrefix("gitdir:") else { return nil }
+        let target = content.dropFirst("gitdir:".count).trimmingSpaces
+        return target.hasPrefix("/") ? target : worktreePath + "/" + target
+    }
+
     private static func resolve(_ content: String, gitDir: String, commonDir: String, depth: Int) -> String? {
         guard content.hasPrefix("ref:") else { return isSHA(content) ? content : nil }
         guard depth < 5 else { return nil }

@@ -34,9 +34,26 @@ final class Workspace {
             if error.context.hasPrefix("could not load") || error.context.hasPrefix("could not initialise") {
                 throw Messages.libgit2Missing(error)
             }
-            if error.kind == .owner { throw Messages.unsafeRepository(currentDirectory()) }
+            if error.kind == .owner {
+                // git is the authority on whom to trust: libgit2 1.5.1 does not read every file
+                // git reads for safe.directory, nor its `*`. When git accepts the repository,
+                // open it without libgit2's own check.
+                guard gitTrustsRepository() else { throw Messages.unsafeRepository(currentDirectory()) }
+                do {
+                    try Git.setOwnerValidation(false)
+                    return try Repository.discover()
+                } catch {
+                    throw Messages.unsafeRepository(currentDirectory())
+                }
+            }
             throw Messages.notARepository(currentDirectory())
         }
+    }
+
+    /// Whether git itself opens the repository around the current directory.
+    private static func gitTrustsRepository() -> Bool {
+        guard let result = try? GitCLI.run(["rev-parse", "--git-dir"], timeout: 10) else { return false }
+        return result.succeeded
     }
 
     /// The libgit2 repository (loads libgit2 on first use).
@@ -67,9 +84,13 @@ final class Workspace {
         return cachedStore
     }
 
-    /// The state database, created when missing.
+    /// The state database, created when missing, for a command that writes: refused up front
+    /// when this user cannot write it, so nothing is changed that could not be recorded.
     func requireStore() throws -> StateStore {
         guard let store = try store(create: true) else { throw Messages.database(StoreError(.other, "could not create the state database")) }
+        if store.isReadOnly {
+            throw Messages.database(StoreError(.readOnly, "this user cannot write the state database '\(location.aoDirectory)/\(StateStore.fileName)'"))
+        }
         return store
     }
 

@@ -1,3 +1,4 @@
+import Agents
 import Glibc
 import Lifecycle
 import Platform
@@ -66,7 +67,18 @@ enum AbandonedSpawn {
         // 2. The worktree, then the branch.
         var worktreeGone = false
         if agentGone, let repository = try? workspace.repository() {
-            switch WorktreeDisposal.removeIfClean(session.worktreePath, repository: repository) {
+            // As kill does: the conversation, then the commits only the worktree holds, are
+            // saved before it goes.
+            let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)
+            let disposed: WorktreeDisposal.Disposal
+            do {
+                try ConversationFiles.save(session, agent: agent, aoDirectory: workspace.location.aoDirectory)
+                disposed = WorktreeDisposal.dispose(session.worktreePath, repository: repository, session: session.id)
+            } catch {
+                disposed = .init(outcome: .kept("the agent's conversation could not be saved first (\(AOError.wrapping(error).message))"))
+            }
+            if !disposed.saved.isEmpty { outcome.done.append("saved commits no branch held as \(disposed.saved.joined(separator: ", "))") }
+            switch disposed.outcome {
             case .removed:
                 outcome.done.append("removed worktree \(session.worktreePath)")
                 worktreeGone = true

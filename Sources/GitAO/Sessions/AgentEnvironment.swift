@@ -7,6 +7,7 @@ extension AgentLauncher {
     static func environment(for session: Session, commonDir: String) -> [String: String] {
         var extra = ["AO_SESSION_ID": session.id.rawValue, "AO_REPO": commonDir, "AO_BRANCH": session.branch.rawValue]
         if let name = session.name { extra["AO_SESSION_NAME"] = name }
+        if let port = session.port { extra["AO_PORT"] = String(port) }
         return LaunchPlan.agentEnvironment(adding: extra)
     }
 }

@@ -54,8 +54,12 @@ final class Provisioner {
         try SessionMarker.write(session, worktreeAdminDir: repository.commonDir + "/worktrees/" + name)
     }
 
-    /// Gives an agent that reports its own activity the hooks that report it.
+    /// Gives an agent that reports its own activity the hooks that report it, and keeps the
+    /// files the agent writes itself (aider's `.aider*`) out of git's way.
     func installAgentHooks(_ agent: AgentDefinition, worktree: String) throws {
+        for pattern in agent.ownFilePatterns {
+            try AgentHooks.excludeFromGit(pattern, commonDir: workspace.location.commonDir, why: "files agent \(agent.name) writes in its worktree")
+        }
         if case .claudeCode = agent.kind {
             try AgentHooks.installClaudeHooks(worktree: worktree, commonDir: workspace.location.commonDir)
         }
@@ -69,6 +73,73 @@ final class Provisioner {
         try writeFileAtomically(path, Array((prompt ?? "").utf8))
         journal.append(.file(path))
         return path
+    }
+
+    /// Copies the files `.worktreeinclude` and `patterns` name (ignored and untracked in the main
+    /// worktree) into `worktree`, never replacing what is there and skipping what the worktree's
+    /// branch does not ignore (a copy must not make the worktree dirty). Each copied file is
+    /// journalled, so a rollback removes it even from a worktree that stays (restore).
+    func copyIncludedFiles(_ patterns: [String], into worktree: String) throws -> CopyReport {
+        guard var main = try repository.mainWorktreePath() else { return CopyReport() }
+        while main.count > 1 && main.hasSuffix("/") { main.removeLast() }
+        guard !samePath(main, worktree) else { return CopyReport() }
+        let candidates = try IncludedFiles.list(mainWorktree: main, patterns: patterns)
+        guard !candidates.isEmpty else { return CopyReport() }
+        var report = CopyReport()
+        var missing: [String] = []
+        for path in candidates {
+            var info = stat()
+            if lstat(worktree + "/" + path, &info) == 0 { report.present.append(path) } else { missing.append(path) }
+        }
+        // A symbolic link the branch tracks where the main worktree has a folder must never be
+        // written through (and git refuses to look beyond one).
+        let blocked = Set(missing.filter { Provisioner.passesThroughLink($0, below: worktree) })
+        let ignoredHere = Set(try IncludedFiles.ignored(missing.filter { !blocked.contains($0) }, in: worktree))
+        for path in missing {
+            try Interrupts.check("copying the included files")
+            if blocked.contains(path) {
+                report.skipped.append((path, "a symbolic link is in the way in the worktree"))
+                continue
+            }
+            guard ignoredHere.contains(path) else {
+                report.skipped.append((path, "this branch does not ignore it, so a copy would make the worktree dirty"))
+                continue
+            }
+            var created: [String] = []
+            let outcome = try FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created)
+            if !created.isEmpty { journal.append(.directories(created)) }
+            switch outcome {
+            case .copied(let reflink):
+                journal.append(.file(worktree + "/" + path))
+                report.copied.append((path, reflink))
+            case .linked:
+                journal.append(.file(worktree + "/" + path))
+                report.linked.append(path)
+            case .exists:
+                report.present.append(path)
+            case .skipped(let reason):
+                report.skipped.append((path, reason))
+            }
+        }
+        return report
+    }
+
+    /// Whether a folder on the way to `path` (relative to `root`) is a symbolic link.
+    static func passesThroughLink(_ path: String, below root: String) -> Bool {
+        var prefix = root
+        for part in path.split(separator: "/").dropLast() {
+            prefix += "/" + part
+            var info = stat()
+            guard lstat(prefix, &info) == 0 else { return false }
+            if (info.st_mode & S_IFMT) == S_IFLNK { return true }
+        }
+        return false
+    }
+
+    /// Appends an event to the session's change log without changing the session.
+    func recordEvent(_ id: SessionID, kind: String, fields: [String: String?]) throws {
+        let revision = try store.session(id)?.revision ?? 1
+        try store.recordEvent(SessionEvent(sessionID: id, at: Clock.now(), kind: kind, revision: revision, data: JSON.object(fields)))
     }
 
     /// Starts the agent inside tmux session `session.tmuxName`, in the session's worktree.
@@ -100,11 +171,18 @@ final class Provisioner {
     }
 
     /// For agents that take their prompt pasted: waits until the agent is ready, then delivers it.
+    /// An agent that stops at a question instead fails the step with the question quoted: the
+    /// prompt would otherwise become its answer.
     func pastePrompt(_ prompt: String, agent: AgentDefinition, session: Session, config: GitConfig) throws {
         let delivery = Delivery(tmux: tmux, target: session.tmuxName)
         let key = "ao.agent.\(agent.name).readyTimeout"
         let timeout = try config.timeSpan(key).map { Double($0.milliseconds) / 1000 } ?? 30
-        guard try delivery.waitUntilReady(pattern: agent.readyPattern, timeout: timeout, interrupted: { Interrupts.isPending }) else {
+        switch try AgentReadiness.waitForPrompt(agent, delivery: delivery, timeout: timeout, interrupted: { Interrupts.isPending }) {
+        case .ready:
+            break
+        case .question(let line):
+            throw Messages.agentAskedAQuestion(agent, question: line)
+        case .timedOut:
             try Interrupts.check("starting the agent")
             throw Messages.agentNotReady(agent.name, seconds: Int(timeout), key: key)
         }
@@ -126,8 +204,14 @@ final class Provisioner {
                 case .file(let path):
                     unlink(path)
                 case .worktree(let path):
-                    try repository.removeWorktree(at: path)
-                    report.append("removed worktree \(path)")
+                    // Whatever happened in it meanwhile, no commit is lost with it.
+                    let disposed = WorktreeDisposal.dispose(path, repository: repository, requireClean: false)
+                    if case .kept(let why) = disposed.outcome {
+                        report.append("kept worktree \(path): \(why)")
+                    } else {
+                        report.append("removed worktree \(path)")
+                    }
+                    if !disposed.saved.isEmpty { report.append("saved commits no branch held as \(disposed.saved.joined(separator: ", "))") }
                 case .directories(let created):
                     for directory in created.reversed() { rmdir(directory) }
                 case .branch(let name, let tip):
@@ -156,6 +240,10 @@ final class Provisioner {
         if cause.code == .interrupted {
             return AOError(.interrupted, "\(operation) was interrupted while \(step); everything it created was removed.",
                            hint: cause.hint, details: undone)
+        }
+        // The agent's question is the story; the rollback is a detail.
+        if cause.code == .agentAskedAQuestion {
+            return AOError(cause.code, "\(operation) was undone: \(cause.message)", hint: cause.hint, details: cause.details + undone)
         }
         // Nothing durable existed yet: the cause is the whole story.
         if !createdAnything { return cause }

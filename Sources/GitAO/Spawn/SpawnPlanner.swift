@@ -39,6 +39,8 @@ struct SpawnPlan {
     var prompt: String?
     var tmux: Tmux
     var tmuxName: String
+    /// Included files, setup step and port, from git config.
+    var preparation = WorktreePreparation()
     /// Notes for the user (which remote branch was picked, say).
     var notes: [String] = []
 }
@@ -52,7 +54,7 @@ struct SpawnPlanner {
 
     func plan(_ request: SpawnRequest, id: SessionID) throws -> SpawnPlan {
         // The repository.
-        if repository.isEmpty { throw Messages.noCommits(try repository.mainWorktreePath() ?? repository.commonDir) }
+        if try repository.hasNoCommits { throw Messages.noCommits(try repository.mainWorktreePath() ?? repository.commonDir) }
         let catalog = AgentCatalog(config: config)
         let agent = try catalog.definition(request.agent ?? catalog.defaultAgentName)
         let hasPrompt = !(request.prompt ?? "").isEmpty
@@ -88,6 +90,10 @@ struct SpawnPlanner {
             throw Messages.agentBinaryNotFound(agent.name, program: launchProgram)
         }
 
+        // The worktree's preparation (included files, setup step, port).
+        let preparation = try WorktreePreparation(config: config)
+        try preparation.checkSetupProgramOnPath()
+
         // tmux: the caller's default server, recorded so every later command addresses it.
         let tmux = try Tmux.require().on(socket: Tmux.socketForNewSession())
         // A server whose socket file was deleted still runs its sessions; a new server on the same
@@ -102,7 +108,7 @@ struct SpawnPlanner {
             worktreeName: repository.availableWorktreeName(base: directoryName), worktreePath: worktreePath,
             agent: agent, agentProgramPath: programPath,
             agentSession: agent.pinsAgentSession ? AgentDefinition.newAgentSessionID() : nil,
-            prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), notes: notes)
+            prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), preparation: preparation, notes: notes)
     }
 
     /// The worktree folder for a branch: its name with `/` turned into `-`. Letters and digits
@@ -189,7 +195,7 @@ struct SpawnPlanner {
         case .fromBase:
             break
         }
-        throw Messages.noDefaultBase()
+        throw Messages.noDefaultBase(unbornBranch: try repository.isHeadUnborn ? repository.currentBranch() : nil)
     }
 
     /// Worktrees must not live inside another worktree: git would list them as untracked files.

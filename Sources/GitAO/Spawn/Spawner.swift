@@ -7,20 +7,23 @@ import Worktree
 
 /// Runs a checked spawn plan as one all-or-nothing operation.
 ///
-/// Steps, in order: seed the session row, create the branch and the worktree, start the agent
-/// in tmux, deliver a pasted prompt, mark the session spawned. If a step fails (or the user
-/// presses Ctrl-C) everything created so far is undone, so `git worktree list`, `git branch`,
-/// tmux and `git ao status --all` are exactly as they were before.
+/// Steps, in order: seed the session row (reserving its port), create the branch and the
+/// worktree, copy the included ignored files, run the setup step, start the agent in tmux,
+/// deliver a pasted prompt, mark the session spawned. If a step fails (or the user presses
+/// Ctrl-C) everything created so far is undone, so `git worktree list`, `git branch`, tmux and
+/// `git ao status --all` are exactly as they were before.
 struct Spawner {
     let provisioner: Provisioner
     let config: GitConfig
     let plan: SpawnPlan
+    let output: PreparationOutput
 
     func run() throws -> Session {
         var steps = StepRunner(operation: "spawn of session \(plan.id)")
         do {
-            let seed = seedSession()
-            try steps.run("recording the session") { try seedRow(seed) }
+            var seed = seedSession()
+            seed.port = try steps.run("recording the session") { try seedRow(seed) }
+            if let port = seed.port { output.note("port \(port) (AO_PORT)") }
             try steps.run("creating the branch") {
                 switch plan.branchSource {
                 case .existing: break
@@ -31,6 +34,8 @@ struct Spawner {
             try steps.run("creating the worktree") {
                 try provisioner.createWorktree(name: plan.worktreeName, path: plan.worktreePath, branch: plan.branch.rawValue, session: plan.id)
             }
+            try PreparationSteps(provisioner: provisioner, preparation: plan.preparation, output: output)
+                .run(&steps, session: seed, runSetup: true)
             try steps.run("installing the agent's hooks") { try provisioner.installAgentHooks(plan.agent, worktree: plan.worktreePath) }
             let promptFile = try steps.run("writing the prompt file") {
                 plan.agent.wantsPromptFile ? try provisioner.writePromptFile(plan.prompt, for: plan.id) : nil
@@ -65,10 +70,13 @@ struct Spawner {
                        agentSessionID: plan.agentSession, createdAt: Clock.now(), state: .notStarted)
     }
 
-    private func seedRow(_ seed: Session) throws {
+    /// Writes the seed row; returns the port reserved for the session, if any.
+    private func seedRow(_ seed: Session) throws -> Int? {
         let store = provisioner.store
+        let port: Int?
         do {
-            try store.insertSeed(seed, spawnPID: getpid(), data: JSON.object(["branch": plan.branch.rawValue, "agent": plan.agent.name, "base": plan.baseRef]))
+            port = try store.insertSeed(seed, spawnPID: getpid(), data: JSON.object(["branch": plan.branch.rawValue, "agent": plan.agent.name, "base": plan.baseRef]),
+                                        port: plan.preparation.portRequest)
         } catch let conflict as SeedConflict {
             switch conflict {
             case .idTaken:
@@ -78,9 +86,12 @@ struct Spawner {
             case .branchTaken(let other):
                 let path = (try? store.session(other))??.worktreePath ?? "?"
                 throw Messages.branchInUseBySession(plan.branch.rawValue, session: other.rawValue, path: path)
+            case .noFreePort:
+                throw Messages.portRangeExhausted(plan.preparation.portRange ?? 0...0)
             }
         }
         provisioner.recordRow(plan.id)
+        return port
     }
 
     private func markSpawned() throws -> Session {

@@ -1,0 +1,303 @@
+import Glibc
+import Platform
+
+/// A REST response kept with the ETag that validates it, so a later 304 can be answered from it.
+package struct CachedResponse: Sendable, Equatable {
+    package var etag: String
+    package var body: [UInt8]
+    /// The `rel="next"` page it pointed to, so a 304 page still leads to the next one.
+    package var next: String?
+
+    package init(etag: String, body: [UInt8], next: String? = nil) {
+        self.etag = etag
+        self.body = body
+        self.next = next
+    }
+}
+
+/// Why a GitHub read gave nothing usable. A failed fetch is a fact of its own: it never reads
+/// as "no pull request" or "closed".
+package enum FetchFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case unauthorized
+    case rateLimited(resetAt: Int64)
+    case notFound
+    case status(Int)
+    case transport(String)
+    case malformed(endpoint: String, reason: String)
+    /// Not asked: an earlier answer in this pass (401, rate limit) stopped GitHub calls.
+    case skipped
+
+    package var description: String {
+        switch self {
+        case .unauthorized: return "GitHub refused the token (401)"
+        case .rateLimited(let reset): return "GitHub rate limit reached until \(isoTimestamp(milliseconds: reset * 1000))"
+        case .notFound: return "not found (404)"
+        case .status(let code): return "GitHub answered HTTP \(code)"
+        case .transport(let detail): return detail
+        case .malformed(let endpoint, let reason): return "malformed JSON from \(endpoint): \(reason)"
+        case .skipped: return "not asked (GitHub calls stopped earlier in this pass)"
+        }
+    }
+}
+
+/// A successful read: the body, fresh or from the cache.
+package struct Fetched: Sendable {
+    package var body: [UInt8]
+    /// True when GitHub answered 304 and the cached body was used.
+    package var notModified: Bool
+    package var next: String?
+}
+
+/// Conditional REST reads and GraphQL queries for one pass. Holds the ETag cache it was given
+/// and collects what changed in it; stops asking GitHub after a 401 or a rate limit, and
+/// retries a 5xx or a timeout once, after a random pause.
+package final class GitHubClient {
+    package let configuration: ForgeConfiguration
+    private let token: GitHubToken
+    private let transport: any HTTPTransport
+    private let userAgent: String
+    private let nowSeconds: () -> Int64
+
+    /// ETag cache by URL: what the caller stored, plus what this pass learned.
+    package private(set) var cache: [String: CachedResponse]
+    /// Entries this pass wrote (to persist).
+    package private(set) var changedCache: [String: CachedResponse] = [:]
+
+    /// Set by a 401: the token is unhealthy.
+    package private(set) var unauthorized = false
+    /// Set by an authenticated 200 (not a 304): the token works.
+    package private(set) var authenticated = false
+    /// When GitHub may be asked again, after a rate limit (epoch seconds).
+    package private(set) var rateLimitedUntil: Int64?
+    /// The largest X-Poll-Interval seen (seconds).
+    package private(set) var pollInterval: Int?
+    /// Counts for the log and the benchmark.
+    package private(set) var requestCount = 0
+    package private(set) var notModifiedCount = 0
+    package private(set) var graphQLCount = 0
+    /// What went wrong, one line each, naming the endpoint. Never contains the token.
+    package private(set) var problems: [String] = []
+
+    package init(configuration: ForgeConfiguration, token: GitHubToken, transport: any HTTPTransport, version: String,
+                 cache: [String: CachedResponse] = [:], nowSeconds: @escaping () -> Int64 = { Int64(Glibc.time(nil)) }) {
+        self.configuration = configuration
+        self.token = token
+        self.transport = transport
+        self.userAgent = "git-ao/\(version)"
+        self.cache = cache
+        self.nowSeconds = nowSeconds
+    }
+
+    package var stopped: Bool { unauthorized || rateLimitedUntil != nil }
+
+    // MARK: REST
+
+    /// GETs every URL (absolute, or a path under the API base) concurrently, conditionally.
+    /// `cached: false` (job logs): no If-None-Match, and the body is not kept in the cache.
+    package func get(_ targets: [String], cached: Bool = true) -> [Result<Fetched, FetchFailure>] {
+        let urls = targets.map { $0.hasPrefix("http") ? $0 : configuration.url($0) }
+        var results = [Result<Fetched, FetchFailure>](repeating: .failure(.skipped), count: urls.count)
+        var pending = Array(urls.indices)
+        for attempt in 0..<2 {
+            guard !stopped, !pending.isEmpty else { break }
+            if attempt > 0 { Self.jitterPause() }
+            let responses = transport.perform(pending.map { request(for: urls[$0], conditional: cached) })
+            var retry: [Int] = []
+            for (index, response) in zip(pending, responses) {
+                switch classify(response, url: urls[index], cacheable: cached) {
+                case .done(let result): results[index] = result
+                case .retry(let failure):
+                    results[index] = .failure(failure)
+                    if attempt == 0 { retry.append(index) } else { problems.append("\(Self.endpoint(urls[index])): \(failure)") }
+                }
+            }
+            pending = retry
+        }
+        return results
+    }
+
+    /// Reads every page of a list, following `Link: rel="next"` (each page conditional).
+    package func getAllPages(_ target: String, maxPages: Int = 50) -> Result<(items: [JSONValue], allNotModified: Bool), FetchFailure> {
+        var items: [JSONValue] = []
+        var allNotModified = true
+        var next: String? = target
+        var pages = 0
+        while let url = next, pages < maxPages {
+            pages += 1
+            switch get([url])[0] {
+            case .failure(let failure): return .failure(failure)
+            case .success(let fetched):
+                allNotModified = allNotModified && fetched.notModified
+                guard case .array(let page) = try? JSONValue.parse(fetched.body) else {
+                    return .failure(malformed(url, "expected a JSON array"))
+                }
+                items += page
+                next = fetched.next
+            }
+        }
+        return .success((items, allNotModified))
+    }
+
+    /// Parses a fetched body, turning a parse error into a failed fetch that names the endpoint.
+    package func json(_ fetched: Fetched, from target: String) -> Result<JSONValue, FetchFailure> {
+        do { return .success(try JSONValue.parse(fetched.body)) } catch {
+            return .failure(malformed(target, "\(error)"))
+        }
+    }
+
+    package func malformed(_ target: String, _ reason: String) -> FetchFailure {
+        let failure = FetchFailure.malformed(endpoint: Self.endpoint(target), reason: reason)
+        problems.append(failure.description)
+        return failure
+    }
+
+    // MARK: GraphQL
+
+    /// POSTs one GraphQL query per element concurrently. GraphQL has no conditional requests:
+    /// callers ask only when something changed.
+    package func graphQL(_ bodies: [JSONValue]) -> [Result<JSONValue, FetchFailure>] {
+        var results = [Result<JSONValue, FetchFailure>](repeating: .failure(.skipped), count: bodies.count)
+        var pending = Array(bodies.indices)
+        let url = configuration.graphQLEndpoint
+        for attempt in 0..<2 {
+            guard !stopped, !pending.isEmpty else { break }
+            if attempt > 0 { Self.jitterPause() }
+            graphQLCount += pending.count
+            let responses = transport.perform(pending.map {
+                var request = self.request(for: url, conditional: false)
+                request.method = .post
+                request.body = Array(bodies[$0].serialized().utf8)
+                request.headers.append(("Content-Type", "application/json"))
+                return request
+            })
+            var retry: [Int] = []
+            for (index, response) in zip(pending, responses) {
+                switch classify(response, url: url) {
+                case .retry(let failure):
+                    results[index] = .failure(failure)
+                    if attempt == 0 { retry.append(index) } else { problems.append("GraphQL: \(failure)") }
+                case .done(.failure(let failure)): results[index] = .failure(failure)
+                case .done(.success(let fetched)):
+                    guard let value = try? JSONValue.parse(fetched.body) else {
+                        results[index] = .failure(malformed(url, "not JSON"))
+                        continue
+                    }
+                    if case .array(let errors)? = value["errors"], !errors.isEmpty {
+                        if errors.contains(where: { $0["type"]?.stringValue == "RATE_LIMITED" }) {
+                            rateLimitedUntil = nowSeconds() + 60
+                            results[index] = .failure(.rateLimited(resetAt: rateLimitedUntil!))
+                        } else {
+                            let message = errors.first?["message"]?.stringValue ?? "error"
+                            results[index] = .failure(malformed(url, "GraphQL error: \(message)"))
+                        }
+                        continue
+                    }
+                    results[index] = .success(value)
+                }
+            }
+            pending = retry
+        }
+        return results
+    }
+
+    // MARK: Internals
+
+    private func request(for url: String, conditional: Bool = true) -> HTTPRequest {
+        var headers: [(name: String, value: String)] = [
+            ("User-Agent", userAgent),
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+            ("Authorization", "Bearer \(token.value)"),
+        ]
+        if conditional, let cached = cache[url] { headers.append(("If-None-Match", cached.etag)) }
+        return HTTPRequest(url: url, headers: headers)
+    }
+
+    private enum Classified {
+        case done(Result<Fetched, FetchFailure>)
+        case retry(FetchFailure)
+    }
+
+    private func classify(_ result: Result<HTTPResponse, TransportError>, url: String, cacheable: Bool = false) -> Classified {
+        let response: HTTPResponse
+        switch result {
+        case .failure(let error):
+            return .retry(.transport(error.detail))
+        case .success(let r): response = r
+        }
+        requestCount += 1
+        if let interval = response.header("x-poll-interval").flatMap({ Int($0) }), interval > 0 {
+            pollInterval = max(pollInterval ?? 0, min(interval, 3600))
+        }
+        let next = Self.nextLink(response.header("link"))
+        switch response.status {
+        case 200..<300:
+            authenticated = true
+            if cacheable, let etag = response.header("etag"), !etag.isEmpty {
+                let entry = CachedResponse(etag: etag, body: response.body, next: next)
+                cache[url] = entry
+                changedCache[url] = entry
+            }
+            return .done(.success(Fetched(body: response.body, notModified: false, next: next)))
+        case 304:
+            notModifiedCount += 1
+            guard let cached = cache[url] else {
+                problems.append("\(Self.endpoint(url)): 304 without a cached body")
+                return .done(.failure(.status(304)))
+            }
+            return .done(.success(Fetched(body: cached.body, notModified: true, next: cached.next)))
+        case 401:
+            unauthorized = true
+            problems.append("\(Self.endpoint(url)): \(FetchFailure.unauthorized)")
+            return .done(.failure(.unauthorized))
+        case 403, 429:
+            let body = String(decoding: response.body.prefix(4096), as: UTF8.self).lowercased()
+            let primary = response.header("x-ratelimit-remaining") == "0"
+            if response.status == 429 || primary || body.contains("secondary rate limit") || response.header("retry-after") != nil {
+                let now = nowSeconds()
+                var reset = now + 60
+                if let after = response.header("retry-after").flatMap({ Int64($0) }) {
+                    reset = now + max(after, 1)
+                } else if primary, let at = response.header("x-ratelimit-reset").flatMap({ Int64($0) }), at > now {
+                    reset = at
+                }
+                rateLimitedUntil = max(rateLimitedUntil ?? 0, reset)
+                problems.append("\(Self.endpoint(url)): rate limited (HTTP \(response.status)) until \(isoTimestamp(milliseconds: reset * 1000))")
+                return .done(.failure(.rateLimited(resetAt: reset)))
+            }
+            problems.append("\(Self.endpoint(url)): HTTP 403")
+            return .done(.failure(.status(403)))
+        case 404:
+            return .done(.failure(.notFound))
+        case 500..<600:
+            return .retry(.status(response.status))
+        default:
+            problems.append("\(Self.endpoint(url)): HTTP \(response.status)")
+            return .done(.failure(.status(response.status)))
+        }
+    }
+
+    /// The `rel="next"` URL of a Link header.
+    package static func nextLink(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingSpaces }
+            guard let target = fields.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
+            if fields.dropFirst().contains(where: { $0.replacingAll("\"", with: "") == "rel=next" }) {
+                return String(target.dropFirst().dropLast())
+            }
+        }
+        return nil
+    }
+
+    /// The path of a URL, for logs (never its query string, which may carry a signature).
+    package static func endpoint(_ url: String) -> String {
+        let path = WebURL(url)?.path ?? url
+        return String(path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
+    /// 100 to 500 ms, so that processes retrying after the same outage do not retry together.
+    private static func jitterPause() {
+        usleep(UInt32(100_000 + Int.random(in: 0..<400_000)))
+    }
+}

@@ -1,0 +1,274 @@
+import Lifecycle
+
+/// A stored GitHub response and the ETag that validates it.
+public struct StoredResponse: Equatable, Sendable {
+    public var etag: String
+    public var body: String
+    public var next: String?
+
+    public init(etag: String, body: String, next: String?) {
+        self.etag = etag
+        self.body = body
+        self.next = next
+    }
+}
+
+/// Per-repository GitHub bookkeeping shared by every process.
+public struct ForgeRepositoryState: Equatable, Sendable {
+    public var lastPollAt: Timestamp?
+    /// An `X-Poll-Interval` GitHub asked for, when longer than the configured interval.
+    public var pollInterval: TimeSpan?
+    public var rateLimitedUntil: Timestamp?
+    /// Set by a 401; cleared only by a later authenticated 200.
+    public var tokenUnhealthySince: Timestamp?
+    public var lastError: String?
+
+    public init(lastPollAt: Timestamp? = nil, pollInterval: TimeSpan? = nil, rateLimitedUntil: Timestamp? = nil,
+                tokenUnhealthySince: Timestamp? = nil, lastError: String? = nil) {
+        self.lastPollAt = lastPollAt
+        self.pollInterval = pollInterval
+        self.rateLimitedUntil = rateLimitedUntil
+        self.tokenUnhealthySince = tokenUnhealthySince
+        self.lastError = lastError
+    }
+}
+
+/// A reaction already sent: the signature of the fact behind it and how many were sent.
+public struct ReactionRecord: Equatable, Sendable {
+    public var signature: String
+    public var sentCount: Int
+    public var at: Timestamp
+}
+
+extension StateStore {
+    // MARK: ETags
+
+    /// Every stored response (the cache is small: a few per pull request).
+    public func storedResponses() throws -> [String: StoredResponse] {
+        let rows = try connection.prepare("SELECT url, etag, body, next_url FROM forge_etags")
+        var result: [String: StoredResponse] = [:]
+        while try rows.step() {
+            guard let url = rows.text(0), let etag = rows.text(1) else { continue }
+            result[url] = StoredResponse(etag: etag, body: rows.text(2) ?? "", next: rows.text(3))
+        }
+        return result
+    }
+
+    public func storeResponses(_ responses: [String: StoredResponse], at now: Timestamp) throws {
+        guard !responses.isEmpty else { return }
+        try connection.immediateTransaction {
+            let statement = try connection.prepare("""
+                INSERT INTO forge_etags (url, etag, body, next_url, stored_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, body = excluded.body, next_url = excluded.next_url, stored_at = excluded.stored_at
+                """)
+            for (url, response) in responses.sorted(by: { $0.key < $1.key }) {
+                try statement.run([.text(url), .text(response.etag), .text(response.body), SQLValue(response.next), .int(now.milliseconds)])
+            }
+        }
+    }
+
+    // MARK: Repository state
+
+    public func forgeRepositoryState(_ repository: String) throws -> ForgeRepositoryState {
+        let rows = try connection.prepare("""
+            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error
+            FROM forge_repositories WHERE repository = ?
+            """)
+        try rows.bind([.text(repository)])
+        guard try rows.step() else { return ForgeRepositoryState() }
+        return ForgeRepositoryState(lastPollAt: rows.optionalInt(0).map(Timestamp.init(milliseconds:)),
+                                    pollInterval: rows.optionalInt(1).map(TimeSpan.init(milliseconds:)),
+                                    rateLimitedUntil: rows.optionalInt(2).map(Timestamp.init(milliseconds:)),
+                                    tokenUnhealthySince: rows.optionalInt(3).map(Timestamp.init(milliseconds:)),
+                                    lastError: rows.text(4))
+    }
+
+    /// Every repository's GitHub bookkeeping (normally one), by owner/name.
+    public func forgeRepositoryStates() throws -> [String: ForgeRepositoryState] {
+        let rows = try connection.prepare("SELECT repository FROM forge_repositories ORDER BY repository")
+        var names: [String] = []
+        while try rows.step() { if let name = rows.text(0) { names.append(name) } }
+        var result: [String: ForgeRepositoryState] = [:]
+        for name in names { result[name] = try forgeRepositoryState(name) }
+        return result
+    }
+
+    /// Takes the right to poll GitHub now, atomically across processes: false when another
+    /// process polled within `interval` (or GitHub's own poll interval, if longer), or a rate
+    /// limit has not reset yet. `force` (observe --refresh) ignores the interval, never the limit.
+    public func claimForgePoll(_ repository: String, at now: Timestamp, interval: TimeSpan, force: Bool) throws -> Bool {
+        try connection.immediateTransaction {
+            let state = try forgeRepositoryState(repository)
+            if let until = state.rateLimitedUntil, until > now { return false }
+            let wait = max(interval, state.pollInterval ?? interval)
+            if !force, let last = state.lastPollAt, now - last < wait, last <= now { return false }
+            try connection.prepare("""
+                INSERT INTO forge_repositories (repository, last_poll_at) VALUES (?, ?)
+                ON CONFLICT(repository) DO UPDATE SET last_poll_at = excluded.last_poll_at
+                """).run([.text(repository), .int(now.milliseconds)])
+            return true
+        }
+    }
+
+    /// Records what a poll learned about the repository's GitHub access.
+    /// `unauthorized`: a 401 (sets the sticky mark); `authenticated`: an authenticated 200 (clears it).
+    public func recordForgePoll(_ repository: String, at now: Timestamp, unauthorized: Bool, authenticated: Bool,
+                                rateLimitedUntil: Timestamp?, pollInterval: TimeSpan?, error: String?) throws {
+        try connection.immediateTransaction {
+            var state = try forgeRepositoryState(repository)
+            if unauthorized { state.tokenUnhealthySince = state.tokenUnhealthySince ?? now } else if authenticated { state.tokenUnhealthySince = nil }
+            state.rateLimitedUntil = rateLimitedUntil
+            state.pollInterval = pollInterval
+            state.lastError = error
+            try connection.prepare("""
+                INSERT INTO forge_repositories (repository, last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(repository) DO UPDATE SET poll_interval_ms = excluded.poll_interval_ms,
+                    rate_limited_until = excluded.rate_limited_until, token_unhealthy_at = excluded.token_unhealthy_at,
+                    last_error = excluded.last_error
+                """).run([.text(repository), SQLValue(state.lastPollAt?.milliseconds ?? now.milliseconds),
+                          SQLValue(state.pollInterval?.milliseconds), SQLValue(state.rateLimitedUntil?.milliseconds),
+                          SQLValue(state.tokenUnhealthySince?.milliseconds), SQLValue(state.lastError)])
+        }
+    }
+
+    // MARK: Pull request facts
+
+    /// The stored facts of a session's pull requests (Forge's JSON form), by number.
+    public func pullRequestFacts(for id: SessionID) throws -> [Int: String] {
+        let rows = try connection.prepare("SELECT number, facts FROM forge_pr_facts WHERE session_id = ? ORDER BY number")
+        try rows.bind([.text(id.rawValue)])
+        var result: [Int: String] = [:]
+        while try rows.step() { result[Int(rows.int(0))] = rows.text(1) ?? "" }
+        return result
+    }
+
+    /// Replaces what is stored about a session's pull requests.
+    public func replacePullRequestFacts(_ facts: [Int: String], for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("DELETE FROM forge_pr_facts WHERE session_id = ?").run([.text(id.rawValue)])
+            let insert = try connection.prepare("INSERT INTO forge_pr_facts (session_id, number, facts, observed_at) VALUES (?, ?, ?, ?)")
+            for (number, text) in facts.sorted(by: { $0.key < $1.key }) {
+                try insert.run([.text(id.rawValue), .int(Int64(number)), .text(text), .int(now.milliseconds)])
+            }
+        }
+    }
+
+    // MARK: Reactions
+
+    public func reaction(_ kind: String, subject: String, for id: SessionID) throws -> ReactionRecord? {
+        let rows = try connection.prepare("SELECT signature, sent_count, at FROM forge_reactions WHERE session_id = ? AND kind = ? AND subject = ?")
+        try rows.bind([.text(id.rawValue), .text(kind), .text(subject)])
+        guard try rows.step() else { return nil }
+        return ReactionRecord(signature: rows.text(0) ?? "", sentCount: Int(rows.int(1)), at: Timestamp(milliseconds: rows.int(2)))
+    }
+
+    /// Records that a reaction with `signature` was queued, counting it.
+    public func recordReaction(_ kind: String, subject: String, signature: String, for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("""
+                INSERT INTO forge_reactions (session_id, kind, subject, signature, sent_count, at) VALUES (?, ?, ?, ?, 1, ?)
+                ON CONFLICT(session_id, kind, subject) DO UPDATE SET signature = excluded.signature,
+                    sent_count = sent_count + 1, at = excluded.at
+                """).run([.text(id.rawValue), .text(kind), .text(subject), .text(signature), .int(now.milliseconds)])
+        }
+    }
+
+    /// Forgets a reaction (a conflict episode that ended re-arms the conflict nudge).
+    public func clearReaction(_ kind: String, subject: String, for id: SessionID) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("DELETE FROM forge_reactions WHERE session_id = ? AND kind = ? AND subject = ?")
+                .run([.text(id.rawValue), .text(kind), .text(subject)])
+        }
+    }
+
+    // MARK: Outbox items for reactions
+
+    /// Marks undelivered nudges whose reason starts with `reasonPrefix` as superseded: the fact
+    /// behind them changed before they could be delivered. Returns how many.
+    @discardableResult
+    public func supersedePendingNudges(for id: SessionID, reasonPrefix: String, except kept: String? = nil, at now: Timestamp) throws -> Int {
+        try connection.immediateTransaction {
+            let pending = try pendingOutbox(session: id).filter {
+                $0.kind == .nudge && ($0.reason ?? "").hasPrefix(reasonPrefix) && $0.reason != kept
+            }
+            guard !pending.isEmpty else { return 0 }
+            let revision = try session(id)?.revision ?? 0
+            for item in pending {
+                try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'superseded' WHERE id = ? AND delivered_at IS NULL")
+                    .run([.int(now.milliseconds), .int(item.id)])
+                try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
+                                             data: "{\"reason\":\"\(item.reason ?? "")\"}"))
+            }
+            return pending.count
+        }
+    }
+
+    /// Queues a reaction's nudge and records the signatures of the facts it is about, in one
+    /// transaction: a crash cannot leave a nudge without its record (sent twice) or a record
+    /// without its nudge (never sent).
+    public func enqueueReaction(_ text: String, reason: String, records: [(kind: String, subject: String, signature: String)],
+                                for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, body, reason) VALUES (?, ?, 'nudge', ?, ?)")
+                .run([.text(id.rawValue), .int(now.milliseconds), .text(text), .text(reason)])
+            let record = try connection.prepare("""
+                INSERT INTO forge_reactions (session_id, kind, subject, signature, sent_count, at) VALUES (?, ?, ?, ?, 1, ?)
+                ON CONFLICT(session_id, kind, subject) DO UPDATE SET signature = excluded.signature,
+                    sent_count = sent_count + 1, at = excluded.at
+                """)
+            for entry in records {
+                try record.run([.text(id.rawValue), .text(entry.kind), .text(entry.subject), .text(entry.signature), .int(now.milliseconds)])
+            }
+        }
+    }
+
+    /// Puts a notification for the human in the outbox (a reaction that gave up on the agent).
+    public func enqueueNotification(_ kind: NotificationKind, message: String, for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, topic, body) VALUES (?, ?, 'notify', ?, ?)")
+                .run([.text(id.rawValue), .int(now.milliseconds), .text(kind.rawValue), .text(message)])
+        }
+    }
+
+    // MARK: Local conflict prediction
+
+    public func conflictPredictions() throws -> [SessionID: ConflictPrediction] {
+        let rows = try connection.prepare("SELECT session_id, head_sha, base_sha, base_ref, conflicting, paths FROM conflict_predictions")
+        var result: [SessionID: ConflictPrediction] = [:]
+        while try rows.step() {
+            let paths = (rows.text(5) ?? "").split(separator: "\n").map(String.init)
+            result[SessionID(rows.text(0) ?? "")] = ConflictPrediction(headSHA: rows.text(1) ?? "", baseSHA: rows.text(2) ?? "",
+                                                                       baseRef: rows.text(3) ?? "", conflicting: rows.int(4) != 0, paths: paths)
+        }
+        return result
+    }
+
+    public func setConflictPrediction(_ prediction: ConflictPrediction, for id: SessionID, at now: Timestamp) throws {
+        try connection.immediateTransaction {
+            try connection.prepare("""
+                INSERT INTO conflict_predictions (session_id, head_sha, base_sha, base_ref, conflicting, paths, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(session_id) DO UPDATE SET head_sha = excluded.head_sha, base_sha = excluded.base_sha, base_ref = excluded.base_ref,
+                    conflicting = excluded.conflicting, paths = excluded.paths, at = excluded.at
+                """).run([.text(id.rawValue), .text(prediction.headSHA), .text(prediction.baseSHA), .text(prediction.baseRef),
+                          .int(prediction.conflicting ? 1 : 0), .text(prediction.paths.joined(separator: "\n")), .int(now.milliseconds)])
+        }
+    }
+}
+
+/// The result of merging a session's branch with its base in memory.
+public struct ConflictPrediction: Equatable, Sendable {
+    public var headSHA: String
+    public var baseSHA: String
+    public var baseRef: String
+    public var conflicting: Bool
+    public var paths: [String]
+
+    public init(headSHA: String, baseSHA: String, baseRef: String, conflicting: Bool, paths: [String]) {
+        self.headSHA = headSHA
+        self.baseSHA = baseSHA
+        self.baseRef = baseRef
+        self.conflicting = conflicting
+        self.paths = paths
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// GitHub objects built from the real recorded payloads in `../shared/fixtures/github` (see its
+/// README): tests change only the fields a scenario needs, so every decoder meets GitHub's real
+/// nulls and extra fields.
+public enum GitHubFixtures {
+    /// `<package root>/../shared/fixtures/github`, where CI clones `shared/` beside the repository.
+    public static var directory: URL {
+        TestEnvironment.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/github")
+    }
+
+    /// The object under `key` in a payload file, e.g. `("pull_request/opened.payload.json", "pull_request")`.
+    public static func object(_ file: String, _ key: String) -> [String: Any] {
+        let url = directory.appendingPathComponent(file)
+        guard let data = try? Data(contentsOf: url),
+              let payload = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let object = payload[key] as? [String: Any] else {
+            fatalError("fixture \(url.path) has no '\(key)' object")
+        }
+        return object
+    }
+
+    /// An open pull request from the recorded `opened` payload.
+    public static func pullRequest(number: Int, branch: String, headSHA: String, repository: String = "acme/widgets",
+                                   headRepository: String? = nil, state: String = "open", draft: Bool = false,
+                                   merged: Bool = false, mergeable: Bool? = nil, mergeableState: String = "unknown",
+                                   updatedAt: String = "2026-01-01T00:00:00Z", base: String = "main",
+                                   reviewRequested: Bool = false) -> [String: Any] {
+        var pr = object("pull_request/opened.payload.json", "pull_request")
+        if !reviewRequested { pr["requested_reviewers"] = [Any](); pr["requested_teams"] = [Any]() }
+        pr["number"] = number
+        pr["state"] = state
+        pr["draft"] = draft
+        pr["merged"] = merged
+        pr["mergeable"] = mergeable.map { $0 as Any } ?? NSNull()
+        pr["mergeable_state"] = mergeableState
+        pr["updated_at"] = updatedAt
+        pr["html_url"] = "https://github.com/\(repository)/pull/\(number)"
+        var head = pr["head"] as! [String: Any]
+        head["ref"] = branch
+        head["sha"] = headSHA
+        var headRepo = head["repo"] as! [String: Any]
+        headRepo["full_name"] = headRepository ?? repository
+        head["repo"] = headRepo
+        pr["head"] = head
+        var baseObject = pr["base"] as! [String: Any]
+        baseObject["ref"] = base
+        var baseRepo = baseObject["repo"] as! [String: Any]
+        baseRepo["full_name"] = repository
+        baseObject["repo"] = baseRepo
+        pr["base"] = baseObject
+        return pr
+    }
+
+    /// A check run from the recorded `completed` payload. `conclusion: nil` with status
+    /// `in_progress` or `queued` is a check still running.
+    public static func checkRun(id: Int, name: String, headSHA: String, status: String = "completed", conclusion: String?,
+                                actions: Bool = true, title: String? = nil, summary: String? = nil) -> [String: Any] {
+        var run = object("check_run/completed.payload.json", "check_run")
+        run["id"] = id
+        run["name"] = name
+        run["head_sha"] = headSHA
+        run["status"] = status
+        run["conclusion"] = conclusion.map { $0 as Any } ?? NSNull()
+        run["html_url"] = "https://github.com/acme/widgets/runs/\(id)"
+        var app = run["app"] as? [String: Any] ?? [:]
+        // The recorded payload predates `app.slug`; the REST API has it.
+        app["slug"] = actions ? "github-actions" : "other-ci"
+        run["app"] = app
+        var output = run["output"] as? [String: Any] ?? [:]
+        output["title"] = title.map { $0 as Any } ?? NSNull()
+        output["summary"] = summary.map { $0 as Any } ?? NSNull()
+        run["output"] = output
+        return run
+    }
+
+    public static func checkRuns(_ runs: [[String: Any]]) -> [String: Any] {
+        ["total_count": runs.count, "check_runs": runs]
+    }
+
+    /// A review from the recorded `submitted` payload.
+    public static func review(id: Int, login: String, state: String, submittedAt: String = "2026-01-01T00:00:00Z") -> [String: Any] {
+        var review = object("pull_request_review/submitted.payload.json", "review")
+        review["id"] = id
+        review["state"] = state
+        review["submitted_at"] = submittedAt
+        var user = review["user"] as! [String: Any]
+        user["login"] = login
+        review["user"] = user
+        return review
+    }
+
+    /// A review thread as GraphQL returns it, built from the recorded thread's first comment.
+    public static func graphQLThread(id: String, path: String = "README.md", line: Int?, originalLine: Int? = nil,
+                                     resolved: Bool = false, outdated: Bool = false,
+                                     comments: [(id: Int, author: String, bot: Bool, body: String)]) -> [String: Any] {
+        let recorded = object("pull_request_review_thread/resolved.payload.json", "thread")
+        let template = (recorded["comments"] as! [[String: Any]])[0]
+        return [
+            "id": id, "isResolved": resolved, "isOutdated": outdated, "path": path,
+            "line": line.map { $0 as Any } ?? NSNull(),
+            "originalLine": (originalLine ?? line).map { $0 as Any } ?? NSNull(),
+            "comments": ["nodes": comments.map { comment in
+                [
+                    "databaseId": comment.id,
+                    "author": ["login": comment.author, "__typename": comment.bot ? "Bot" : "User"],
+                    "body": comment.body,
+                    "url": (template["html_url"] as? String ?? "https://github.com/x") + "-\(comment.id)",
+                    "createdAt": template["created_at"] as? String ?? "2026-01-01T00:00:00Z",
+                ] as [String: Any]
+            }],
+        ]
+    }
+
+    /// A GraphQL answer holding one page of review threads.
+    public static func graphQLThreadsPage(_ threads: [[String: Any]], nextCursor: String? = nil) -> [String: Any] {
+        ["data": ["repository": ["pullRequest": ["reviewThreads": [
+            "pageInfo": ["hasNextPage": nextCursor != nil, "endCursor": nextCursor.map { $0 as Any } ?? NSNull()],
+            "nodes": threads,
+        ]]]]]
+    }
+}

@@ -1,0 +1,76 @@
+import AOTestSupport
+import Foundation
+import Lifecycle
+import Testing
+@testable import Store
+
+@Suite("forge state in the store")
+struct ForgeStateTests {
+    let env: TestEnvironment
+    let directory: String
+
+    init() throws {
+        env = try TestEnvironment("forgestore")
+        directory = env.root.appendingPathComponent("common/ao").path
+        try FileManager.default.createDirectory(atPath: env.root.appendingPathComponent("common").path, withIntermediateDirectories: true)
+    }
+
+    func open() throws -> StateStore { try #require(try StateStore.open(directory: directory, create: true)) }
+
+    @Test("ETags and their bodies are shared between connections")
+    func etags() throws {
+        defer { env.close() }
+        try open().storeResponses(["https://x/a": StoredResponse(etag: "\"1\"", body: "[]", next: "https://x/a?page=2")], at: Timestamp(seconds: 1))
+        try open().storeResponses(["https://x/a": StoredResponse(etag: "\"2\"", body: "[1]", next: nil)], at: Timestamp(seconds: 2))
+        #expect(try open().storedResponses() == ["https://x/a": StoredResponse(etag: "\"2\"", body: "[1]", next: nil)])
+    }
+
+    @Test("one poll per interval across processes; force skips the interval but never a rate limit")
+    func pollClaim() throws {
+        defer { env.close() }
+        let a = try open(), b = try open()
+        let repo = "acme/widgets"
+        #expect(try a.claimForgePoll(repo, at: Timestamp(seconds: 100), interval: .seconds(30), force: false))
+        #expect(try !b.claimForgePoll(repo, at: Timestamp(seconds: 110), interval: .seconds(30), force: false))
+        #expect(try b.claimForgePoll(repo, at: Timestamp(seconds: 111), interval: .seconds(30), force: true))
+        #expect(try a.claimForgePoll(repo, at: Timestamp(seconds: 141), interval: .seconds(30), force: false))
+        // GitHub asked for 60 s between polls.
+        try a.recordForgePoll(repo, at: Timestamp(seconds: 141), unauthorized: false, authenticated: true, rateLimitedUntil: nil,
+                              pollInterval: .seconds(60), error: nil)
+        #expect(try !b.claimForgePoll(repo, at: Timestamp(seconds: 172), interval: .seconds(30), force: false))
+        #expect(try b.claimForgePoll(repo, at: Timestamp(seconds: 201), interval: .seconds(30), force: false))
+        try a.recordForgePoll(repo, at: Timestamp(seconds: 201), unauthorized: false, authenticated: false,
+                              rateLimitedUntil: Timestamp(seconds: 500), pollInterval: nil, error: "rate limited")
+        #expect(try !b.claimForgePoll(repo, at: Timestamp(seconds: 400), interval: .seconds(30), force: true))
+        #expect(try b.claimForgePoll(repo, at: Timestamp(seconds: 501), interval: .seconds(30), force: false))
+    }
+
+    @Test("the unhealthy-token mark is sticky until an authenticated 200")
+    func tokenMark() throws {
+        defer { env.close() }
+        let store = try open()
+        let repo = "acme/widgets"
+        try store.recordForgePoll(repo, at: Timestamp(seconds: 1), unauthorized: true, authenticated: false, rateLimitedUntil: nil, pollInterval: nil, error: "401")
+        // A pass of 304s (not authenticated, not unauthorized) keeps the mark.
+        try store.recordForgePoll(repo, at: Timestamp(seconds: 2), unauthorized: false, authenticated: false, rateLimitedUntil: nil, pollInterval: nil, error: nil)
+        #expect(try store.forgeRepositoryState(repo).tokenUnhealthySince == Timestamp(seconds: 1))
+        try store.recordForgePoll(repo, at: Timestamp(seconds: 3), unauthorized: false, authenticated: true, rateLimitedUntil: nil, pollInterval: nil, error: nil)
+        #expect(try store.forgeRepositoryState(repo).tokenUnhealthySince == nil)
+    }
+
+    @Test("pull request facts and reaction signatures")
+    func factsAndReactions() throws {
+        defer { env.close() }
+        let store = try open()
+        let id = SessionID("s1")
+        try store.replacePullRequestFacts([3: "{\"number\":3}", 4: "{}"], for: id, at: Timestamp(seconds: 1))
+        try store.replacePullRequestFacts([4: "{\"number\":4}"], for: id, at: Timestamp(seconds: 2))
+        #expect(try store.pullRequestFacts(for: id) == [4: "{\"number\":4}"])
+        #expect(try store.reaction("ci", subject: "build", for: id) == nil)
+        try store.recordReaction("ci", subject: "build", signature: "sig1", for: id, at: Timestamp(seconds: 3))
+        try store.recordReaction("ci", subject: "build", signature: "sig2", for: id, at: Timestamp(seconds: 4))
+        #expect(try store.reaction("ci", subject: "build", for: id) == ReactionRecord(signature: "sig2", sentCount: 2, at: Timestamp(seconds: 4)))
+        try store.clearReaction("ci", subject: "build", for: id)
+        #expect(try store.reaction("ci", subject: "build", for: id) == nil)
+    }
+}
