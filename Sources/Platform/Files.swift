@@ -49,9 +49,10 @@ package func readStandardInput(limit: Int, timeout: Double) -> [UInt8] {
     let deadline = Clock.monotonicSeconds() + timeout
     while result.count < limit {
         var entry = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        // The timeout bounds waiting, not reading: a process the scheduler started late still
+        // reads what its writer put in the pipe long ago (past the deadline it only stops waiting).
         let left = deadline - Clock.monotonicSeconds()
-        if left <= 0 { break }
-        let ready = poll(&entry, 1, Int32(left * 1000) + 1)
+        let ready = poll(&entry, 1, left > 0 ? Int32(left * 1000) + 1 : 0)
         if ready < 0 && errno == EINTR { continue }
         if ready <= 0 { break }
         let n = read(0, &buffer, min(buffer.count, limit - result.count))
