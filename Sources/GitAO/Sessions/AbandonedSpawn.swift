@@ -37,6 +37,9 @@ enum AbandonedSpawn {
         var outcome = Outcome()
         let lock = try? WorktreeDisposal.lock(workspace)
         defer { lock?.release() }
+        // 0. A setup step the spawn was running, in its own process group (kill of a spawn
+        // whose process is gone comes here without a pass).
+        SetupStep.endAbandoned(session.id, aoDirectory: workspace.location.aoDirectory)
         // 1. The agent, on its own server.
         var agentGone = false
         if let tmux {
