@@ -45,8 +45,9 @@ mkdir -p "$work/raw" "$work/out"
 for page in "$work/raw"/git-ao.*.1; do
   command=$(basename "$page" .1)
   command=${command#git-ao.}
-  # Hidden commands (run by git-ao itself) and ArgumentParser's help get no page.
-  case "$command" in exec-agent|hook|follow|help) continue ;; esac
+  # Hidden commands (run by git-ao itself) and ArgumentParser's help get no page; subcommands
+  # (review trigger, ...) are described in their command's page.
+  case "$command" in exec-agent|hook|follow|help|*.*) continue ;; esac
   upper=$(printf '%s' "$command" | tr '[:lower:]' '[:upper:]')
   sed -e "s/^\.Dt GIT-AO\.$upper 1/.Dt GIT-AO-$upper 1/" "$page" > "$work/out/git-ao-$command.1"
   printf '.Sh "SEE ALSO"\n.Xr git-ao 1\n' >> "$work/out/git-ao-$command.1"

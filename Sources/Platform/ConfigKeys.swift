@@ -37,6 +37,12 @@ package enum ConfigKeys {
         Key(name: spawnSetup, defaultValue: "", summary: "argv template run without a shell in each new worktree before the agent starts (npm ci, ./scripts/setup-worktree.sh)"),
         Key(name: spawnSetupTimeout, defaultValue: "10m", summary: "how long the setup step may run before the spawn fails"),
         Key(name: spawnSetupFailure, defaultValue: "fail", summary: "fail rolls the spawn back when the setup step fails or times out; warn keeps the session and warns"),
+        Key(name: reviewEnabled, defaultValue: "true when a reviewer is available", summary: "review every commit of a session (post-commit hook, in the background)"),
+        Key(name: reviewAgent, defaultValue: "the worker's agent if it can review, else claude-code", summary: "the agent reviewer; 'none' for no agent reviewer"),
+        Key(name: reviewCommand, defaultValue: "", summary: "the command reviewer: argv template run without a shell, with {sha}, {base} and {worktree}; exit 0 approves"),
+        Key(name: reviewTimeout, defaultValue: "10m", summary: "how long a command reviewer may run before its run fails"),
+        Key(name: reviewDebounce, defaultValue: "20s", summary: "commits closer together than this get one review, of the latest"),
+        Key(name: "ao.agent.<name>.reviewCommand", defaultValue: "", summary: "argv template that starts a custom agent as a read-only reviewer ({prompt}, {prompt_file}, {session}, {run}); without it the agent cannot review"),
         Key(name: portRange, defaultValue: "", summary: "ports such as 4100-4199: each live session gets one of its own as AO_PORT"),
         Key(name: remote, defaultValue: "origin", summary: "remote whose URL names the GitHub repository (owner/name)"),
         Key(name: githubAPIURL, defaultValue: "https://api.github.com", summary: "GitHub REST base (https://HOST/api/v3 for GitHub Enterprise); AO_GITHUB_API_URL overrides it"),
@@ -51,6 +57,12 @@ package enum ConfigKeys {
     package static let spawnSetupTimeout = "ao.spawn.setupTimeout"
     package static let spawnSetupFailure = "ao.spawn.setupFailure"
     package static let portRange = "ao.portRange"
+
+    package static let reviewEnabled = "ao.review.enabled"
+    package static let reviewAgent = "ao.review.agent"
+    package static let reviewCommand = "ao.review.command"
+    package static let reviewTimeout = "ao.review.timeout"
+    package static let reviewDebounce = "ao.review.debounce"
 
     package static let stuckAfter = "ao.stuckAfter"
     package static let notifyCommand = "ao.notify.command"

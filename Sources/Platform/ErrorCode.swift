@@ -16,6 +16,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case baseNotFound = "BASE_NOT_FOUND"
     case branchNotFetched = "BRANCH_NOT_FETCHED"
     case prNotFound = "PR_NOT_FOUND"
+    case reviewRunNotFound = "REVIEW_RUN_NOT_FOUND"
 
     // Conflicts with the state of the repository or of a session.
     case branchCheckedOutElsewhere = "BRANCH_CHECKED_OUT_ELSEWHERE"
@@ -33,6 +34,9 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case portRangeExhausted = "PORT_RANGE_EXHAUSTED"
     case prNotOpen = "PR_NOT_OPEN"
     case prClaimedByActiveSession = "PR_CLAIMED_BY_ACTIVE_SESSION"
+    case reviewAlreadySubmitted = "REVIEW_ALREADY_SUBMITTED"
+    case reviewRunStale = "REVIEW_RUN_STALE"
+    case noReviewer = "NO_REVIEWER"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -70,11 +74,11 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .agentExited,
              .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
             return .failed
-        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound:
+        case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound, .reviewRunNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
-             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession:
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .noReviewer:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

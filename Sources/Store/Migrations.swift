@@ -160,5 +160,49 @@ enum Migrations {
             -- NULL for older sessions: the caller's default server is asked, and recorded once seen.
             ALTER TABLE sessions ADD COLUMN tmux_socket TEXT;
             """),
+        Migration(name: "0006_review_loop_runs", sql: """
+            -- One row per (session, reviewer): the debounce claim of the latest commit, and how many
+            -- review nudges reached the worker (the cap).
+            CREATE TABLE review (
+                session_id    TEXT NOT NULL,
+                reviewer      TEXT NOT NULL,
+                pending_sha   TEXT,
+                pending_token TEXT,
+                pending_at    INTEGER,
+                created_at    INTEGER NOT NULL,
+                PRIMARY KEY (session_id, reviewer)
+            );
+            -- One row per review of one commit. `reviewer` is 'agent:<name>' or 'command'.
+            -- Room is left for the GitHub side (a posted review's id, a post error) as new columns.
+            CREATE TABLE review_run (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                session_id    TEXT NOT NULL,
+                reviewer      TEXT NOT NULL,
+                branch        TEXT NOT NULL,
+                target_sha    TEXT NOT NULL,
+                base_sha      TEXT NOT NULL,
+                status        TEXT NOT NULL,
+                verdict       TEXT,
+                body          TEXT,
+                note          TEXT,
+                log_path      TEXT,
+                worktree_path TEXT,
+                process_group INTEGER,
+                created_at    INTEGER NOT NULL,
+                updated_at    INTEGER NOT NULL,
+                completed_at  INTEGER,
+                delivered_at  INTEGER
+            );
+            -- Dedupe across concurrent hook processes: one running or approved run per
+            -- (session, reviewer, sha).
+            CREATE UNIQUE INDEX review_run_dedupe ON review_run(session_id, reviewer, target_sha)
+                WHERE status = 'running' OR verdict = 'approved';
+            CREATE INDEX review_run_by_session ON review_run(session_id, id);
+            -- A session's own agent reviewer (spawn --review-agent), first in the reviewer order.
+            CREATE TABLE review_override (
+                session_id TEXT PRIMARY KEY,
+                agent      TEXT NOT NULL
+            );
+            """),
     ]
 }

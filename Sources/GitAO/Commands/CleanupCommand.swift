@@ -177,6 +177,7 @@ struct CleanupCommand: ParsableCommand {
         if let tip = item.tip {
             try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
         }
+        ReviewShutdown.sessionEnded(session, store: store, commonDir: workspace.location.commonDir)
         // Also when the directory is already gone: git's admin dir may still hold HEAD's reflog.
         if item.removeWorktree || !fileExists(session.worktreePath) {
             let agent = try? AgentCatalog(config: workspace.config()).definition(session.agent)

@@ -113,6 +113,15 @@ struct DoctorCommand: ParsableCommand {
             }
         }
 
+        // Reviews.
+        do {
+            let settings = try ReviewSettings(config: config)
+            let findings = ReviewSettings.doctor(settings, config: config)
+            add("reviews", findings.level, findings.detail, fix: findings.fix)
+        } catch {
+            add("reviews", .problem, AOError.wrapping(error).message, fix: AOError.wrapping(error).hint)
+        }
+
         // Database.
         var sessions: [Session] = []
         do {

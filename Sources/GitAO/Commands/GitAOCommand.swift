@@ -18,7 +18,7 @@ struct GitAOCommand: ParsableCommand {
         subcommands: [
             StatusCommand.self, SpawnCommand.self, ShowCommand.self, AttachCommand.self, SendCommand.self,
             KillCommand.self, RestoreCommand.self, CleanupCommand.self, ObserveCommand.self, WatchCommand.self,
-            EventsCommand.self, HooksCommand.self, InitCommand.self, SignalCommand.self, DoctorCommand.self,
+            EventsCommand.self, ReviewCommand.self, HooksCommand.self, InitCommand.self, SignalCommand.self, DoctorCommand.self,
             CompletionCommand.self, ExecAgentCommand.self, HookCommand.self, FollowCommand.self,
         ],
         defaultSubcommand: StatusCommand.self

@@ -77,6 +77,7 @@ struct KillCommand: ParsableCommand {
         let wasRunning = try server.killSession(session.tmuxName)
         // Ending tmux sends the agent SIGHUP; one that ignores it still runs in the worktree.
         let survivor = agentPID.flatMap { KillCommand.stillRunning($0, within: 3) }
+        ReviewShutdown.sessionEnded(session, store: store, commonDir: workspace.location.commonDir)
         let repository = try workspace.repository()
         let disposed: WorktreeDisposal.Disposal
         if let survivor {

@@ -26,10 +26,15 @@ struct ObserveCommand: ParsableCommand {
     @Flag(help: "Ask GitHub now, even within ao.github.interval of the last poll.")
     var refresh = false
 
+    /// Set by the git hooks: after the pass, debounce and start the reviews of this commit.
+    @Option(help: .hidden)
+    var reviewCommit: String?
+
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
         let only = try session.map { try workspace.resolveSession($0).id }
+        defer { if let reviewCommit, let only { ReviewAfterCommitCommand.review(workspace: workspace, session: only, sha: reviewCommit) } }
         switch try ObservePass(workspace: workspace, only: only, refresh: refresh).run() {
         case .busy(let owner):
             if !global.quiet { Console.err("Another observation pass is running\(owner.map { " (pid \($0))" } ?? ""); leaving it to that one.\n") }

@@ -35,6 +35,7 @@ struct ShowCommand: ParsableCommand {
         let predicted = conflict?.conflicting == true ? conflict : nil
         var status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         if status.status == .unreachable, let unreachable { status.reason = unreachable + "; " + status.reason }
+        let reviews = (try? workspace.store()?.reviewRuns(session: session.id)) ?? []
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
         if output.json {
             struct Payload: Encodable {
@@ -42,7 +43,8 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable, conflict: conflict),
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable, conflict: conflict,
+                                                             review: reviews.last.map(ReviewSummary.word)),
                                             events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
@@ -59,6 +61,9 @@ struct ShowCommand: ParsableCommand {
         if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")
         field("updated", "\(isoTimestamp(session.updatedAt)) (revision \(session.revision))")
+        if let run = reviews.last {
+            field("review", "\(ReviewSummary.word(run)) by \(displaySafe(run.reviewer)) at \(run.targetSHA.prefix(12)) (git ao review show \(run.id))")
+        }
         if let cleaned = session.cleanedAt { field("cleaned", isoTimestamp(cleaned)) }
         if let prompt = session.prompt, !prompt.isEmpty {
             let first = prompt.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""

@@ -58,6 +58,9 @@ struct SpawnCommand: ParsableCommand {
     @Flag(help: "Do not attach to the session afterwards.")
     var noAttach = false
 
+    @Option(help: ArgumentHelp("The session's own agent reviewer ('none': no agent reviewer), before ao.review.agent.", valueName: "agent"))
+    var reviewAgent: String?
+
     @Flag(name: .shortAndLong, help: "Report the files copied into the worktree, the setup step and the port.")
     var verbose = false
 
@@ -112,6 +115,7 @@ struct SpawnCommand: ParsableCommand {
         if let name, let other = try workspace.sessions().first(where: { $0.id.rawValue == name }) {
             throw Messages.nameIsAnID(name, session: other.id.rawValue)
         }
+        if let reviewAgent { try ReviewSettings.checkReviewAgent(reviewAgent, config: config) }
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: plan.tmux)
         let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
         var session = try Spawner(provisioner: provisioner, config: config, plan: plan, output: preparationOutput).run()
@@ -122,6 +126,11 @@ struct SpawnCommand: ParsableCommand {
             try workspace.storeCall {
                 try store.replacePullRequestFacts([linked.number: linked.encoded()], for: session.id, at: now)
                 session = try store.apply(session.id, .scm(linked.status), at: now, eventData: EventData.of(["pr": String(linked.number)])).session ?? session
+            }
+        }
+        if let reviewAgent {
+            do { try workspace.storeCall { try store.setReviewAgentOverride(reviewAgent, for: session.id) } } catch {
+                Console.err("warning: the session runs, but its reviewer could not be recorded: \(AOError.wrapping(error).message)\n")
             }
         }
 

@@ -99,6 +99,7 @@ enum StatusAction {
         if !options.json && !options.porcelain {
             model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now)
         }
+        model.reviews = ReviewSummary.latest(store: try? workspace.store())
         if options.json {
             Console.out(model.json())
         } else if options.porcelain {
@@ -144,6 +145,8 @@ struct StatusModel {
             return nil
         }
     }
+    /// The latest review of each session that has one (`ReviewSummary`).
+    var reviews: [SessionID: String] = [:]
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         let shown = DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
@@ -171,7 +174,7 @@ struct StatusModel {
                        last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id]) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id]) },
                                    hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 
@@ -202,8 +205,10 @@ struct StatusModel {
             return text
         }
         let withPR = sessions.contains { $0.pr != nil }
+        // The verdict column (the review loop on each commit) appears once some session has a review.
+        let withReviews = sessions.contains { reviews[$0.id] != nil }
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (withPR ? ["PR", "CI", "REVIEW"] : [])
-                                  + (verbose ? ["WORKTREE", "REASON"] : []))
+                                  + (withReviews ? ["VERDICT"] : []) + (verbose ? ["WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
             // Only a status that comes from the screen carries its age (a PR's status does not).
@@ -214,6 +219,7 @@ struct StatusModel {
                          truncate ? StatusModel.ellipsized(branch, StatusModel.branchWidth) : branch, s.agent,
                          shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
+            if withReviews { cells.append(reviews[s.id] ?? "-") }
             if verbose { cells += [s.worktreePath, (judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")] }
             table.rows.append(cells)
         }

@@ -120,10 +120,12 @@ struct ObservePass {
 
     /// Starts a pass in the background, detached, and returns at once: for git hooks and agents'
     /// hooks, which must never wait for tmux, the notifier or the agent's reaction.
-    static func startInBackground(location: RepoLocation, session: SessionID?) {
+    /// `extra` adds options to the pass's command line (`--review-commit <sha>`).
+    static func startInBackground(location: RepoLocation, session: SessionID?, then extra: [String] = []) {
         let environment = backgroundEnvironment()
         var argv = [Environment.executablePath, "-C", location.commonDir, "observe", "--quiet"]
         if let session { argv += ["--session", session.rawValue] }
+        argv += extra
         do {
             try Subprocess.spawnDetached(argv, environment: environment, directory: "/", logPath: HookLog.path(aoDirectory: location.aoDirectory))
         } catch {

@@ -78,6 +78,11 @@ struct OutboxDelivery {
         case .nudge:
             guard let session, !session.isTerminated else { return nil }
             if NudgeGuard.hold(session) != nil { return nil }
+            // A review verdict goes only while its commit is still the worker's HEAD.
+            if let run = ReviewDeliveryPolicy.run(fromReason: item.reason), let stale = try ReviewDelivery.staleness(run, session: session, store: store) {
+                try store.withdrawStaleReviewNudge(item, run: run, head: stale, at: now)
+                return Report(session: item.sessionID, text: "review verdict of run \(run) not delivered: HEAD moved on")
+            }
             guard let tmux = Tmux.locate().map({ RuntimeProbing.server(of: session, tmux: $0) }) else { return nil }
             let text = item.body ?? ""
             let result: Delivery.Result

@@ -49,7 +49,11 @@ struct SessionView: Encodable {
     let conflict_paths: [String]?
     let conflict_base: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil) {
+    /// The latest review of the session: running, approved, changes_requested or failed; null without one.
+    let review: String?
+
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil) {
+        self.review = review
         let predicted = conflict?.conflicting == true ? conflict : nil
         var display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         if display.status == .unreachable, let unreachable { display.reason = unreachable + "; " + display.reason }

@@ -44,7 +44,9 @@ enum StraySessions {
     }
 
     private static func classify(_ name: String, directory: String, socket: String, sessions: [Session], worktreeRoot: String?) -> Stray? {
-        let named = sessions.filter { $0.tmuxName == name && (directory.isEmpty || samePath(directory, $0.worktreePath)) }
+        // A session's agent reviewer (`<tmux name>-review`, in its worktree) belongs to it too.
+        let named = sessions.filter { ($0.tmuxName == name || AgentReviewer.tmuxName(for: $0) == name)
+            && (directory.isEmpty || samePath(directory, $0.worktreePath)) }
         // A live session that runs here (or whose server is not recorded yet) owns it.
         if named.contains(where: { !$0.isTerminated && ($0.tmuxSocket == nil || samePath($0.tmuxSocket!, socket)) }) { return nil }
         if let ended = named.first(where: { $0.isTerminated }) ?? named.first {

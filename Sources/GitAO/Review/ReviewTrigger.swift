@@ -1,0 +1,156 @@
+import Glibc
+import Lifecycle
+import Platform
+import Store
+import Worktree
+
+/// Starts reviews: by hand (`git ao review trigger`) and after commits (the post-commit hook's
+/// background process, debounced).
+struct ReviewTrigger {
+    let workspace: Workspace
+    let store: StateStore
+    let config: GitConfig
+    let settings: ReviewSettings
+
+    init(workspace: Workspace, store: StateStore) throws {
+        self.workspace = workspace
+        self.store = store
+        config = try workspace.config()
+        settings = try ReviewSettings(config: config)
+    }
+
+    enum Outcome {
+        case started(ReviewRun)
+        /// Nothing done, and why.
+        case skipped(String)
+    }
+
+    /// How a command reviewer's run goes on: in this process (already in the background), or
+    /// in a detached one (a manual trigger must not make its caller wait for the tests).
+    enum Execution { case inline, detached }
+
+    /// Starts one run of `reviewer` on `sha` (default: the worker's HEAD now).
+    func trigger(_ session: Session, reviewer: Reviewer, sha: String? = nil, execution: Execution) throws -> Outcome {
+        guard !session.isTerminated else { return .skipped("session \(session.id) has ended") }
+        guard let target = sha ?? ReviewTrigger.head(of: session) else {
+            return .skipped("could not read HEAD in \(session.worktreePath)")
+        }
+        let aoDirectory = workspace.location.aoDirectory
+        try failAbandonedRuns(session, reviewer: reviewer)
+        let start = try workspace.storeCall {
+            try store.startReviewRun(session: session.id, reviewer: reviewer.key, branch: session.branch.rawValue, target: target,
+                                     base: session.baseSHA.rawValue,
+                                     logPath: { reviewer == .command ? CommandReviewer.logPath(aoDirectory: aoDirectory, run: $0) : nil },
+                                     at: Clock.now())
+        }
+        switch start {
+        case .duplicate(let run):
+            let what = run.isRunning ? "is already running" : "already approved it"
+            return .skipped("\(reviewer) \(what) at \(target.prefix(12)) (run \(run.id)); nothing to do")
+        case .started(let run, let superseded):
+            for old in superseded { CommandReviewer.end(old, commonDir: workspace.location.commonDir) }
+            switch reviewer {
+            case .agent(let name):
+                do {
+                    try AgentReviewer(workspace: workspace, config: config).start(run, agentName: name, session: session)
+                } catch {
+                    let message = AOError.wrapping(error).message
+                    try store.failReviewRun(run.id, note: "the agent reviewer could not start: \(message)", at: Clock.now())
+                    throw error
+                }
+            case .command:
+                switch execution {
+                case .inline:
+                    try CommandReviewer(workspace: workspace, store: store, settings: settings).execute(run)
+                case .detached:
+                    ReviewTrigger.startInBackground(location: workspace.location, arguments: ["review", "execute", String(run.id)])
+                }
+            }
+            return .started(try store.reviewRun(run.id) ?? run)
+        }
+    }
+
+    /// A run still marked running whose reviewer is gone (its tmux session ended, or the process
+    /// running the command was killed) would block every later review of that sha: it fails.
+    private func failAbandonedRuns(_ session: Session, reviewer: Reviewer) throws {
+        let running = try store.reviewRuns(session: session.id).filter { $0.isRunning && $0.reviewer == reviewer.key }
+        guard !running.isEmpty else { return }
+        let reason: String?
+        switch reviewer {
+        case .agent:
+            let alive = AgentReviewer.runtime(for: session).map { AgentReviewer.isAlive(AgentReviewer.tmuxName(for: session), tmux: $0) } ?? false
+            reason = alive ? nil : "the reviewer's tmux session \(AgentReviewer.tmuxName(for: session)) ended before it submitted"
+        case .command:
+            reason = nil
+        }
+        for run in running {
+            var why = reason
+            if case .command = reviewer, let group = run.processGroup, kill(-group, 0) != 0 && errno == ESRCH {
+                why = "the command reviewer's processes are gone without a verdict"
+                CommandReviewer.end(run, commonDir: workspace.location.commonDir)
+            }
+            if let why { try store.failReviewRun(run.id, note: why, at: Clock.now()) }
+        }
+    }
+
+    /// After a commit, in the background: claims the commit for every reviewer, waits out the
+    /// debounce window, and goes on only for the reviewers whose claim is still this one's, so a
+    /// burst of commits gets one review, of the last one. No daemon: the last process decides.
+    func afterCommit(_ id: SessionID, sha: String) throws {
+        guard let session = try store.session(id), !session.isTerminated else { return }
+        let reviewers = settings.reviewers(for: session, override: try store.reviewAgentOverride(for: id), config: config)
+        guard !reviewers.isEmpty else { return }
+        let token = "\(getpid())-\(Clock.epochMilliseconds())"
+        for reviewer in reviewers {
+            try workspace.storeCall { try store.claimReviewTrigger(session: id, reviewer: reviewer.key, sha: sha, token: token, at: Clock.now()) }
+        }
+        if settings.debounce > 0 { Clock.sleep(settings.debounce) }
+        for reviewer in reviewers {
+            guard let claimed = try workspace.storeCall({ try store.takeReviewTrigger(session: id, reviewer: reviewer.key, token: token) }) else { continue }
+            guard let current = try store.session(id) else { return }
+            do {
+                if case .skipped(let why) = try trigger(current, reviewer: reviewer, sha: claimed, execution: .inline) {
+                    HookLog.append("review of session \(id): \(why)", aoDirectory: workspace.location.aoDirectory)
+                }
+            } catch {
+                HookLog.append("review of session \(id) by \(reviewer): \(AOError.wrapping(error).message)", aoDirectory: workspace.location.aoDirectory)
+            }
+        }
+    }
+
+    /// The commit checked out in the session's worktree now.
+    static func head(of session: Session) -> String? {
+        let dotGit = session.worktreePath + "/.git"
+        guard let pointer = readFile(dotGit)?.trimmingSpaces, pointer.hasPrefix("gitdir:") else {
+            return GitRefs.headSHA(gitDir: dotGit, commonDir: dotGit)
+        }
+        let gitDir = absolute(pointer.dropFirst("gitdir:".count).trimmingSpaces, relativeTo: session.worktreePath)
+        let commonDir = readFile(gitDir + "/commondir").map { canonicalPath(absolute($0.trimmingSpaces, relativeTo: gitDir)) } ?? gitDir
+        return GitRefs.headSHA(gitDir: gitDir, commonDir: commonDir)
+    }
+
+    /// Runs `git-ao -C <common-dir> <arguments>` detached, for hooks and manual triggers.
+    static func startInBackground(location: RepoLocation, arguments: [String]) {
+        var environment = Environment.all().filter { !isGitLocationVariable($0.key) }
+        environment["GIT_DIR"] = nil
+        do {
+            try Subprocess.spawnDetached([Environment.executablePath, "-C", location.commonDir] + arguments, environment: environment,
+                                         directory: "/", logPath: HookLog.path(aoDirectory: location.aoDirectory))
+        } catch {
+            HookLog.append("could not start \(arguments.prefix(2).joined(separator: " ")) in the background: \(error)", aoDirectory: location.aoDirectory)
+        }
+    }
+}
+
+/// What ending a worker session means for its reviews: the reviewer's tmux session ends and
+/// running runs are cancelled (a command reviewer's processes with them), so nothing is left
+/// running for a session that is gone.
+enum ReviewShutdown {
+    static func sessionEnded(_ session: Session, store: StateStore, commonDir: String) {
+        AgentReviewer.end(for: session)
+        guard let runs = try? store.reviewRuns(session: session.id) else { return }
+        for run in runs where run.isRunning {
+            if let cancelled = try? store.cancelReviewRun(run.id, note: "the session ended", at: Clock.now()) { CommandReviewer.end(cancelled, commonDir: commonDir) }
+        }
+    }
+}
