@@ -21,15 +21,22 @@ enum Entry {
         if let action = FastPath.action(for: arguments) {
             finish(wantsJSON: wantsJSON) { try action() }
         }
+        // `git ao bogus` would otherwise reach status (the default command) as an argument.
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help", !GitAOCommand.commandNames(visibleOnly: false).contains(first) {
+            let failure = Messages.unknownCommand(first, commands: GitAOCommand.commandNames(visibleOnly: true))
+            Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
+            exit(failure.code.exitStatus.rawValue)
+        }
         var command: ParsableCommand
         do {
             command = try GitAOCommand.parseAsRoot(arguments)
         } catch {
-            // Help and version requests, and usage errors, are ArgumentParser's to print; with
-            // --json a usage error is still a JSON object, so scripts parse one format.
-            if wantsJSON && GitAOCommand.exitCode(for: error) != .success {
-                let failure = Messages.usage(GitAOCommand.message(for: error))
-                Console.err(failure.jsonText())
+            // Help and version requests are ArgumentParser's to print. A usage error is an error
+            // like any other: `error[INVALID_ARGUMENT]` with a hint (a JSON object with --json).
+            if GitAOCommand.exitCode(for: error) != .success {
+                let subcommand = arguments.first { GitAOCommand.commandNames(visibleOnly: false).contains($0) }
+                let failure = Messages.usage(GitAOCommand.message(for: error), command: subcommand)
+                Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
                 exit(GitAOCommand.exitCode(for: error).rawValue)
             }
             GitAOCommand.exit(withError: error)

@@ -55,7 +55,9 @@ public enum DisplayStatus: Equatable, Sendable {
             return (.terminated, "ended: \(s.terminalReason?.rawValue ?? "unknown")")
         }
         if s.runtime == .probeFailed && s.state != .notStarted {
-            return (.unreachable, "tmux could not be asked about \(s.tmuxName); last known: \(s.state.rawValue)")
+            let server = s.tmuxSocket.map { "the tmux server at \($0)" } ?? "the tmux server"
+            return (.unreachable, "\(server) could not be asked about \(s.tmuxName) (last known: \(s.state.rawValue)); "
+                    + "the agent may still run there: make the server reachable, or use git ao restore \(s.id) or git ao kill \(s.id)")
         }
         switch s.state {
         case .working:

@@ -41,7 +41,10 @@ public enum Lifecycle {
         }
         var next = session
         started(&next, agentHasHooks: agentHasHooks, now: now)
-        return decision(session, next, reason: agentHasHooks ? "agent started; waiting for its first signal" : "agent started", event: .spawned)
+        // The agent may have asked something before its spawn finished.
+        let effects: [Effect] = next.state == .needsInput
+            ? [.notify(.needsInput, message: "session \(session.id) \(next.activity == .blocked ? "is waiting at a permission dialog" : "is waiting for your answer")")] : []
+        return decision(session, next, reason: agentHasHooks ? "agent started; waiting for its first signal" : "agent started", event: .spawned, effects: effects)
     }
 
     public static func onRestored(_ canonical: Session?, agentHasHooks: Bool, now: Timestamp) -> Decision {
@@ -145,6 +148,18 @@ public enum Lifecycle {
         guard let session = canonical else { return .noChange("no such session") }
         if session.isTerminated { return .noChange("session \(session.id) has ended; signals cannot bring it back") }
         var next = session
+        if session.state == .notStarted && session.runtime == .unknown {
+            // The spawn is still running and may yet be undone: remember what the agent said (its
+            // spawn completion derives the state from it), but liveness and the session state stay
+            // the spawn's to set, so every other command still sees a spawn in progress.
+            if let activity = signal.activity, session.activity != activity {
+                next.activity = activity
+                next.activitySince = now
+            }
+            next.lastSignalAt = now
+            if let id = signal.agentSessionID, !id.isEmpty { next.agentSessionID = id }
+            return decision(session, next, reason: "\(signal.source): \(signal.activity?.rawValue ?? "alive") (spawn still in progress)", event: .activity)
+        }
         // A valid signal is proof of life.
         next.runtime = .alive
         next.detecting = nil

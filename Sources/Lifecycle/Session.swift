@@ -38,6 +38,11 @@ public struct Session: Equatable, Sendable {
     public var agent: String
     public var prompt: String?
     public var tmuxName: String
+    /// The socket of the tmux server the session runs on (`tmux -S`), recorded by spawn: the
+    /// server is part of the session's identity, whatever a later caller's environment says.
+    /// nil for sessions spawned before it was recorded (then the caller's default server is
+    /// asked, and its socket recorded once the session is seen there).
+    public var tmuxSocket: String?
     /// The agent's own session id (Claude Code's `--session-id`), used by native resume.
     public var agentSessionID: String?
     public var createdAt: Timestamp
@@ -73,7 +78,7 @@ public struct Session: Equatable, Sendable {
     public init(
         id: SessionID, name: String? = nil, branch: BranchName, branchCreated: Bool,
         baseRef: String, baseSHA: CommitSHA, worktreePath: String, agent: String,
-        prompt: String? = nil, tmuxName: String, agentSessionID: String? = nil,
+        prompt: String? = nil, tmuxName: String, tmuxSocket: String? = nil, agentSessionID: String? = nil,
         createdAt: Timestamp, updatedAt: Timestamp? = nil, revision: Int64 = 1,
         state: SessionState = .notStarted, terminalReason: TerminalReason? = nil,
         cleanedAt: Timestamp? = nil, runtime: RuntimeState = .unknown, activity: Activity? = nil,
@@ -90,6 +95,7 @@ public struct Session: Equatable, Sendable {
         self.agent = agent
         self.prompt = prompt
         self.tmuxName = tmuxName
+        self.tmuxSocket = tmuxSocket
         self.agentSessionID = agentSessionID
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt

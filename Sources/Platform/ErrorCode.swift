@@ -63,6 +63,10 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case deliveryNotConfirmed = "DELIVERY_NOT_CONFIRMED"
     case agentAskedAQuestion = "AGENT_ASKED_A_QUESTION"
     case runtimeFailed = "RUNTIME_FAILED"
+    /// A session's tmux server could not be asked; the agent may still run there.
+    case runtimeUnreachable = "RUNTIME_UNREACHABLE"
+    /// The agent program started and exited at once.
+    case agentExited = "AGENT_EXITED"
     case gitFailed = "GIT_FAILED"
     case githubUnavailable = "GITHUB_UNAVAILABLE"
     case databaseFailed = "DATABASE_FAILED"
@@ -72,7 +76,8 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     /// The exit status for this code. Documented in git-ao(1), EXIT STATUS.
     package var exitStatus: ExitStatus {
         switch self {
-        case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
+        case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .agentExited,
+             .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
             return .failed
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound, .reviewRunNotFound, .issueNotFound:
             return .notFound

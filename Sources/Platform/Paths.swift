@@ -34,3 +34,10 @@ package func normalizedPath(_ path: String) -> String {
     }
     return "/" + parts.joined(separator: "/")
 }
+
+/// `realpath` when the path exists; the path itself otherwise.
+package func resolvedPath(_ path: String) -> String {
+    guard let resolved = realpath(path, nil) else { return path }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}

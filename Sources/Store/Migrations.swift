@@ -155,6 +155,11 @@ enum Migrations {
                 at          INTEGER NOT NULL
             );
             """),
+        Migration(name: "0005_runtime_identity_tmux_socket", sql: """
+            -- The tmux server a session runs on is part of its identity (issue 7, item 1).
+            -- NULL for older sessions: the caller's default server is asked, and recorded once seen.
+            ALTER TABLE sessions ADD COLUMN tmux_socket TEXT;
+            """),
         Migration(name: "0006_review_loop_runs", sql: """
             -- One row per (session, reviewer): the debounce claim of the latest commit, and how many
             -- review nudges reached the worker (the cap).

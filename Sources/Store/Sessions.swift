@@ -32,7 +32,7 @@ extension StateStore {
         agent_session_id, created_at, updated_at, revision, state, terminal_reason, cleaned_at,
         runtime, activity, activity_since, last_signal_at, launched_at, detecting_since, detecting_hash,
         detecting_attempts, pr_number, pr_state, pr_summary, agent_has_hooks, head_sha, port,
-        pr_head_sha, pr_ci, pr_review, pr_mergeability, pr_human_threads, pr_bot_threads
+        pr_head_sha, pr_ci, pr_review, pr_mergeability, pr_human_threads, pr_bot_threads, tmux_socket
         """
 
     static func decodeSession(_ row: Statement) -> Session {
@@ -47,6 +47,7 @@ extension StateStore {
             agent: row.text(7) ?? "",
             prompt: row.text(8),
             tmuxName: row.text(9) ?? "",
+            tmuxSocket: row.text(37),
             agentSessionID: row.text(10),
             createdAt: Timestamp(milliseconds: row.int(11)),
             updatedAt: Timestamp(milliseconds: row.int(12)),
@@ -172,7 +173,8 @@ extension StateStore {
          SQLValue(s.pr?.state.rawValue), SQLValue(s.pr?.summary), .int(s.agentHasHooks ? 1 : 0), SQLValue(s.headSHA?.rawValue),
          SQLValue(s.port.map { Int64($0) }),
          SQLValue(s.pr?.headSHA?.rawValue), SQLValue(s.pr?.ci.rawValue), SQLValue(s.pr?.review.rawValue),
-         SQLValue(s.pr?.mergeability.rawValue), .int(Int64(s.pr?.humanThreads ?? 0)), .int(Int64(s.pr?.botThreads ?? 0))]
+         SQLValue(s.pr?.mergeability.rawValue), .int(Int64(s.pr?.humanThreads ?? 0)), .int(Int64(s.pr?.botThreads ?? 0)),
+         SQLValue(s.tmuxSocket)]
     }
 
     /// `column = ?` for every stored field except the id, in `values(of:)` order.

@@ -153,6 +153,81 @@ extension Repository {
         if access(path, F_OK) == 0 { removeTree(path) }
     }
 
+    /// Removes what a worktree add that was killed half-way (SIGKILL inside libgit2) left in
+    /// `<common-dir>/worktrees/`: an empty entry (which makes libgit2 take every branch for
+    /// checked out) older than `minimumAge` seconds, so an add in progress is never touched, and
+    /// an entry whose `gitdir` names `.git` in `path` when that file does not exist.
+    /// Returns the entries removed.
+    public func pruneAbandonedAdminEntries(for path: String, minimumAge: Int = 10) -> [String] {
+        guard let main = try? mainRepository() else { return [] }
+        let root = main.commonDir + "/worktrees"
+        var removed: [String] = []
+        guard let dir = opendir(root) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(cString: raw.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(dir)
+        let now = time(nil)
+        for name in names {
+            let admin = root + "/" + name
+            var info = stat()
+            guard lstat(admin, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            if rmdirIfEmpty(admin, olderThan: now - minimumAge, modified: info.st_mtim.tv_sec) { removed.append(name); continue }
+            guard let text = readAdminFile(admin + "/gitdir"), let gitdir = trimmed(text.split(separator: "\n").first.map(String.init)) else {
+                // No gitdir at all: killed before libgit2 wrote it. Only the entry named after
+                // this worktree's folder can be told to be this one's.
+                if name == lastComponent(path) {
+                    removeTree(admin)
+                    removed.append(name)
+                }
+                continue
+            }
+            if parentDirectory(gitdir) == path || samePath(parentDirectory(gitdir), path), access(gitdir, F_OK) != 0 {
+                removeTree(admin)
+                removed.append(name)
+            }
+        }
+        return removed
+    }
+
+    /// Removes a directory at `path` that a killed worktree add left incomplete (its `.git` file
+    /// missing or unusable), and git's entry for it. Refuses anything that opens as a repository:
+    /// a complete worktree goes through `removeWorktree`, with its checks.
+    public func removeIncompleteWorktree(at path: String) throws -> Bool {
+        if access(path, F_OK) != 0 { return false }
+        if (try? Repository.open(at: path)) != nil { return false }
+        if let info = try? worktrees().first(where: { samePath($0.path, path) }), info.isLocked { return false }
+        removeTree(path)
+        _ = pruneAbandonedAdminEntries(for: path, minimumAge: 10)
+        return true
+    }
+
+    private func lastComponent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    private func readAdminFile(_ path: String) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = Glibc.read(fd, &buffer, buffer.count)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+    }
+
+    private func rmdirIfEmpty(_ path: String, olderThan limit: Int, modified: Int) -> Bool {
+        guard modified <= limit else { return false }
+        return rmdir(path) == 0
+    }
+
+    private func parentDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
     /// Uncommitted changes in the worktree at `path`: tracked modifications (staged or not) and
     /// untracked files that are not ignored, the same things `git worktree remove` refuses to lose.
     public func changes(inWorktreeAt path: String) throws -> WorktreeChanges {

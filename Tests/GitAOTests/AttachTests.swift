@@ -39,17 +39,15 @@ struct AttachTests {
         expectError(try s.ao("attach", id), "SESSION_NOT_RUNNING", mentioning: ["git ao restore \(id)"])
     }
 
-    @Test("a tmux that fails for a reason other than a missing server is RUNTIME_FAILED")
-    func runtimeFailure() throws {
-        let s = try Scenario("runtime-failed")
+    @Test("kill from a shell whose TMUX_TMPDIR is broken still ends the agent on the server it was spawned on")
+    func brokenEnvironment() throws {
+        let s = try Scenario("runtime-env")
         defer { s.close() }
         let id = try s.spawn()
         let file = s.env.root.appendingPathComponent("not-a-directory")
         try s.env.write("x", to: file)
         let result = try s.ao(arguments: ["kill", id], environment: ["TMUX_TMPDIR": file.path])
-        expectError(result, "RUNTIME_FAILED", mentioning: ["ao-\(id)"])
-        // The kill was recorded before tmux was asked; killing again (with tmux reachable) finishes it.
-        #expect(try s.ao("kill", id).succeeded)
+        #expect(result.succeeded, "\(result)")
         #expect(try s.tmuxSessions().isEmpty)
     }
 }

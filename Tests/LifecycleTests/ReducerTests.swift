@@ -33,6 +33,18 @@ struct ReducerTableTests {
     static let detectingMemory = DetectingMemory(startedAt: at(0), evidenceHash: evidenceHash("x"), attempts: 1)
 
     static let cases: [Case] = [
+        // A spawn in progress stays one until it completes.
+        Case(name: "activity signal during a spawn -> remembered, still spawning", given: session(.notStarted, runtime: .unknown, activity: nil),
+             observation: .activity(ActivitySignal(.waitingInput, source: "hooked:waiting_input")), now: at(1)) { d, s in
+            s?.state == .notStarted && s?.runtime == .unknown && s?.activity == .waitingInput && d.effects.isEmpty
+        },
+        Case(name: "spawn completed after an early question -> needs_input, notified", given: {
+                 var early = session(.notStarted, runtime: .unknown, activity: .waitingInput)
+                 early.launchedAt = nil
+                 return early
+             }(), observation: .spawnCompleted(agentHasHooks: true), now: at(2)) { d, s in
+            s?.state == .needsInput && s?.runtime == .alive && d.effects.contains { if case .notify(.needsInput, _) = $0 { return true } else { return false } }
+        },
         // Detecting, not dead.
         Case(name: "runtime missing once -> detecting, not dead", given: session(), observation: .runtime(.missing(evidence: "no ao-abc234")), now: at(1)) { d, s in
             s?.state == .detecting && s?.runtime == .dead && s?.detecting?.attempts == 1 && s?.detecting?.startedAt == at(1) && s?.terminalReason == nil

@@ -18,12 +18,22 @@ struct AttachCommand: ParsableCommand {
         try global.apply()
         let (_, session) = try target.resolve()
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
-        let tmux = try Tmux.require()
-        if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
-            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+        let tmux = RuntimeProbing.server(of: session, tmux: try Tmux.require())
+        switch tmux.listSessions() {
+        case .listed(let names) where names[session.tmuxName] != nil:
+            break
+        case .listed, .noServer:
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone from the tmux server at \(tmux.socketPath)")
+        case .failed(let reason):
+            throw Messages.serverUnreachable(tmux.socketPath, reason)
         }
         guard Environment.isSet("TMUX") || (Console.stdinIsTerminal && Console.stdoutIsTerminal) else {
-            throw Messages.attachNeedsTerminal(tmuxName: session.tmuxName)
+            throw Messages.attachNeedsTerminal(tmuxName: session.tmuxName, socket: tmux.socketPath)
+        }
+        // Inside a client of another server, switch-client cannot reach the session and
+        // attach-session would nest one tmux inside another.
+        if Environment.isSet("TMUX") && !tmux.isCallersServer {
+            throw Messages.attachFromOtherServer(session.id.rawValue, socket: tmux.socketPath, current: Tmux.defaultSocketPath())
         }
         Console.flush()
         let failure = Subprocess.exec(tmux.attachCommand(session.tmuxName))

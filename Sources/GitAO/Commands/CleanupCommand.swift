@@ -4,6 +4,7 @@ import Glibc
 import Lifecycle
 import Platform
 import Store
+import TmuxRuntime
 import Worktree
 
 /// `git ao cleanup`: removes ended sessions' worktrees (and branches git-ao created) only when
@@ -21,6 +22,12 @@ struct CleanupCommand: ParsableCommand {
             before deleting (and refuses when there is no terminal to ask on). Commits that only a \
             worktree holds (a detached HEAD's, or ones a reset or rebase left in its HEAD reflog) \
             are saved as refs/ao/archive/<id>-<n> before it is removed.
+
+            A worktree is never removed while an agent may run in it: an ended session whose tmux \
+            session still runs on its server has that tmux session ended first, and one whose tmux \
+            server cannot be reached is skipped. Stray ao-* tmux sessions of this repository that \
+            belong to no live session (see git ao doctor) are ended too, under the same \
+            confirmation.
             """
     )
 
@@ -42,6 +49,9 @@ struct CleanupCommand: ParsableCommand {
         var deleteBranch: Bool
         var keptBranchReason: String?
         var skipReason: String?
+        /// Its tmux session still runs on its server: ended before anything is removed.
+        var stray: StraySessions.Stray?
+        var tmuxEnded = false
         /// Where commits only the worktree held were saved.
         var saved: [String] = []
     }
@@ -49,10 +59,30 @@ struct CleanupCommand: ParsableCommand {
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
-        let candidates = try workspace.sessions().filter { $0.isTerminated && $0.cleanedAt == nil }
+        let all = try workspace.sessions()
+        let candidates = all.filter { $0.isTerminated && $0.cleanedAt == nil }
         let repository = try workspace.repository()
         let worktrees = try repository.worktrees()
-        let items = try candidates.map { try evaluate($0, repository: repository, worktrees: worktrees) }
+        // What runs in tmux on every server this repository's sessions were recorded on.
+        let tmux = Tmux.locate()
+        let survey = tmux.map { StraySessions.survey(all, tmux: $0, worktreeRoot: try? workspace.worktreeRoot()) } ?? StraySessions.Survey()
+        var items = try candidates.map { session -> Item in
+            let socket = RuntimeProbing.socket(of: session)
+            if let unreachable = survey.unreachable.first(where: { $0.socket == socket }) {
+                return Item(session: session, removeWorktree: false, deleteBranch: false,
+                            skipReason: "its tmux server at \(socket) cannot be reached (\(unreachable.reason)); its agent may still run there")
+            }
+            var item = try evaluate(session, repository: repository, worktrees: worktrees)
+            item.stray = survey.strays.first { $0.session == session.id }
+            return item
+        }
+        // Strays of sessions cleaned earlier, or of no session at all: only their tmux session goes.
+        let covered = Set(items.filter { $0.stray != nil && $0.skipReason == nil }.map(\.session.id))
+        let loose = survey.strays.filter { stray in stray.session.map { !covered.contains($0) } ?? true }
+        for stray in loose {
+            let owner = stray.session.flatMap { id in all.first { $0.id == id } }
+            items.append(Item(session: owner ?? CleanupCommand.placeholder(for: stray), removeWorktree: false, deleteBranch: false, stray: stray))
+        }
         let actionable = items.filter { $0.skipReason == nil }
 
         if dryRun {
@@ -73,9 +103,11 @@ struct CleanupCommand: ParsableCommand {
             throw Messages.confirmationRequired("cleanup")
         }
         let store = try workspace.requireStore()
+        let lock = try WorktreeDisposal.lock(workspace)
+        defer { lock.release() }
         var results: [Item] = []
         for var item in items {
-            if item.skipReason == nil { item = try execute(item, repository: repository, workspace: workspace, store: store) }
+            if item.skipReason == nil { item = try execute(item, repository: repository, workspace: workspace, store: store, tmux: tmux) }
             results.append(item)
         }
         report(results, done: true)
@@ -108,7 +140,7 @@ struct CleanupCommand: ParsableCommand {
         if !safe {
             let ahead = (try? repository.aheadBehind(tip, upstream ?? base).ahead) ?? 0
             let against = upstream != nil ? "its upstream or on \(session.baseRef)" : "\(session.baseRef) (and it has no upstream)"
-            item.skipReason = "branch \(branch) has \(ahead) commit\(ahead == 1 ? "" : "s") that are not on \(against); push or merge them first"
+            item.skipReason = "branch \(branch) has \(ahead) commit\(ahead == 1 ? " that is" : "s that are") not on \(against); push or merge them first"
             item.removeWorktree = false
             return item
         }
@@ -123,9 +155,25 @@ struct CleanupCommand: ParsableCommand {
     }
 
     /// Archives the tip, then removes. Re-checks the worktree, which may have changed since the plan.
-    private func execute(_ item: Item, repository: Repository, workspace: Workspace, store: StateStore) throws -> Item {
+    private func execute(_ item: Item, repository: Repository, workspace: Workspace, store: StateStore, tmux: Tmux?) throws -> Item {
         var item = item
         let session = item.session
+        // Restored since the plan was made: its agent runs in that worktree again.
+        if !CleanupCommand.isPlaceholder(session), let now = try workspace.storeCall({ try store.session(session.id) }), !now.isTerminated {
+            item.skipReason = "it was restored while cleanup ran"
+            return item
+        }
+        if let stray = item.stray, let tmux {
+            // The agent goes first; if it cannot be ended, nothing under it is removed.
+            do {
+                try tmux.on(socket: stray.socket).killSession(stray.tmuxName)
+                item.tmuxEnded = true
+            } catch {
+                item.skipReason = "its tmux session \(stray.tmuxName) still runs on \(stray.socket) and could not be ended: \(AOError.wrapping(error).message)"
+                return item
+            }
+            if CleanupCommand.isPlaceholder(session) || session.cleanedAt != nil { return item }
+        }
         if let tip = item.tip {
             try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
         }
@@ -162,6 +210,15 @@ struct CleanupCommand: ParsableCommand {
         return item
     }
 
+    /// A stand-in row for a stray tmux session that belongs to no session of the database.
+    static func placeholder(for stray: StraySessions.Stray) -> Session {
+        Session(id: SessionID(stray.tmuxName), branch: BranchName(""), branchCreated: false, baseRef: "", baseSHA: CommitSHA(""),
+                worktreePath: stray.directory, agent: "", tmuxName: stray.tmuxName, tmuxSocket: stray.socket,
+                createdAt: Timestamp(milliseconds: 0), state: .terminated, terminalReason: .killed, cleanedAt: Timestamp(milliseconds: 0))
+    }
+
+    static func isPlaceholder(_ session: Session) -> Bool { session.branch.rawValue.isEmpty && session.agent.isEmpty }
+
     private func report(_ items: [Item], done: Bool) {
         if output.json {
             struct Entry: Encodable {
@@ -172,6 +229,8 @@ struct CleanupCommand: ParsableCommand {
                 let branch_deleted: Bool
                 let branch_kept_reason: String?
                 let reason: String?
+                let tmux_session: String?
+                let tmux_socket: String?
                 let saved_refs: [String]
             }
             struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry] }
@@ -179,7 +238,8 @@ struct CleanupCommand: ParsableCommand {
                 Entry(id: item.session.id.rawValue, action: item.skipReason == nil ? (done ? "cleaned" : "would_clean") : "skipped",
                       archive: item.skipReason == nil && item.tip != nil ? CleanupCommand.archiveRef(for: item.session.id) : nil,
                       worktree_removed: item.skipReason == nil && item.removeWorktree, branch_deleted: item.skipReason == nil && item.deleteBranch,
-                      branch_kept_reason: item.keptBranchReason, reason: item.skipReason, saved_refs: item.saved)
+                      branch_kept_reason: item.keptBranchReason, reason: item.skipReason,
+                      tmux_session: item.stray?.tmuxName, tmux_socket: item.stray?.socket, saved_refs: item.saved)
             }
             Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries), pretty: true) + "\n")
             return
@@ -195,10 +255,17 @@ struct CleanupCommand: ParsableCommand {
                 continue
             }
             var parts: [String] = []
+            if let stray = item.stray {
+                parts.append("tmux session \(displaySafe(stray.tmuxName)) on \(displaySafe(stray.socket)) (still running in \(displaySafe(stray.directory)))")
+            }
+            if CleanupCommand.isPlaceholder(item.session) {
+                Console.line("\(done ? "ended" : "would end") stray \(parts.joined())")
+                continue
+            }
             if item.removeWorktree { parts.append("worktree \(item.session.worktreePath)") }
             if item.deleteBranch { parts.append("branch \(item.session.branch)") }
             let what = parts.isEmpty ? "nothing left on disk" : parts.joined(separator: " and ")
-            let verb = done ? "removed" : "would remove"
+            let verb = item.stray != nil && !item.removeWorktree && !item.deleteBranch ? (done ? "ended" : "would end") : (done ? "removed" : "would remove")
             var line = "\(verb) \(id): \(what)"
             if item.tip != nil { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
             if let kept = item.keptBranchReason { line += "; branch \(item.session.branch) kept: \(kept)" }

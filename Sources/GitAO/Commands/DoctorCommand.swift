@@ -44,12 +44,11 @@ struct DoctorCommand: ParsableCommand {
             add("libgit2", .problem, "libgit2 could not be loaded: \(error)", fix: "apt-get install libgit2-1.5 (or re-run ./install.sh)")
         }
         let tmux = Tmux.locate()
-        var probe: Tmux.Probe = .failed("tmux is not installed")
         if let tmux, let version = tmux.version() {
-            probe = tmux.listSessions()
-            switch probe {
-            case .listed(let names): add("tmux", .ok, "\(version), server reachable (\(names.count) session\(names.count == 1 ? "" : "s"))")
-            case .failed(let why): add("tmux", .warning, "\(version), but the server did not answer: \(why)", fix: "tmux list-sessions")
+            switch tmux.listSessions() {
+            case .listed(let names): add("tmux", .ok, "\(version), server at \(tmux.socketPath) reachable (\(names.count) session\(names.count == 1 ? "" : "s"))")
+            case .noServer: add("tmux", .ok, "\(version), no server running at \(tmux.socketPath) (spawn starts one)")
+            case .failed(let why): add("tmux", .warning, "\(version), but the server did not answer: \(why)", fix: "tmux -S \(tmux.socketPath) list-sessions")
             }
         } else {
             add("tmux", .problem, "tmux was not found on PATH", fix: "apt-get install tmux")
@@ -151,17 +150,18 @@ struct DoctorCommand: ParsableCommand {
             add("database", .problem, failure.message, fix: failure.hint)
         }
 
-        // Sessions.
-        let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: probe)
+        // Sessions, each asked about on its own tmux server.
+        let outcome = RuntimeProbing.probes(for: sessions, listings: RuntimeProbing.collect(RuntimeProbing.startListings(for: sessions, tmux: tmux)))
+        let (probes, tripped) = (outcome.probes, outcome.tripped)
         if tripped {
-            add("sessions", .warning, "most sessions' tmux sessions are missing at once: the tmux server was restarted, or this shell uses another one (TMUX_TMPDIR, TMUX)",
-                fix: "Run git-ao from the environment the agents were started in; after a reboot, git ao restore <id> or git ao kill <id>")
+            add("sessions", .warning, "most sessions' tmux sessions are missing at once: the tmux server was restarted, or it is not the one they ran in",
+                fix: "After a reboot or a server restart: git ao restore <id> or git ao kill <id>")
         }
         for session in sessions where !session.isTerminated {
             let id = session.id.rawValue
             if session.state == .notStarted && session.runtime == .unknown {
                 let pid = (try? workspace.store()?.spawnPID(of: session.id)) ?? nil
-                if let pid, pid > 0, kill(pid, 0) != 0 && errno == ESRCH {
+                if let pid, pid > 0, !SpawnStopper.isGitAO(pid) {
                     add("session \(id)", .problem, "its spawn (process \(pid)) stopped before finishing", fix: "git ao kill \(id)")
                     continue
                 }
@@ -169,8 +169,10 @@ struct DoctorCommand: ParsableCommand {
             if case .missing = probes[session.id] {
                 add("session \(id)", .problem, "its tmux session \(session.tmuxName) has disappeared",
                     fix: "git ao restore \(id) to bring it back, or git ao kill \(id) to end it")
-            } else if case .failed = probes[session.id], !tripped {
-                add("session \(id)", .warning, "tmux could not be asked about \(session.tmuxName)", fix: "tmux list-sessions")
+            } else if let reason = RuntimeProbing.unreachableReasons(outcome)[session.id], !tripped {
+                let socket = RuntimeProbing.socket(of: session)
+                add("session \(id)", .warning, "its tmux server at \(socket) cannot be asked about \(session.tmuxName): \(reason); the agent may still run there",
+                    fix: "make the server reachable (tmux -S \(socket) list-sessions), then git ao restore \(id) or git ao kill \(id)")
             }
             if session.agentHasHooks, DisplayStatus.of(session, now: Clock.now()).status == .noSignal {
                 add("session \(id)", .problem, "agent \(session.agent) has never reported activity since it started: its hooks do not reach git-ao",
@@ -181,7 +183,16 @@ struct DoctorCommand: ParsableCommand {
                     fix: "git ao kill \(id), then git ao restore \(id) recreates it on branch \(session.branch)")
             }
         }
-        if !sessions.isEmpty && !findings.contains(where: { $0.check.hasPrefix("session ") }) {
+        // tmux sessions of ours that belong to no live session: agents nobody observes.
+        if let tmux {
+            let root = try? workspace.worktreeRoot()
+            for stray in StraySessions.survey(sessions, tmux: tmux, worktreeRoot: root).strays {
+                let owner = stray.session.map { "session \($0), which has ended" } ?? "no session of this repository"
+                add("tmux session \(displaySafe(stray.tmuxName))", .problem, "runs on \(displaySafe(stray.socket)) in \(displaySafe(stray.directory)) but belongs to \(owner)",
+                    fix: "git ao cleanup ends it (or: tmux -S \(stray.socket) kill-session -t =\(stray.tmuxName))")
+            }
+        }
+        if !sessions.isEmpty && !findings.contains(where: { $0.check.hasPrefix("session ") || $0.check.hasPrefix("tmux session ") }) {
             add("sessions", .ok, "\(sessions.filter { !$0.isTerminated }.count) live, \(sessions.filter(\.isTerminated).count) ended; none lost")
         }
         try finish(findings)

@@ -25,6 +25,17 @@ struct GitAOCommand: ParsableCommand {
     )
 }
 
+extension GitAOCommand {
+    /// The subcommands' names (the visible ones: those `git ao --help` lists).
+    static func commandNames(visibleOnly: Bool) -> [String] {
+        configuration.subcommands.compactMap { command in
+            let configuration = command.configuration
+            if visibleOnly && !configuration.shouldDisplay { return nil }
+            return configuration.commandName
+        }
+    }
+}
+
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customShort("C"), help: ArgumentHelp("Run as if git-ao was started in <path>.", valueName: "path"))

@@ -51,9 +51,19 @@ struct RestoreCommand: ParsableCommand {
         defer { lock.release() }
         // Read again under the lock: a restore that just finished has made it live.
         let session = try workspace.resolveSession(found.id.rawValue)
-        let tmux = try Tmux.require()
-        if !session.isTerminated, case .listed(let names) = tmux.listSessions(), names[session.tmuxName] != nil {
-            throw Messages.sessionNotRestorable(session.id.rawValue)
+        // The session comes back on the server it was recorded on (a session from before servers
+        // were recorded goes to the caller's default one, which is then recorded).
+        let socket = session.tmuxSocket ?? Tmux.socketForNewSession()
+        Tmux.prepareDirectory(of: socket)
+        let tmux = try Tmux.require().on(socket: socket)
+        switch tmux.listSessions() {
+        case .listed(let names):
+            if !session.isTerminated && names[session.tmuxName] != nil { throw Messages.sessionNotRestorable(session.id.rawValue) }
+        case .noServer:
+            break
+        case .failed(let reason):
+            // The agent may still be running there: starting it a second time is not a restore.
+            throw Messages.serverUnreachable(socket, reason)
         }
         if session.branch.rawValue.isEmpty { throw Messages.sessionIncompleteHandle(session.id.rawValue, missing: "branch") }
         if session.worktreePath.isEmpty { throw Messages.sessionIncompleteHandle(session.id.rawValue, missing: "worktree path") }
@@ -133,9 +143,13 @@ struct RestoreCommand: ParsableCommand {
             if mode == "prompt", let prompt = session.prompt, agent.promptDelivery(hasPrompt: !prompt.isEmpty) == .paste {
                 try steps.run("delivering the prompt") { try provisioner.pastePrompt(prompt, agent: agent, session: launched, config: config) }
             }
+            try steps.run("confirming the agent runs") { try provisioner.finishLaunch() }
             restored = try steps.run("marking the session restored") {
                 if context.agentSession != session.agentSessionID {
                     try store.update(session.id, at: Clock.now(), event: "agent_session") { $0.agentSessionID = context.agentSession }
+                }
+                if session.tmuxSocket != socket {
+                    try store.update(session.id, at: Clock.now(), event: "tmux_server", data: JSON.object(["socket": socket])) { $0.tmuxSocket = socket }
                 }
                 let data = EventData.of(["mode": mode, "worktree_recreated": worktreeNeeded ? "yes" : "no"])
                 guard let updated = try store.apply(session.id, .restored(agentHasHooks: agent.hasHooks), at: Clock.now(), eventData: data).session else {
@@ -144,9 +158,10 @@ struct RestoreCommand: ParsableCommand {
                 return updated
             }
         } catch {
+            let cause = provisioner.agentExit(instead: error)
             let created = provisioner.createdAnything
             let report = provisioner.rollback()
-            throw Provisioner.failure(error, operation: "restore of session \(session.id)", step: steps.current, rollback: report, createdAnything: created)
+            throw Provisioner.failure(cause, operation: "restore of session \(session.id)", step: steps.current, rollback: report, createdAnything: created)
         }
         Interrupts.restoreDefaults()
 

@@ -20,7 +20,8 @@ struct SendCommand: ParsableCommand {
             after the session id is message text, so put options before the id. A session at a \
             permission dialog is refused (SESSION_AWAITING_DECISION); --queue instead keeps the \
             message and delivers it as soon as the agent can take it (not at a permission dialog, \
-            not waiting for an answer to its question), on the next observation pass.
+            not waiting for an answer to its question), on the next observation pass. A message \
+            queued for an ended session waits for 'git ao restore'.
 
             The text never acts as keys: control characters (other than newline and tab), Escape, \
             DEL and C1 controls are shown in caret notation (^C, ^[, ^?; C1 as <U+0085>), and a \
@@ -102,14 +103,27 @@ struct SendCommand: ParsableCommand {
     static func deliver(_ text: String, to session: Session, workspace: Workspace) throws -> Delivery.Result {
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
         if session.activity == .blocked { throw Messages.awaitingDecision(session.id.rawValue) }
-        let tmux = try Tmux.require()
-        if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
-            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+        // A spawn in progress may still paste its prompt, or be undone: text typed now would be
+        // mixed into the prompt or lost. (--queue keeps it for after the spawn.)
+        if session.state == .notStarted && session.runtime == .unknown {
+            throw Messages.sessionStillSpawning(session.id.rawValue)
+        }
+        let tmux = RuntimeProbing.server(of: session, tmux: try Tmux.require())
+        let store = try workspace.requireStore()
+        // A probe of this one session, on its own server: what it sees is stored (a vanished
+        // tmux session starts being confirmed dead), but it never concludes a death.
+        let probed = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: tmux, scope: .singleSession) }
+        switch probed.outcome.probes[session.id] {
+        case .missing?:
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone from the tmux server at \(tmux.socketPath)")
+        case .failed(let reason)?, .indeterminate(let reason)?:
+            throw Messages.serverUnreachable(tmux.socketPath, reason)
+        case .alive?, nil:
+            break
         }
         let delivery = Delivery(tmux: tmux, target: session.tmuxName)
         try AgentReadiness.waitBeforeSend(session, delivery: delivery, workspace: workspace)
         let result = try delivery.deliver(text)
-        let store = try workspace.requireStore()
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",
                                                revision: session.revision, data: JSON.object(["text": TerminalText.inert(text), "enter_presses": String(result.presses)])))
@@ -121,9 +135,19 @@ struct SendCommand: ParsableCommand {
     /// Presses keys from the fixed list in a live session's pane, and logs them.
     static func press(_ keys: [SpecialKey], in session: Session, workspace: Workspace) throws -> [SpecialKey] {
         if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
-        let tmux = try Tmux.require()
-        if case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil {
-            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+        // Keys pressed during a spawn would land in the prompt being pasted.
+        if session.state == .notStarted && session.runtime == .unknown {
+            throw Messages.sessionStillSpawning(session.id.rawValue)
+        }
+        // The session's own server, whatever TMUX or TMUX_TMPDIR say here.
+        let tmux = RuntimeProbing.server(of: session, tmux: try Tmux.require())
+        switch tmux.listSessions() {
+        case .listed(let names) where names[session.tmuxName] == nil:
+            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone from the tmux server at \(tmux.socketPath)")
+        case .failed(let reason):
+            throw Messages.serverUnreachable(tmux.socketPath, reason)
+        default:
+            break
         }
         // In copy mode the keys would move the copy cursor instead of reaching the agent.
         for _ in 0..<3 where try tmux.paneState(session.tmuxName).inMode { try tmux.leaveMode(session.tmuxName) }
@@ -152,9 +176,19 @@ struct SendCommand: ParsableCommand {
 
     /// Puts the message in the outbox; delivers it right away when the agent can take it.
     static func enqueue(_ text: String, for session: Session, workspace: Workspace, quiet: Bool, json: Bool) throws {
-        if session.isTerminated { throw Messages.sessionNotRunning(session.id.rawValue, reason: session.terminalReason?.rawValue) }
         let store = try workspace.requireStore()
         try workspace.storeCall { try store.enqueueNudge(text, reason: "queued with git ao send --queue", for: session.id, at: Clock.now()) }
+        if session.isTerminated {
+            // Kept for the agent's return: the first pass after `git ao restore` delivers it.
+            let waiting = "a restore (the session has ended: \(session.terminalReason?.rawValue ?? "unknown"))"
+            if json {
+                struct Payload: Encodable { let session: String; let queued: Bool; let delivered: Bool; let waiting_for: String? }
+                Console.out(JSON.encode(Payload(session: session.id.rawValue, queued: true, delivered: false, waiting_for: waiting)) + "\n")
+            } else if !quiet {
+                Console.err("Queued for \(session.id), which has ended (\(session.terminalReason?.rawValue ?? "unknown")); it is delivered once 'git ao restore \(session.id)' brings the agent back.\n")
+            }
+            return
+        }
         var delivered = false
         if NudgeGuard.hold(session) == nil, case .ran(let changes) = try ObservePass(workspace: workspace, only: session.id).run() {
             delivered = changes.contains { $0.text.hasPrefix("nudged") }

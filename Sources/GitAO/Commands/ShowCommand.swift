@@ -23,13 +23,18 @@ struct ShowCommand: ParsableCommand {
         try global.apply()
         let workspace = try Workspace.locate()
         var session = try workspace.resolveSession(target.session)
+        var unreachable: String?
         if let store = try workspace.store() {
-            session = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate()).sessions[0] }
+            // One session on its own: may start confirming a death, never conclude one.
+            let refreshed = try workspace.storeCall { try RuntimeProbing.refresh([session], store: store, tmux: Tmux.locate(), scope: .singleSession) }
+            session = refreshed.sessions[0]
+            unreachable = RuntimeProbing.unreachableReasons(refreshed.outcome)[session.id]
         }
         let now = Clock.now()
         let conflict = (try? workspace.storeCall { try workspace.store()?.conflictPredictions()[session.id] }) ?? nil
         let predicted = conflict?.conflicting == true ? conflict : nil
-        let status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
+        var status = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
+        if status.status == .unreachable, let unreachable { status.reason = unreachable + "; " + status.reason }
         let reviews = (try? workspace.store()?.reviewRuns(session: session.id)) ?? []
         let issue = (try? workspace.storeCall { try workspace.store()?.issueID(of: session.id) }) ?? nil
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
@@ -39,7 +44,9 @@ struct ShowCommand: ParsableCommand {
                 let session: SessionView
                 let events: [EventView]
             }
-            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, conflict: conflict, review: reviews.last.map(ReviewSummary.word), issue: issue), events: recent.map(EventView.init)), pretty: true) + "\n")
+            Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable, conflict: conflict,
+                                                             review: reviews.last.map(ReviewSummary.word), issue: issue),
+                                            events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
         let palette = Console.palette(config: { try? workspace.config() })
@@ -51,7 +58,7 @@ struct ShowCommand: ParsableCommand {
         field("branch", displaySafe("\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))"))
         field("worktree", displaySafe(session.worktreePath))
         field("agent", displaySafe(session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? "")))
-        field("tmux", session.tmuxName)
+        field("tmux", displaySafe(session.tmuxName + " on " + (session.tmuxSocket ?? "the caller's default server (not recorded yet)")))
         if let port = session.livePort { field("port", "\(port) (AO_PORT)") }
         if let issue { field("issue", displaySafe(issue)) }
         field("created", "\(isoTimestamp(session.createdAt)) (\((now - session.createdAt).age(.compact)) ago)")

@@ -113,6 +113,10 @@ struct SpawnCommand: ParsableCommand {
             request.branch = request.branch ?? found.branch
             request.prompt = found.prompt
         }
+        // Ids come first when a handle is resolved: a name equal to an id could never be used.
+        if let name, let other = try workspace.sessions().first(where: { $0.id.rawValue == name }) {
+            throw Messages.nameIsAnID(name, session: other.id.rawValue)
+        }
         if let reviewAgent { try ReviewSettings.checkReviewAgent(reviewAgent, config: config) }
         let preparationOutput = PreparationOutput(verbose: verbose, quiet: global.quiet, json: output.json)
         let spawned = try SpawnComposition(workspace: workspace, repository: repository, config: config, store: store)
@@ -167,11 +171,11 @@ struct SpawnCommand: ParsableCommand {
 
     /// A fresh id: not used by any session of this repository, nor by any tmux session of the
     /// server (another repository's session may have the same id).
-    static func newSessionID(store: StateStore, avoiding tmuxNames: Set<String>) throws -> SessionID {
+    static func newSessionID(store: StateStore, avoiding tmuxNames: Set<String>, names: Set<String> = []) throws -> SessionID {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<64 {
             let id = SessionID.make { Int.random(in: 0..<$0, using: &generator) }
-            if try store.session(id) == nil && !tmuxNames.contains(Session.tmuxName(for: id)) { return id }
+            if try store.session(id) == nil && !tmuxNames.contains(Session.tmuxName(for: id)) && !names.contains(id.rawValue) { return id }
         }
         throw Messages.noFreeSessionID()
     }

@@ -12,8 +12,10 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the sessions of this repository.",
         discussion: """
             Lists sessions with their id, name, branch, agent, status and age. Ended sessions are \
-            hidden unless --all is given. The status is derived when read: one tmux query checks \
-            every session's tmux session; no network call is made.
+            hidden unless --all is given. The status is derived when read: one tmux query per tmux \
+            server checks every session on the server it was spawned on (whatever TMUX or \
+            TMUX_TMPDIR say here); no network call is made. A session whose server cannot be asked \
+            shows as unreachable, with the reason (-v); it is never taken for dead.
             """
     )
 
@@ -55,37 +57,40 @@ struct StatusOptions: Equatable {
 enum StatusAction {
     static func run(_ options: StatusOptions) throws {
         let workspace = try Workspace.locate()
-        // One tmux query for all sessions, started before the database is read so the two
-        // overlap; dropped unanswered when nothing turns out to be live.
+        // One tmux query per server, the caller's default one started before the database is
+        // read so the two overlap; dropped unanswered when nothing turns out to be live there.
         let hasDatabase = fileExists(workspace.location.aoDirectory + "/" + StateStore.fileName)
-        let pending = hasDatabase ? Tmux.locate()?.startListingSessions() : nil
+        let tmux = hasDatabase ? Tmux.locate() : nil
+        let speculative = tmux?.on(socket: Tmux.resolvedDefaultSocketPath()).startListingSessions()
         var sessions = try workspace.sessions()
-        let probed = RuntimeProbing.probed(sessions)
         let now = Clock.now()
-        if probed.isEmpty {
-            pending?.cancel()
-        } else if let pending, let store = try workspace.store() {
-            // What the probe saw goes through the reducer, so status both shows and keeps the
+        var reasons: [SessionID: String] = [:]
+        if RuntimeProbing.probed(sessions).isEmpty {
+            speculative?.cancel()
+        } else if let store = try workspace.store() {
+            // What the probes saw goes through the reducer, so status both shows and keeps the
             // truth (a vanished tmux session moves on to detecting, then to terminated). Keeping it
             // is opportunistic: when another process holds the database for more than a second,
-            // or this user cannot write it, status shows what the probe saw without storing it.
-            let (probes, tripped) = RuntimeProbing.probes(for: sessions, listing: pending.result())
+            // status shows what the probe saw without storing it; so it does when this user cannot
+            // write the database.
+            let pending = RuntimeProbing.startListings(for: sessions, tmux: tmux, reuse: speculative)
+            let outcome = RuntimeProbing.probes(for: sessions, listings: RuntimeProbing.collect(pending))
+            reasons = RuntimeProbing.unreachableReasons(outcome)
             store.setBusyTimeout(seconds: 1)
-            let unstored = { sessions.map { s in probes[s.id].map { Lifecycle.decide(s, .runtime($0), now).patch.applied(to: s) } ?? s } }
             if store.isReadOnly {
-                sessions = unstored()
+                sessions = RuntimeProbing.preview(outcome, to: sessions, now: now, scope: .fullPass)
             } else {
                 do {
-                    sessions = try RuntimeProbing.apply(probes, to: sessions, store: store, now: now, breakerTripped: tripped).sessions
+                    sessions = try RuntimeProbing.apply(outcome, to: sessions, store: store, now: now, scope: .fullPass).sessions
                 } catch let error as StoreError where error.kind == .busy || error.kind == .conflict || error.kind == .readOnly {
-                    sessions = unstored()
+                    sessions = RuntimeProbing.preview(outcome, to: sessions, now: now, scope: .fullPass)
                 }
             }
         }
         let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
         let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
         let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
-        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, github: github, conflicts: conflicts)
+        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons, github: github, conflicts: conflicts)
         model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
         model.intake = hasDatabase ? ((try? workspace.store()?.intakeStates()) ?? [:]) : [:]
         if options.verbose && hasDatabase {
@@ -102,7 +107,10 @@ enum StatusAction {
         } else if options.porcelain {
             Console.out(model.porcelain())
         } else {
-            Console.out(model.human(verbose: options.verbose, palette: Console.palette(config: { try? workspace.config() })))
+            // On a terminal, long names and branches are cut with an ellipsis so the table keeps its
+            // shape; piped output keeps them whole.
+            Console.out(model.human(verbose: options.verbose, palette: Console.palette(config: { try? workspace.config() }),
+                                    truncate: Console.stdoutIsTerminal))
         }
     }
 }
@@ -114,6 +122,8 @@ struct StatusModel {
     let sessions: [Session]
     let hidden: Int
     let now: Timestamp
+    /// Why the probe could not answer, for sessions shown as unreachable.
+    var unreachable: [SessionID: String] = [:]
     /// What the screen said about screen-judged sessions; an old judgment is shown with its age.
     var screenJudgments: [SessionID: ScreenJudgments.Judgment] = [:]
     /// GitHub bookkeeping by repository, from the database (no network).
@@ -169,7 +179,9 @@ struct StatusModel {
     }
 
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
-        DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
+        let shown = DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
+        if shown.status == .unreachable, let why = unreachable[s.id] { return (shown.status, why + "; " + shown.reason) }
+        return shown
     }
 
     func json() -> String {
@@ -192,7 +204,7 @@ struct StatusModel {
                        last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
                                    hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
     }
 
@@ -207,7 +219,16 @@ struct StatusModel {
         return out
     }
 
-    func human(verbose: Bool, palette: Palette) -> String {
+    /// The widest a name and a branch are shown on a terminal.
+    static let nameWidth = 24
+    static let branchWidth = 40
+
+    /// `text` cut to `width` characters, the last one an ellipsis, when it is longer.
+    static func ellipsized(_ text: String, _ width: Int) -> String {
+        text.count > width ? String(text.prefix(width - 1)) + "…" : text
+    }
+
+    func human(verbose: Bool, palette: Palette, truncate: Bool = false) -> String {
         if sessions.isEmpty {
             var text = "No sessions."
             text += hidden > 0 ? " \(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all).\n" : " Start one with: git ao spawn --prompt '...'\n"
@@ -222,7 +243,10 @@ struct StatusModel {
         for (s, shown) in zip(sessions, displayed) {
             // Only a status that comes from the screen carries its age (a PR's status does not).
             let judged = [.working, .idle, .needsInput].contains(shown.status) ? screenJudgments[s.id] : nil
-            var cells = [s.id.rawValue, displaySafe(s.name ?? "-"), displaySafe(s.branch.rawValue), displaySafe(s.agent),
+            let name = displaySafe(s.name ?? "-")
+            let branch = displaySafe(s.branch.rawValue)
+            var cells = [s.id.rawValue, truncate ? StatusModel.ellipsized(name, StatusModel.nameWidth) : name,
+                         truncate ? StatusModel.ellipsized(branch, StatusModel.branchWidth) : branch, displaySafe(s.agent),
                          shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
             if withReviews { cells.append(reviews[s.id] ?? "-") }

@@ -107,6 +107,16 @@ extension Messages {
                 hint: "Pick another --name, or end that session: git ao kill \(session)")
     }
 
+    static func nameIsAnID(_ name: String, session: String) -> AOError {
+        AOError(.nameInUse, "the name '\(displaySafe(name))' is the id of session \(session); a name must not be another session's id.",
+                hint: "Choose another --name.")
+    }
+
+    static func sessionStillSpawning(_ id: String) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) is still being spawned; text typed now could be mixed into its prompt or lost with an undone spawn.",
+                hint: "Send it once git ao status shows the session, or queue it now: git ao send --queue \(id) <message>")
+    }
+
     static func sessionNotRunning(_ id: String, reason: String?) -> AOError {
         AOError(.sessionNotRunning, "session \(id) has ended\(reason.map { " (\($0))" } ?? "").",
                 hint: "Bring it back with: git ao restore \(id)")
@@ -203,9 +213,14 @@ extension Messages {
         AOError(.spawnFailed, "could not find an unused session id.", hint: "Run 'git ao cleanup' and retry.")
     }
 
-    static func attachNeedsTerminal(tmuxName: String) -> AOError {
+    static func attachNeedsTerminal(tmuxName: String, socket: String) -> AOError {
         AOError(.invalidArgument, "attach needs a terminal, and standard input or output is not one.",
-                hint: "Run it from an interactive shell, or read the screen with: tmux capture-pane -p -t =\(tmuxName):")
+                hint: "Run it from an interactive shell, or read the screen with: tmux -S \(shellQuoted(socket)) capture-pane -p -t =\(tmuxName):")
+    }
+
+    static func attachFromOtherServer(_ id: String, socket: String, current: String) -> AOError {
+        AOError(.invalidArgument, "session \(id) runs on the tmux server at \(socket), and this terminal is inside another one (\(current)).",
+                hint: "Detach from this tmux first (prefix key, then d) and run git ao attach \(id) again.")
     }
 
     static func emptyMessage() -> AOError {
@@ -240,8 +255,15 @@ extension Messages {
         AOError(.invalidArgument, "cannot change to '\(path)'.", hint: "Check that the folder exists.")
     }
 
-    static func usage(_ message: String) -> AOError {
-        AOError(.invalidArgument, message, hint: "See: git ao help")
+    static func usage(_ message: String, command: String? = nil) -> AOError {
+        var text = message.trimmingSpaces
+        if text.hasPrefix("Error: ") { text = String(text.dropFirst("Error: ".count)) }
+        return AOError(.invalidArgument, text, hint: "See: git ao \(command.map { "\($0) " } ?? "")--help")
+    }
+
+    static func unknownCommand(_ word: String, commands: [String]) -> AOError {
+        AOError(.invalidArgument, "'\(displaySafe(word))' is not a git ao command.",
+                hint: "The commands are: \(commands.joined(separator: ", ")). See: git ao --help")
     }
 
     static func agentNotReady(_ agent: String, seconds: Int, key: String) -> AOError {

@@ -51,18 +51,24 @@ struct ObservePass {
             changes.append(Change(session: session.id, text: "\(applied.decision.event?.rawValue ?? "unchanged"): \(applied.decision.reason)"))
         }
 
-        // Spawns whose process died before they completed.
-        for session in sessions where session.state == .notStarted && session.runtime == .unknown && !session.isTerminated {
-            if Clock.now() - session.createdAt < .seconds(5) { continue }
-            if let pid = try store.spawnPID(of: session.id), pid > 0, kill(pid, 0) == 0 || errno != ESRCH { continue }
+        let tmux = Tmux.locate()
+
+        // Spawns whose process died before they completed: marked failed, and what they started
+        // is undone the way their own journal would have.
+        for session in sessions where AbandonedSpawn.isAbandoned(session, store: store) {
+            // Its setup step may still run in its own process group: ended first.
             SetupStep.endAbandoned(session.id, aoDirectory: workspace.location.aoDirectory)
-            record(try store.apply(session.id, .spawnAbandoned, at: Clock.now(), eventData: EventData.of([:])))
+            let applied = try store.apply(session.id, .spawnAbandoned, at: Clock.now(), eventData: EventData.of([:]))
+            record(applied)
+            if applied.changed, let failed = applied.session {
+                let undo = AbandonedSpawn.undo(failed, workspace: workspace, store: store, tmux: tmux)
+                changes.append(Change(session: session.id, text: "spawn_undone: " + undo.summary))
+            }
         }
         sessions = try store.sessions()
 
-        // One tmux query for every session's runtime.
-        let tmux = Tmux.locate()
-        let probed = try RuntimeProbing.refresh(sessions, store: store, tmux: tmux)
+        // One tmux query per server for every session's runtime.
+        let probed = try RuntimeProbing.refresh(sessions, store: store, tmux: tmux, scope: .fullPass)
         probed.changes.forEach(record)
         sessions = probed.sessions
 
@@ -84,7 +90,8 @@ struct ObservePass {
         if let tmux {
             for session in mine where !session.isTerminated && !session.agentHasHooks && session.runtime == .alive {
                 let agent = try? catalog.definition(session.agent)
-                guard let signal = try? ScreenHeuristic.signal(for: session, agent: agent, tmux: tmux, store: store, now: Clock.now()) else { continue }
+                let server = RuntimeProbing.server(of: session, tmux: tmux)
+                guard let signal = try? ScreenHeuristic.signal(for: session, agent: agent, tmux: server, store: store, now: Clock.now()) else { continue }
                 if Lifecycle.decide(session, .activity(signal), Clock.now()).patch.isEmpty { continue }
                 record(try store.apply(session.id, .activity(signal), at: Clock.now(), eventData: EventData.of([:])))
             }

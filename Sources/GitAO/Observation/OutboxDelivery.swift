@@ -83,7 +83,7 @@ struct OutboxDelivery {
                 try store.withdrawStaleReviewNudge(item, run: run, head: stale, at: now)
                 return Report(session: item.sessionID, text: "review verdict of run \(run) not delivered: HEAD moved on")
             }
-            guard let tmux = Tmux.locate() else { return nil }
+            guard let tmux = Tmux.locate().map({ RuntimeProbing.server(of: session, tmux: $0) }) else { return nil }
             let text = item.body ?? ""
             let result: Delivery.Result
             do {

@@ -12,6 +12,8 @@ struct SessionView: Encodable {
     let worktree: String
     let agent: String
     let tmux_session: String
+    /// The socket of the tmux server the session runs on (null: not recorded yet).
+    let tmux_socket: String?
     let agent_session_id: String?
     let state: String
     let status: String
@@ -52,10 +54,11 @@ struct SessionView: Encodable {
     /// The latest review of the session: running, approved, changes_requested or failed; null without one.
     let review: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil) {
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil) {
         self.review = review
         let predicted = conflict?.conflicting == true ? conflict : nil
-        let display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
+        var display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
+        if display.status == .unreachable, let unreachable { display.reason = unreachable + "; " + display.reason }
         id = session.id.rawValue
         name = session.name
         branch = session.branch.rawValue
@@ -64,6 +67,7 @@ struct SessionView: Encodable {
         worktree = session.worktreePath
         agent = session.agent
         tmux_session = session.tmuxName
+        tmux_socket = session.tmuxSocket
         agent_session_id = session.agentSessionID
         state = session.state.rawValue
         status = display.status.name

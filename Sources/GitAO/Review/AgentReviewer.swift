@@ -13,9 +13,10 @@ struct AgentReviewer {
     /// The reviewer's tmux session for a worker session.
     static func tmuxName(for session: Session) -> String { session.tmuxName + "-review" }
 
-    /// The tmux server the reviewer runs on. Every tmux call of the review loop goes through
-    /// here, so addressing the worker's recorded server is a change to this line alone.
-    static func runtime(for session: Session) -> Tmux? { Tmux.locate() }
+    /// The tmux server the reviewer runs on: the worker's recorded one, whatever TMUX or
+    /// TMUX_TMPDIR say in the process that starts, checks or ends the reviewer. Every tmux call
+    /// of the review loop goes through here.
+    static func runtime(for session: Session) -> Tmux? { Tmux.locate().map { RuntimeProbing.server(of: session, tmux: $0) } }
 
     /// Claude Code tools a reviewer never gets: file edits, and the git commands that change
     /// history or the remote.

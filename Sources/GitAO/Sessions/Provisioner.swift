@@ -148,6 +148,26 @@ final class Provisioner {
         try launcher.launch(name: session.tmuxName, directory: session.worktreePath, argv: argv,
                             environment: AgentLauncher.environment(for: session, commonDir: workspace.location.commonDir))
         journal.append(.tmuxSession(session.tmuxName))
+        launched = (session.tmuxName, argv[0], session.worktreePath)
+    }
+
+    /// The agent started by `launchAgent`, while its pane is kept after it exits.
+    private var launched: (tmuxName: String, program: String, directory: String)?
+
+    /// The last step of a launch: from now on the tmux session ends when the agent exits.
+    /// Throws AGENT_EXITED when the agent has already exited.
+    func finishLaunch() throws {
+        guard let launched else { return }
+        try AgentLauncher(tmux: tmux, runDirectory: workspace.location.aoDirectory + "/run")
+            .finish(name: launched.tmuxName, program: launched.program, directory: launched.directory)
+        self.launched = nil
+    }
+
+    /// When a later step failed because the agent had exited (its screen could not be read, its
+    /// ready pattern never came), that is the cause to report, with its status and last output.
+    func agentExit(instead error: Error) -> Error {
+        guard let launched, let dead = tmux.deadPane(launched.tmuxName) else { return error }
+        return Messages.agentExited(launched.program, tmuxName: launched.tmuxName, dead: dead, directory: launched.directory)
     }
 
     /// For agents that take their prompt pasted: waits until the agent is ready, then delivers it.

@@ -78,6 +78,8 @@ enum WorktreeDisposal {
             try repository.removeWorktree(at: path)
             return Disposal(outcome: .removed, saved: saved)
         } catch {
+            // Removed by someone else while it was being checked: it is gone, not kept.
+            if !fileExists(path) { return Disposal(outcome: .alreadyGone) }
             return Disposal(outcome: .kept("it could not be checked: \(AOError.wrapping(error).message)"))
         }
     }
@@ -103,5 +105,21 @@ enum WorktreeDisposal {
             n += 1
         }
         return written
+    }
+}
+
+extension WorktreeDisposal {
+    /// The repository-wide lock that kill, cleanup and the undo of abandoned spawns hold while
+    /// they end agents and remove worktrees, so two of them never race on one worktree.
+    static func lock(_ workspace: Workspace) throws -> FileLock {
+        let directory = workspace.location.aoDirectory
+        try makeDirectories(directory, mode: 0o755)
+        let path = directory + "/disposal.lock"
+        guard let lock = try FileLock.acquire(path, wait: 60) else {
+            throw AOError(.ioFailed, "another git-ao process (\(FileLock.owner(of: path).map(String.init) ?? "unknown")) has been removing worktrees for 60 s.",
+                          hint: "Wait for it to finish, then retry.")
+        }
+        lock.recordOwner()
+        return lock
     }
 }

@@ -20,11 +20,14 @@ struct SpawnComposition {
     }
 
     func spawn(_ request: SpawnRequest, issue: String? = nil, linked: PullRequestFacts? = nil, output: PreparationOutput) throws -> Spawned {
+        // The new id must be free in this repository and on the server the session will run on.
         let tmuxSessions = Tmux.locate().map { tmux -> Set<String> in
-            if case .listed(let names) = tmux.listSessions() { return Set(names.keys) }
+            if case .listed(let names) = tmux.on(socket: Tmux.socketForNewSession()).listSessions() { return Set(names.keys) }
             return []
         } ?? []
-        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions) }
+        // Nor may it equal a session's name (the name would stop working as a handle).
+        let names = Set(try workspace.sessions().compactMap(\.name))
+        let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions, names: names) }
         let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
         var plan = try planner.plan(request, id: id)
         plan.issue = issue

@@ -96,8 +96,13 @@ struct SpawnPlanner {
         let preparation = try WorktreePreparation(config: config)
         try preparation.checkSetupProgramOnPath()
 
-        // tmux.
-        let tmux = try Tmux.require()
+        // tmux: the caller's default server, recorded so every later command addresses it.
+        let tmux = try Tmux.require().on(socket: Tmux.socketForNewSession())
+        // A server whose socket file was deleted still runs its sessions; a new server on the same
+        // path would answer for them from then on, and they would all look dead.
+        if !fileExists(tmux.socketPath), Tmux.listening(on: tmux.socketPath) == true {
+            throw Messages.serverUnreachable(tmux.socketPath, Tmux.unreachableReason(tmux.socketPath, detail: "its socket file is gone"))
+        }
 
         return SpawnPlan(
             id: id, name: request.name, branch: BranchName(branch), branchSource: source,
@@ -108,14 +113,20 @@ struct SpawnPlanner {
             prompt: request.prompt, tmux: tmux, tmuxName: Session.tmuxName(for: id), preparation: preparation, notes: notes)
     }
 
-    /// The worktree folder for a branch: its name with `/` and anything unusual turned into `-`.
+    /// The worktree folder for a branch: its name with `/` turned into `-`. Letters and digits
+    /// of any script are kept (`ánï/x` is `ánï-x`); when anything else had to be replaced or
+    /// dropped, a short hash of the branch name is appended, so two branches never share a folder.
     static func directoryName(for branch: String) -> String {
+        var lossy = false
         let mapped = branch.map { c -> Character in
-            (c.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "_" || c == "." ? c : "-"
+            if c.isLetter || c.isNumber || c == "-" || c == "_" || c == "." { return c }
+            if c != "/" { lossy = true }
+            return "-"
         }
         var name = String(mapped)
-        while name.hasPrefix(".") { name.removeFirst() }
-        return name.isEmpty ? "worktree" : name
+        while name.hasPrefix(".") { name.removeFirst(); lossy = true }
+        if name.isEmpty { name = "worktree"; lossy = true }
+        return lossy ? name + "-" + evidenceHash(branch).prefix(6) : name
     }
 
     // MARK: Branch resolution

@@ -51,11 +51,13 @@ struct Spawner {
                     try provisioner.pastePrompt(prompt, agent: plan.agent, session: seed, config: config)
                 }
             }
+            try steps.run("confirming the agent runs") { try provisioner.finishLaunch() }
             return try steps.run("marking the session spawned") { try markSpawned() }
         } catch {
+            let cause = provisioner.agentExit(instead: error)
             let created = provisioner.createdAnything
             let report = provisioner.rollback()
-            throw Provisioner.failure(error, operation: "spawn of session \(plan.id)", step: steps.current, rollback: report, createdAnything: created)
+            throw Provisioner.failure(cause, operation: "spawn of session \(plan.id)", step: steps.current, rollback: report, createdAnything: created)
         }
     }
 
@@ -64,7 +66,7 @@ struct Spawner {
         if case .existing = plan.branchSource { created = false } else { created = true }
         return Session(id: plan.id, name: plan.name, branch: plan.branch, branchCreated: created,
                        baseRef: plan.baseRef, baseSHA: plan.baseSHA, worktreePath: plan.worktreePath,
-                       agent: plan.agent.name, prompt: plan.prompt, tmuxName: plan.tmuxName,
+                       agent: plan.agent.name, prompt: plan.prompt, tmuxName: plan.tmuxName, tmuxSocket: plan.tmux.socket,
                        agentSessionID: plan.agentSession, createdAt: Clock.now(), state: .notStarted)
     }
 
