@@ -65,6 +65,8 @@ package struct PullRequestObserver {
         // and statuses, since CI finishing does not move updated_at. And a re-read of each known
         // open PR that left the list (merged or closed?).
         var targets: [String] = []
+        // Check runs, reviews and review comments are lists: read to their last page.
+        var paged = Set<Int>()
         var malformed: [String: String] = [:]
         var plan: [(session: String, number: Int, listed: JSONValue?, first: Int, full: Bool)] = []
         for session in sessions {
@@ -82,8 +84,10 @@ package struct PullRequestObserver {
                 } ?? false
                 plan.append((session.id, number, pr, targets.count, !unchanged))
                 if unchanged {
+                    paged.insert(targets.count)
                     targets += ["\(base)/commits/\(sha)/check-runs?per_page=100", "\(base)/commits/\(sha)/status"]
                 } else {
+                    paged.formUnion([targets.count + 1, targets.count + 3, targets.count + 4])
                     targets += ["\(base)/pulls/\(number)", "\(base)/commits/\(sha)/check-runs?per_page=100",
                                 "\(base)/commits/\(sha)/status", "\(base)/pulls/\(number)/reviews?per_page=100",
                                 "\(base)/pulls/\(number)/comments?per_page=100"]
@@ -95,7 +99,7 @@ package struct PullRequestObserver {
                 targets.append("\(base)/pulls/\(known.number)")
             }
         }
-        let fetched = client.get(targets)
+        let fetched = client.getPaged(targets, paged: paged)
 
         var results: [String: SessionObservation] = malformed.mapValues { .failed($0) }
         var facts: [String: [PullRequestFacts]] = [:]
