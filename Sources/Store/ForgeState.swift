@@ -31,6 +31,20 @@ public struct ForgeRepositoryState: Equatable, Sendable {
         self.tokenUnhealthySince = tokenUnhealthySince
         self.lastError = lastError
     }
+
+    /// The earliest time GitHub may be asked again, with `interval` the configured
+    /// `ao.github.interval`: the last poll plus the longer of the interval and GitHub's
+    /// X-Poll-Interval, and never before a rate limit resets. nil: never polled, so any pass asks.
+    public func nextPollAt(interval: TimeSpan) -> Timestamp? {
+        let wait = max(interval, pollInterval ?? interval)
+        let afterInterval = lastPollAt.map { $0 + wait }
+        switch (afterInterval, rateLimitedUntil) {
+        case (let a?, let r?): return max(a, r)
+        case (let a?, nil): return a
+        case (nil, let r?): return r
+        case (nil, nil): return nil
+        }
+    }
 }
 
 /// A reaction already sent: the signature of the fact behind it and how many were sent.
@@ -100,8 +114,8 @@ extension StateStore {
         try connection.immediateTransaction {
             let state = try forgeRepositoryState(repository)
             if let until = state.rateLimitedUntil, until > now { return false }
-            let wait = max(interval, state.pollInterval ?? interval)
-            if !force, let last = state.lastPollAt, now - last < wait, last <= now { return false }
+            // A last poll in the future (a clock set back) does not block polling.
+            if !force, let last = state.lastPollAt, last <= now, let next = state.nextPollAt(interval: interval), now < next { return false }
             try connection.prepare("""
                 INSERT INTO forge_repositories (repository, last_poll_at) VALUES (?, ?)
                 ON CONFLICT(repository) DO UPDATE SET last_poll_at = excluded.last_poll_at
