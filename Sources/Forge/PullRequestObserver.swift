@@ -160,6 +160,26 @@ package struct PullRequestObserver {
         return results
     }
 
+    /// The CI follower's own read: only the checks and statuses of one known pull request at its
+    /// known head (conditional, check runs to their last page); every other fact stays as known.
+    package func checks(of known: PullRequestFacts) -> Result<PullRequestFacts, FetchFailure> {
+        guard Self.isObjectID(known.headSHA) else { return .failure(client.malformed(base + "/pulls", "no usable head sha")) }
+        let targets = ["\(base)/commits/\(known.headSHA)/check-runs?per_page=100", "\(base)/commits/\(known.headSHA)/status"]
+        let fetched = client.getPaged(targets, paged: [0])
+        var values: [JSONValue] = []
+        for (result, target) in zip(fetched, targets) {
+            switch result.flatMap({ client.json($0, from: target) }) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let value): values.append(value)
+            }
+        }
+        guard let runs = values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
+        var facts = known
+        facts.checks = Self.checks(runs: runs, statuses: values[1]["statuses"]?.array ?? [])
+        facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
+        return .success(facts)
+    }
+
     private func failAll(_ sessions: [TrackedSession], _ reason: String) -> [String: SessionObservation] {
         Dictionary(uniqueKeysWithValues: sessions.map { ($0.id, SessionObservation.failed(reason)) })
     }
