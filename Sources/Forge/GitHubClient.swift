@@ -272,6 +272,39 @@ package final class GitHubClient {
         return results
     }
 
+    // MARK: Writes
+
+    /// POSTs a JSON body to a REST path and answers the JSON GitHub returned. Never retried: a
+    /// POST that timed out may have landed, and a second one would post twice.
+    package func post(_ target: String, json: JSONValue) -> Result<JSONValue, FetchFailure> {
+        guard !stopped else { return .failure(.skipped) }
+        let url = target.hasPrefix("http") ? target : configuration.url(target)
+        var request = self.request(for: url, conditional: false)
+        request.method = .post
+        request.body = Array(json.serialized().utf8)
+        request.headers.append(("Content-Type", "application/json"))
+        switch classify(transport.perform([request])[0], url: url) {
+        case .retry(let failure):
+            problems.append("\(Self.endpoint(url)): \(failure)")
+            return .failure(failure)
+        case .done(.failure(let failure)):
+            if case .notFound = failure { problems.append("\(Self.endpoint(url)): \(failure)") }
+            return .failure(failure)
+        case .done(.success(let fetched)):
+            return self.json(fetched, from: url)
+        }
+    }
+
+    /// Posts a review with event COMMENT on a pull request (GitHub refuses approve or request
+    /// changes on one's own PR, so a verdict goes in the body); answers the review's id.
+    package func postReview(_ repository: RepositorySlug, pullRequest: Int, body: String) -> Result<Int64, FetchFailure> {
+        let path = "/repos/\(repository.owner)/\(repository.name)/pulls/\(pullRequest)/reviews"
+        return post(path, json: .object([("event", .string("COMMENT")), ("body", .string(body))])).flatMap { value in
+            guard let id = value["id"]?.int64 else { return .failure(malformed(path, "no review id in the answer")) }
+            return .success(id)
+        }
+    }
+
     // MARK: Internals
 
     private func request(for url: String, conditional: Bool = true) -> HTTPRequest {

@@ -32,12 +32,31 @@ package struct PullRequestObserver {
     package let repository: RepositorySlug
     /// `ao.github.botReviews=ignore` drops threads started by bots.
     package var includeBotThreads = true
+    /// The ids of the reviews git-ao posted (`ao.review.post`): those reviews, and comments
+    /// belonging to them, are git-ao's own and never count as feedback.
+    package var ownReviewIDs: Set<Int64> = []
 
-    package init(client: GitHubClient, repository: RepositorySlug, includeBotThreads: Bool = true) {
+    package init(client: GitHubClient, repository: RepositorySlug, includeBotThreads: Bool = true, ownReviewIDs: Set<Int64> = []) {
         self.client = client
         self.repository = repository
         self.includeBotThreads = includeBotThreads
+        self.ownReviewIDs = ownReviewIDs
     }
+
+    /// Review threads without git-ao's own comments (those of a review it posted, or carrying
+    /// the own-comment marker); a thread left with none is dropped.
+    package static func withoutOwn(_ threads: [ReviewThread], ownReviewIDs: Set<Int64>) -> [ReviewThread] {
+        threads.compactMap { thread in
+            var thread = thread
+            thread.comments = thread.comments.filter { comment in
+                !(comment.reviewID.map(ownReviewIDs.contains) ?? false) && !comment.body.contains(ownMarker)
+            }
+            return thread.comments.isEmpty ? nil : thread
+        }
+    }
+
+    /// What marks a review or comment body as git-ao's own.
+    package static let ownMarker = "<!-- git-ao -->"
 
     private var base: String { "/repos/\(repository.owner)/\(repository.name)" }
 
@@ -143,7 +162,8 @@ package struct PullRequestObserver {
             var pr = facts[work.session]![work.index]
             switch result {
             case .success(let threads):
-                pr.threads = includeBotThreads ? threads : threads.filter { !$0.fromBot }
+                let foreign = Self.withoutOwn(threads, ownReviewIDs: ownReviewIDs)
+                pr.threads = includeBotThreads ? foreign : foreign.filter { !$0.fromBot }
                 pr.threadsKnown = true
             case .failure:
                 pr.threadsKnown = false
@@ -252,7 +272,9 @@ package struct PullRequestObserver {
         facts.mergeability = Mergeability.from(mergeable: pr["mergeable"]?.bool, state: pr["mergeable_state"]?.string)
         facts.checks = Self.checks(runs: runs, statuses: status["statuses"]?.array ?? [])
         facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
-        facts.review = Self.decision(reviews: reviewList, requested: pr)
+        facts.review = Self.decision(reviews: reviewList.filter { review in
+            !(review["id"]?.int64.map(ownReviewIDs.contains) ?? false) && !(review["body"]?.string ?? "").contains(Self.ownMarker)
+        }, requested: pr)
         facts.threads = known?.threads ?? []
         facts.threadsKnown = known?.threadsKnown ?? false
 

@@ -14,7 +14,7 @@ struct ReviewThreadsQuery {
                 pageInfo { hasNextPage endCursor }
                 nodes {
                   id isResolved isOutdated path line originalLine
-                  comments(first: 100) { pageInfo { hasNextPage endCursor } nodes { databaseId author { login __typename } body url createdAt } }
+                  comments(first: 100) { pageInfo { hasNextPage endCursor } nodes { databaseId author { login __typename } body url createdAt pullRequestReview { databaseId } } }
                 }
               }
             }
@@ -27,7 +27,7 @@ struct ReviewThreadsQuery {
         query($id: ID!, $cursor: String) {
           node(id: $id) {
             ... on PullRequestReviewThread {
-              comments(first: 100, after: $cursor) { pageInfo { hasNextPage endCursor } nodes { databaseId author { login __typename } body url createdAt } }
+              comments(first: 100, after: $cursor) { pageInfo { hasNextPage endCursor } nodes { databaseId author { login __typename } body url createdAt pullRequestReview { databaseId } } }
             }
           }
         }
@@ -132,7 +132,8 @@ struct ReviewThreadsQuery {
     static func comment(_ comment: JSONValue) -> ReviewComment {
         ReviewComment(id: comment["databaseId"]?.int64 ?? 0, author: comment.at("author", "login")?.string ?? "ghost",
                       isBot: comment.at("author", "__typename")?.string == "Bot", body: comment["body"]?.string ?? "",
-                      url: comment["url"]?.string, createdAt: comment["createdAt"]?.string ?? "")
+                      url: comment["url"]?.string, createdAt: comment["createdAt"]?.string ?? "",
+                      reviewID: comment.at("pullRequestReview", "databaseId")?.int64)
     }
 
     /// An unresolved thread; nil for a resolved one.

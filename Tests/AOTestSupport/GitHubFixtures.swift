@@ -94,18 +94,18 @@ public enum GitHubFixtures {
     public static func graphQLThread(id: String, path: String = "README.md", line: Int?, originalLine: Int? = nil,
                                      resolved: Bool = false, outdated: Bool = false,
                                      comments: [(id: Int, author: String, bot: Bool, body: String)],
-                                     moreCommentsCursor: String? = nil) -> [String: Any] {
+                                     moreCommentsCursor: String? = nil, reviewID: Int? = nil) -> [String: Any] {
         [
             "id": id, "isResolved": resolved, "isOutdated": outdated, "path": path,
             "line": line.map { $0 as Any } ?? NSNull(),
             "originalLine": (originalLine ?? line).map { $0 as Any } ?? NSNull(),
             "comments": ["pageInfo": ["hasNextPage": moreCommentsCursor != nil, "endCursor": moreCommentsCursor.map { $0 as Any } ?? NSNull()],
-                         "nodes": graphQLComments(comments)],
+                         "nodes": graphQLComments(comments, reviewID: reviewID)],
         ]
     }
 
     /// GraphQL review comment nodes.
-    public static func graphQLComments(_ comments: [(id: Int, author: String, bot: Bool, body: String)]) -> [[String: Any]] {
+    public static func graphQLComments(_ comments: [(id: Int, author: String, bot: Bool, body: String)], reviewID: Int? = nil) -> [[String: Any]] {
         let recorded = object("pull_request_review_thread/resolved.payload.json", "thread")
         let template = (recorded["comments"] as! [[String: Any]])[0]
         return comments.map { comment in
@@ -115,6 +115,7 @@ public enum GitHubFixtures {
                     "body": comment.body,
                     "url": (template["html_url"] as? String ?? "https://github.com/x") + "-\(comment.id)",
                     "createdAt": template["created_at"] as? String ?? "2026-01-01T00:00:00Z",
+                    "pullRequestReview": reviewID.map { ["databaseId": $0] as Any } ?? NSNull(),
                 ] as [String: Any]
         }
     }

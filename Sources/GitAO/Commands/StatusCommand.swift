@@ -13,7 +13,9 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Lists sessions with their id, name, branch, agent, status and age. Ended sessions are \
             hidden unless --all is given. The status is derived when read: one tmux query checks \
-            every session's tmux session; no network call is made.
+            every session's tmux session; no network call is made. Where GitHub is observed, a line \
+            says when it was last asked and when it will be asked next (ao.github.interval), from \
+            the database.
             """
     )
 

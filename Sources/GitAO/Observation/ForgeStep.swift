@@ -72,7 +72,8 @@ struct ForgeStep {
             tracked.append(TrackedSession(id: session.id.rawValue, branch: session.branch.rawValue, known: known))
         }
         let bots = config.string(ConfigKeys.githubBotReviews)?.lowercased() != "ignore"
-        let results = PullRequestObserver(client: client, repository: slug, includeBotThreads: bots).observe(tracked)
+        let own = try store.postedReviewIDs(repository: slug.fullName)
+        let results = PullRequestObserver(client: client, repository: slug, includeBotThreads: bots, ownReviewIDs: own).observe(tracked)
 
         try store.storeResponses(client.changedCache.mapValues {
             StoredResponse(etag: $0.etag, body: String(decoding: $0.body, as: UTF8.self), next: $0.next)
