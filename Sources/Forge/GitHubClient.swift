@@ -133,6 +133,7 @@ package final class GitHubClient {
                 }
                 items += page
                 next = fetched.next
+                if let link = next, !isAPIOrigin(link) { return .failure(malformed(url, "a next page on another host")) }
             }
         }
         return .success((items, allNotModified))
@@ -150,6 +151,11 @@ package final class GitHubClient {
         var pending: [(index: Int, url: String)] = []
         for index in paged.sorted() {
             guard case .success(let fetched) = results[index], let next = fetched.next else { continue }
+            // The token goes with every page: a Link to another origin is never followed.
+            guard isAPIOrigin(next) else {
+                results[index] = .failure(malformed(targets[index], "a next page on another host"))
+                continue
+            }
             guard let first = try? JSONValue.parse(fetched.body) else { continue } // the caller reports it
             pages[index] = [first]
             allNotModified[index] = fetched.notModified
@@ -178,7 +184,14 @@ package final class GitHubClient {
                     }
                     pages[item.index]!.append(value)
                     allNotModified[item.index] = allNotModified[item.index]! && fetched.notModified
-                    if let url = fetched.next { next.append((item.index, url)) }
+                    if let url = fetched.next {
+                        guard isAPIOrigin(url) else {
+                            results[item.index] = .failure(malformed(item.url, "a next page on another host"))
+                            pages[item.index] = nil
+                            continue
+                        }
+                        next.append((item.index, url))
+                    }
                 }
             }
             pending = next
@@ -188,6 +201,12 @@ package final class GitHubClient {
             results[index] = .success(Fetched(body: Array(merged.serialized().utf8), notModified: allNotModified[index]!, next: nil))
         }
         return results
+    }
+
+    /// Whether `url` is on the API base's origin (scheme, host, port), where the token may go.
+    func isAPIOrigin(_ url: String) -> Bool {
+        guard let target = WebURL(url), let base = WebURL(configuration.apiBase) else { return false }
+        return target.sameOrigin(as: base)
     }
 
     /// Pages of one list as one value: arrays concatenated; objects keep the first page's

@@ -271,6 +271,30 @@ struct ObserverTests {
         try world.server.verify()
     }
 
+    @Test("a Link to another host is never followed (the token would go with it); the list fails instead")
+    func foreignNextPage() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let elsewhere = try GitHubTestServer()
+        defer { elsewhere.stop() }
+        let head = sha("d")
+        let pr = GitHubFixtures.pullRequest(number: 9, branch: "ao/a", headSHA: head)
+        world.list([pr])
+        let b = world.base
+        world.server.expect("\(b)/pulls/9", .json(pr, etag: "\"pr9\""))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100",
+                            GitHubTestServer.Response.json(GitHubFixtures.checkRuns([]), etag: "\"r\"").linkingNext(to: elsewhere.baseURL + "/steal?page=2"))
+        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
+        world.server.expect("\(b)/pulls/9/reviews?per_page=100", .json([Any](), etag: "\"v\""))
+        world.server.expect("\(b)/pulls/9/comments?per_page=100", .json([Any](), etag: "\"c\""))
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            throw TestFailure("expected a failed observation")
+        }
+        #expect(why.contains("another host"))
+        #expect(elsewhere.requests.isEmpty)
+        try world.server.verify()
+    }
+
     @Test("X-Poll-Interval is reported to the caller, capped at an hour")
     func pollInterval() throws {
         let world = try ForgeWorld()

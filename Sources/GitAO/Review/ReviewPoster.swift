@@ -48,7 +48,11 @@ enum ReviewPoster {
     static func body(_ run: ReviewRun, verdict: ReviewRun.Verdict) -> String {
         let word = verdict == .approved ? "approved" : "changes requested"
         var text = "\(PullRequestObserver.ownMarker)\n**git-ao review: \(word)** by \(run.reviewer) at \(run.targetSHA.prefix(12)) (review run \(run.id))."
-        if let body = run.body, !body.trimmingSpaces.isEmpty { text += "\n\n" + body }
+        if let body = run.body, !body.trimmingSpaces.isEmpty {
+            // GitHub refuses a body over 65,536 characters; the whole body stays on the run.
+            let limit = 60_000
+            text += "\n\n" + (body.count > limit ? String(body.prefix(limit)) + "\n\n(cut; the whole review: git ao review show \(run.id))" : body)
+        }
         return text
     }
 }
