@@ -295,6 +295,29 @@ struct ObserverTests {
         try world.server.verify()
     }
 
+    @Test("a second page that fails fails the session's observation: half a list never reads as the whole")
+    func failedSecondPage() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("e")
+        let pr = GitHubFixtures.pullRequest(number: 10, branch: "ao/a", headSHA: head)
+        world.list([pr])
+        let b = world.base
+        world.server.expect("\(b)/pulls/10", .json(pr, etag: "\"pr10\""))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"r\""))
+        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
+        world.server.expect("\(b)/pulls/10/reviews?per_page=100",
+                            GitHubTestServer.Response.json([GitHubFixtures.review(id: 1, login: "alice", state: "APPROVED")], etag: "\"v\"")
+                                .linkingNext(to: world.server.baseURL + "\(b)/pulls/10/reviews?per_page=100&page=2"))
+        world.server.expect("\(b)/pulls/10/reviews?per_page=100&page=2", .json(["message": "Not Found"], status: 404))
+        world.server.expect("\(b)/pulls/10/comments?per_page=100", .json([Any](), etag: "\"c\""))
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            throw TestFailure("expected a failed observation, not an approval read from the first page")
+        }
+        #expect(why.contains("#10"))
+        try world.server.verify()
+    }
+
     @Test("X-Poll-Interval is reported to the caller, capped at an hour")
     func pollInterval() throws {
         let world = try ForgeWorld()
