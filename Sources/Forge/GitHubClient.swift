@@ -136,9 +136,100 @@ package final class GitHubClient {
                 }
                 items += page
                 next = fetched.next
+                if let link = next, !isAPIOrigin(link) { return .failure(malformed(url, "a next page on another host")) }
             }
         }
         return .success((items, allNotModified))
+    }
+
+    /// GETs every target concurrently like `get`, and follows the `Link: rel="next"` pages of
+    /// those marked in `paged` to the end (each round of next pages is one concurrent batch,
+    /// each page conditional). A paged result is the pages merged into one body: arrays are
+    /// concatenated, and in an object every array field (`check_runs`) is; it is "not modified"
+    /// only when every page was. A failed page fails the whole target.
+    package func getPaged(_ targets: [String], paged: Set<Int>, maxPages: Int = 50) -> [Result<Fetched, FetchFailure>] {
+        var results = get(targets)
+        var pages: [Int: [JSONValue]] = [:]
+        var allNotModified: [Int: Bool] = [:]
+        var pending: [(index: Int, url: String)] = []
+        for index in paged.sorted() {
+            guard case .success(let fetched) = results[index], let next = fetched.next else { continue }
+            // The token goes with every page: a Link to another origin is never followed.
+            guard isAPIOrigin(next) else {
+                results[index] = .failure(malformed(targets[index], "a next page on another host"))
+                continue
+            }
+            guard let first = try? JSONValue.parse(fetched.body) else { continue } // the caller reports it
+            pages[index] = [first]
+            allNotModified[index] = fetched.notModified
+            pending.append((index, next))
+        }
+        var round = 1
+        while !pending.isEmpty {
+            round += 1
+            let answers = round > maxPages ? [] : get(pending.map(\.url))
+            var next: [(index: Int, url: String)] = []
+            for (position, item) in pending.enumerated() {
+                guard position < answers.count else {
+                    results[item.index] = .failure(malformed(targets[item.index], "more than \(maxPages) pages"))
+                    pages[item.index] = nil
+                    continue
+                }
+                switch answers[position] {
+                case .failure(let failure):
+                    results[item.index] = .failure(failure)
+                    pages[item.index] = nil
+                case .success(let fetched):
+                    guard let value = try? JSONValue.parse(fetched.body) else {
+                        results[item.index] = .failure(malformed(item.url, "a page that is not JSON"))
+                        pages[item.index] = nil
+                        continue
+                    }
+                    pages[item.index]!.append(value)
+                    allNotModified[item.index] = allNotModified[item.index]! && fetched.notModified
+                    if let url = fetched.next {
+                        guard isAPIOrigin(url) else {
+                            results[item.index] = .failure(malformed(item.url, "a next page on another host"))
+                            pages[item.index] = nil
+                            continue
+                        }
+                        next.append((item.index, url))
+                    }
+                }
+            }
+            pending = next
+        }
+        for (index, list) in pages {
+            let merged = Self.merge(pages: list)
+            results[index] = .success(Fetched(body: Array(merged.serialized().utf8), notModified: allNotModified[index]!, next: nil))
+        }
+        return results
+    }
+
+    /// Whether `url` is on the API base's origin (scheme, host, port), where the token may go.
+    func isAPIOrigin(_ url: String) -> Bool {
+        guard let target = WebURL(url), let base = WebURL(configuration.apiBase) else { return false }
+        return target.sameOrigin(as: base)
+    }
+
+    /// Pages of one list as one value: arrays concatenated; objects keep the first page's
+    /// fields, with every array field concatenated across pages.
+    static func merge(pages: [JSONValue]) -> JSONValue {
+        guard var merged = pages.first else { return .array([]) }
+        for page in pages.dropFirst() {
+            switch (merged, page) {
+            case (.array(let a), .array(let b)): merged = .array(a + b)
+            case (.object(var fields), .object(let more)):
+                for (position, field) in fields.enumerated() {
+                    if case .array(let a) = field.value, case .array(let b)? = more.first(where: { $0.key == field.key })?.value {
+                        fields[position].value = .array(a + b)
+                    }
+                }
+                merged = .object(fields)
+            default: continue
+            }
+        }
+        return merged
     }
 
     /// Parses a fetched body, turning a parse error into a failed fetch that names the endpoint.
@@ -201,6 +292,39 @@ package final class GitHubClient {
             pending = retry
         }
         return results
+    }
+
+    // MARK: Writes
+
+    /// POSTs a JSON body to a REST path and answers the JSON GitHub returned. Never retried: a
+    /// POST that timed out may have landed, and a second one would post twice.
+    package func post(_ target: String, json: JSONValue) -> Result<JSONValue, FetchFailure> {
+        guard !stopped else { return .failure(.skipped) }
+        let url = target.hasPrefix("http") ? target : configuration.url(target)
+        var request = self.request(for: url, conditional: false)
+        request.method = .post
+        request.body = Array(json.serialized().utf8)
+        request.headers.append(("Content-Type", "application/json"))
+        switch classify(transport.perform([request])[0], url: url) {
+        case .retry(let failure):
+            problems.append("\(Self.endpoint(url)): \(failure)")
+            return .failure(failure)
+        case .done(.failure(let failure)):
+            if case .notFound = failure { problems.append("\(Self.endpoint(url)): \(failure)") }
+            return .failure(failure)
+        case .done(.success(let fetched)):
+            return self.json(fetched, from: url)
+        }
+    }
+
+    /// Posts a review with event COMMENT on a pull request (GitHub refuses approve or request
+    /// changes on one's own PR, so a verdict goes in the body); answers the review's id.
+    package func postReview(_ repository: RepositorySlug, pullRequest: Int, body: String) -> Result<Int64, FetchFailure> {
+        let path = "/repos/\(repository.owner)/\(repository.name)/pulls/\(pullRequest)/reviews"
+        return post(path, json: .object([("event", .string("COMMENT")), ("body", .string(body))])).flatMap { value in
+            guard let id = value["id"]?.int64 else { return .failure(malformed(path, "no review id in the answer")) }
+            return .success(id)
+        }
     }
 
     // MARK: Internals

@@ -32,6 +32,10 @@ package struct ReviewComment: Sendable, Equatable {
     package var body: String
     package var url: String?
     package var createdAt: String
+    /// The database id of the review the comment belongs to (GraphQL `pullRequestReview`):
+    /// how a comment of a review git-ao posted is recognised. Not stored: such comments are
+    /// dropped before facts are kept.
+    package var reviewID: Int64? = nil
 }
 
 /// An unresolved review thread.

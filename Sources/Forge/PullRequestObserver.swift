@@ -32,12 +32,31 @@ package struct PullRequestObserver {
     package let repository: RepositorySlug
     /// `ao.github.botReviews=ignore` drops threads started by bots.
     package var includeBotThreads = true
+    /// The ids of the reviews git-ao posted (`ao.review.post`): those reviews, and comments
+    /// belonging to them, are git-ao's own and never count as feedback.
+    package var ownReviewIDs: Set<Int64> = []
 
-    package init(client: GitHubClient, repository: RepositorySlug, includeBotThreads: Bool = true) {
+    package init(client: GitHubClient, repository: RepositorySlug, includeBotThreads: Bool = true, ownReviewIDs: Set<Int64> = []) {
         self.client = client
         self.repository = repository
         self.includeBotThreads = includeBotThreads
+        self.ownReviewIDs = ownReviewIDs
     }
+
+    /// Review threads without git-ao's own comments (those of a review it posted, or carrying
+    /// the own-comment marker); a thread left with none is dropped.
+    package static func withoutOwn(_ threads: [ReviewThread], ownReviewIDs: Set<Int64>) -> [ReviewThread] {
+        threads.compactMap { thread in
+            var thread = thread
+            thread.comments = thread.comments.filter { comment in
+                !(comment.reviewID.map(ownReviewIDs.contains) ?? false) && !comment.body.contains(ownMarker)
+            }
+            return thread.comments.isEmpty ? nil : thread
+        }
+    }
+
+    /// What marks a review or comment body as git-ao's own.
+    package static let ownMarker = "<!-- git-ao -->"
 
     private var base: String { "/repos/\(repository.owner)/\(repository.name)" }
 
@@ -65,6 +84,8 @@ package struct PullRequestObserver {
         // and statuses, since CI finishing does not move updated_at. And a re-read of each known
         // open PR that left the list (merged or closed?).
         var targets: [String] = []
+        // Check runs, reviews and review comments are lists: read to their last page.
+        var paged = Set<Int>()
         var malformed: [String: String] = [:]
         var plan: [(session: String, number: Int, listed: JSONValue?, first: Int, full: Bool)] = []
         for session in sessions {
@@ -82,8 +103,10 @@ package struct PullRequestObserver {
                 } ?? false
                 plan.append((session.id, number, pr, targets.count, !unchanged))
                 if unchanged {
+                    paged.insert(targets.count)
                     targets += ["\(base)/commits/\(sha)/check-runs?per_page=100", "\(base)/commits/\(sha)/status"]
                 } else {
+                    paged.formUnion([targets.count + 1, targets.count + 3, targets.count + 4])
                     targets += ["\(base)/pulls/\(number)", "\(base)/commits/\(sha)/check-runs?per_page=100",
                                 "\(base)/commits/\(sha)/status", "\(base)/pulls/\(number)/reviews?per_page=100",
                                 "\(base)/pulls/\(number)/comments?per_page=100"]
@@ -95,7 +118,7 @@ package struct PullRequestObserver {
                 targets.append("\(base)/pulls/\(known.number)")
             }
         }
-        let fetched = client.get(targets)
+        let fetched = client.getPaged(targets, paged: paged)
 
         var results: [String: SessionObservation] = malformed.mapValues { .failed($0) }
         var facts: [String: [PullRequestFacts]] = [:]
@@ -139,7 +162,8 @@ package struct PullRequestObserver {
             var pr = facts[work.session]![work.index]
             switch result {
             case .success(let threads):
-                pr.threads = includeBotThreads ? threads : threads.filter { !$0.fromBot }
+                let foreign = Self.withoutOwn(threads, ownReviewIDs: ownReviewIDs)
+                pr.threads = includeBotThreads ? foreign : foreign.filter { !$0.fromBot }
                 pr.threadsKnown = true
             case .failure:
                 pr.threadsKnown = false
@@ -154,6 +178,26 @@ package struct PullRequestObserver {
             results[session.id] = .observed((facts[session.id] ?? []) + finished)
         }
         return results
+    }
+
+    /// The CI follower's own read: only the checks and statuses of one known pull request at its
+    /// known head (conditional, check runs to their last page); every other fact stays as known.
+    package func checks(of known: PullRequestFacts) -> Result<PullRequestFacts, FetchFailure> {
+        guard Self.isObjectID(known.headSHA) else { return .failure(client.malformed(base + "/pulls", "no usable head sha")) }
+        let targets = ["\(base)/commits/\(known.headSHA)/check-runs?per_page=100", "\(base)/commits/\(known.headSHA)/status"]
+        let fetched = client.getPaged(targets, paged: [0])
+        var values: [JSONValue] = []
+        for (result, target) in zip(fetched, targets) {
+            switch result.flatMap({ client.json($0, from: target) }) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let value): values.append(value)
+            }
+        }
+        guard let runs = values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
+        var facts = known
+        facts.checks = Self.checks(runs: runs, statuses: values[1]["statuses"]?.array ?? [])
+        facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
+        return .success(facts)
     }
 
     private func failAll(_ sessions: [TrackedSession], _ reason: String) -> [String: SessionObservation] {
@@ -228,7 +272,9 @@ package struct PullRequestObserver {
         facts.mergeability = Mergeability.from(mergeable: pr["mergeable"]?.bool, state: pr["mergeable_state"]?.string)
         facts.checks = Self.checks(runs: runs, statuses: status["statuses"]?.array ?? [])
         facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
-        facts.review = Self.decision(reviews: reviewList, requested: pr)
+        facts.review = Self.decision(reviews: reviewList.filter { review in
+            !(review["id"]?.int64.map(ownReviewIDs.contains) ?? false) && !(review["body"]?.string ?? "").contains(Self.ownMarker)
+        }, requested: pr)
         facts.threads = known?.threads ?? []
         facts.threadsKnown = known?.threadsKnown ?? false
 

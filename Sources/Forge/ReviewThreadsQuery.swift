@@ -14,7 +14,7 @@ struct ReviewThreadsQuery {
                 pageInfo { hasNextPage endCursor }
                 nodes {
                   id isResolved isOutdated path line originalLine
-                  comments(first: 100) { nodes { databaseId author { login __typename } body url createdAt } }
+                  comments(first: 100) { pageInfo { hasNextPage endCursor } nodes { databaseId author { login __typename } body url createdAt pullRequestReview { databaseId } } }
                 }
               }
             }
@@ -22,7 +22,72 @@ struct ReviewThreadsQuery {
         }
         """
 
+    /// The further comments of one thread, past its first 100.
+    static let commentsQuery = """
+        query($id: ID!, $cursor: String) {
+          node(id: $id) {
+            ... on PullRequestReviewThread {
+              comments(first: 100, after: $cursor) { pageInfo { hasNextPage endCursor } nodes { databaseId author { login __typename } body url createdAt pullRequestReview { databaseId } } }
+            }
+          }
+        }
+        """
+
     func fetch(_ numbers: [Int]) -> [Result<[ReviewThread], FetchFailure>] {
+        let (first, moreComments) = fetchThreads(numbers)
+        var results = first
+        // Threads with more than 100 comments: their further pages, every such thread together
+        // per round, until each has none left.
+        var pending: [(pr: Int, thread: Int, cursor: String)] = []
+        for (index, result) in results.enumerated() {
+            guard case .success(let threads) = result else { continue }
+            for (position, thread) in threads.enumerated() {
+                if let cursor = moreComments[thread.id] { pending.append((index, position, cursor)) }
+            }
+        }
+        var rounds = 0
+        while !pending.isEmpty {
+            rounds += 1
+            guard rounds <= 50 else {
+                for item in pending {
+                    results[item.pr] = .failure(client.malformed(client.configuration.graphQLEndpoint, "a review thread with more than 5000 comments"))
+                }
+                break
+            }
+            let live = pending.filter { if case .success = results[$0.pr] { return true } else { return false } }
+            let answers = client.graphQL(live.map { item -> JSONValue in
+                guard case .success(let threads) = results[item.pr] else { return .null }
+                return .object([
+                    ("query", .string(Self.commentsQuery)),
+                    ("variables", .object([("id", .string(threads[item.thread].id)), ("cursor", .string(item.cursor))])),
+                ])
+            })
+            var next: [(pr: Int, thread: Int, cursor: String)] = []
+            for (item, answer) in zip(live, answers) {
+                guard case .success(var threads) = results[item.pr] else { continue }
+                switch answer {
+                case .failure(let failure): results[item.pr] = .failure(failure)
+                case .success(let value):
+                    guard let connection = value.at("data", "node", "comments"), let nodes = connection["nodes"]?.array else {
+                        results[item.pr] = .failure(client.malformed(client.configuration.graphQLEndpoint, "no comments in the answer"))
+                        continue
+                    }
+                    threads[item.thread].comments += nodes.map(Self.comment)
+                    results[item.pr] = .success(threads)
+                    if connection.at("pageInfo", "hasNextPage")?.bool == true, let cursor = connection.at("pageInfo", "endCursor")?.string {
+                        next.append((item.pr, item.thread, cursor))
+                    }
+                }
+            }
+            pending = next
+        }
+        return results
+    }
+
+    /// The threads of each PR, and the ids of threads whose first page of comments said there
+    /// are more, with the cursor to go on from.
+    private func fetchThreads(_ numbers: [Int]) -> ([Result<[ReviewThread], FetchFailure>], [String: String]) {
+        var moreComments: [String: String] = [:]
         var results = [Result<[ReviewThread], FetchFailure>](repeating: .success([]), count: numbers.count)
         var cursors: [Int: String?] = Dictionary(uniqueKeysWithValues: numbers.indices.map { ($0, nil) })
         var pages = 0
@@ -42,6 +107,9 @@ struct ReviewThreadsQuery {
                         continue
                     }
                     threads += nodes.compactMap(Self.thread)
+                    for node in nodes where node["isResolved"]?.bool != true && node.at("comments", "pageInfo", "hasNextPage")?.bool == true {
+                        if let id = node["id"]?.string, let cursor = node.at("comments", "pageInfo", "endCursor")?.string { moreComments[id] = cursor }
+                    }
                     results[index] = .success(threads)
                     if connection.at("pageInfo", "hasNextPage")?.bool == true, let cursor = connection.at("pageInfo", "endCursor")?.string {
                         next[index] = cursor
@@ -50,7 +118,7 @@ struct ReviewThreadsQuery {
             }
             cursors = next
         }
-        return results
+        return (results, moreComments)
     }
 
     private func body(number: Int, cursor: String?) -> JSONValue {
@@ -61,14 +129,17 @@ struct ReviewThreadsQuery {
         ])
     }
 
+    static func comment(_ comment: JSONValue) -> ReviewComment {
+        ReviewComment(id: comment["databaseId"]?.int64 ?? 0, author: comment.at("author", "login")?.string ?? "ghost",
+                      isBot: comment.at("author", "__typename")?.string == "Bot", body: comment["body"]?.string ?? "",
+                      url: comment["url"]?.string, createdAt: comment["createdAt"]?.string ?? "",
+                      reviewID: comment.at("pullRequestReview", "databaseId")?.int64)
+    }
+
     /// An unresolved thread; nil for a resolved one.
     static func thread(_ node: JSONValue) -> ReviewThread? {
         guard node["isResolved"]?.bool != true, let id = node["id"]?.string else { return nil }
-        let comments: [ReviewComment] = (node.at("comments", "nodes")?.array ?? []).map { comment in
-            ReviewComment(id: comment["databaseId"]?.int64 ?? 0, author: comment.at("author", "login")?.string ?? "ghost",
-                          isBot: comment.at("author", "__typename")?.string == "Bot", body: comment["body"]?.string ?? "",
-                          url: comment["url"]?.string, createdAt: comment["createdAt"]?.string ?? "")
-        }
+        let comments: [ReviewComment] = (node.at("comments", "nodes")?.array ?? []).map(comment)
         return ReviewThread(id: id, path: node["path"]?.string ?? "", line: node["line"]?.int ?? node["originalLine"]?.int,
                             outdated: node["isOutdated"]?.bool ?? false, comments: comments)
     }

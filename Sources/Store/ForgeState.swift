@@ -47,6 +47,22 @@ public struct ForgeRepositoryState: Equatable, Sendable {
         guard let until = rateLimitedUntil, until > now, until - now <= Self.longestRateLimit else { return nil }
         return until
     }
+
+    /// The earliest time GitHub may be asked again, with `interval` the configured
+    /// `ao.github.interval`: the last poll plus the longer of the interval and GitHub's
+    /// X-Poll-Interval, and never before a rate limit resets. nil: never polled, so any pass asks.
+    public func nextPollAt(interval: TimeSpan) -> Timestamp? {
+        let wait = max(interval, pollInterval ?? interval)
+        let afterInterval = lastPollAt.map { $0 + wait }
+        // A reset too far ahead to be believed (rateLimit(at:)) does not postpone the poll.
+        let limit = lastPollAt.flatMap { rateLimit(at: $0) }
+        switch (afterInterval, limit) {
+        case (let a?, let r?): return max(a, r)
+        case (let a?, nil): return a
+        case (nil, let r?): return r
+        case (nil, nil): return nil
+        }
+    }
 }
 
 /// A reaction already sent: the signature of the fact behind it and how many were sent.
@@ -117,8 +133,8 @@ extension StateStore {
         try connection.immediateTransaction {
             let state = try forgeRepositoryState(repository)
             if state.rateLimit(at: now) != nil { return false }
-            let wait = max(interval, state.pollInterval ?? interval)
-            if !force, let last = state.lastPollAt, now - last < wait, last <= now { return false }
+            // A last poll in the future (a clock set back) does not block polling.
+            if !force, let last = state.lastPollAt, last <= now, let next = state.nextPollAt(interval: interval), now < next { return false }
             try connection.prepare("""
                 INSERT INTO forge_repositories (repository, last_poll_at) VALUES (?, ?)
                 ON CONFLICT(repository) DO UPDATE SET last_poll_at = excluded.last_poll_at

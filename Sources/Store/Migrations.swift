@@ -234,5 +234,18 @@ enum Migrations {
             -- review facts that status shows while later polls fail.
             ALTER TABLE forge_repositories ADD COLUMN last_success_at INTEGER;
             """),
+        Migration(name: "0009_forge_gaps_review_run_github_post", sql: """
+            -- A verdict posted to the session's pull request (ao.review.post): the GitHub review id
+            -- it became, or why posting failed. One row per review run; the verdict itself stays
+            -- in review_run whatever happens here.
+            CREATE TABLE review_run_github_post (
+                run_id           INTEGER PRIMARY KEY,
+                repository       TEXT NOT NULL,
+                pr_number        INTEGER NOT NULL,
+                github_review_id INTEGER,
+                error            TEXT,
+                at               INTEGER NOT NULL
+            );
+            """),
     ]
 }

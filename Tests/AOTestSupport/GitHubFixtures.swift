@@ -93,23 +93,39 @@ public enum GitHubFixtures {
     /// A review thread as GraphQL returns it, built from the recorded thread's first comment.
     public static func graphQLThread(id: String, path: String = "README.md", line: Int?, originalLine: Int? = nil,
                                      resolved: Bool = false, outdated: Bool = false,
-                                     comments: [(id: Int, author: String, bot: Bool, body: String)]) -> [String: Any] {
-        let recorded = object("pull_request_review_thread/resolved.payload.json", "thread")
-        let template = (recorded["comments"] as! [[String: Any]])[0]
-        return [
+                                     comments: [(id: Int, author: String, bot: Bool, body: String)],
+                                     moreCommentsCursor: String? = nil, reviewID: Int? = nil) -> [String: Any] {
+        [
             "id": id, "isResolved": resolved, "isOutdated": outdated, "path": path,
             "line": line.map { $0 as Any } ?? NSNull(),
             "originalLine": (originalLine ?? line).map { $0 as Any } ?? NSNull(),
-            "comments": ["nodes": comments.map { comment in
+            "comments": ["pageInfo": ["hasNextPage": moreCommentsCursor != nil, "endCursor": moreCommentsCursor.map { $0 as Any } ?? NSNull()],
+                         "nodes": graphQLComments(comments, reviewID: reviewID)],
+        ]
+    }
+
+    /// GraphQL review comment nodes.
+    public static func graphQLComments(_ comments: [(id: Int, author: String, bot: Bool, body: String)], reviewID: Int? = nil) -> [[String: Any]] {
+        let recorded = object("pull_request_review_thread/resolved.payload.json", "thread")
+        let template = (recorded["comments"] as! [[String: Any]])[0]
+        return comments.map { comment in
                 [
                     "databaseId": comment.id,
                     "author": ["login": comment.author, "__typename": comment.bot ? "Bot" : "User"],
                     "body": comment.body,
                     "url": (template["html_url"] as? String ?? "https://github.com/x") + "-\(comment.id)",
                     "createdAt": template["created_at"] as? String ?? "2026-01-01T00:00:00Z",
+                    "pullRequestReview": reviewID.map { ["databaseId": $0] as Any } ?? NSNull(),
                 ] as [String: Any]
-            }],
-        ]
+        }
+    }
+
+    /// A GraphQL answer holding a further page of one thread's comments (the `node` query).
+    public static func graphQLCommentsPage(_ comments: [(id: Int, author: String, bot: Bool, body: String)], nextCursor: String? = nil) -> [String: Any] {
+        ["data": ["node": ["comments": [
+            "pageInfo": ["hasNextPage": nextCursor != nil, "endCursor": nextCursor.map { $0 as Any } ?? NSNull()],
+            "nodes": graphQLComments(comments),
+        ]]]]
     }
 
     /// A GraphQL answer holding one page of review threads.

@@ -204,6 +204,120 @@ struct ObserverTests {
         try world.server.verify()
     }
 
+    @Test("check runs, reviews and review comments are read through every Link page, and a thread's comments past 100")
+    func listsPaginatedToTheEnd() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("c")
+        let pr = GitHubFixtures.pullRequest(number: 8, branch: "ao/a", headSHA: head, mergeable: true, mergeableState: "clean")
+        world.list([pr])
+        let b = world.base
+        let url = world.server.baseURL
+        world.server.expect("\(b)/pulls/8", .json(pr, etag: "\"pr8\""))
+        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"st8\""))
+        // Page 1 of the check runs passes; page 2 holds the failure; page 3 one more run.
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100",
+                            GitHubTestServer.Response.json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 1, name: "build", headSHA: head, conclusion: "success")]),
+                                                           etag: "\"r1\"").linkingNext(to: url + "\(b)/commits/\(head)/check-runs?per_page=100&page=2"))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100&page=2",
+                            GitHubTestServer.Response.json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 2, name: "test", headSHA: head, conclusion: "failure")]),
+                                                           etag: "\"r2\"").linkingNext(to: url + "\(b)/commits/\(head)/check-runs?per_page=100&page=3"))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100&page=3",
+                            .json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 3, name: "lint", headSHA: head, conclusion: "success")]), etag: "\"r3\""))
+        // The changes request is on the second page of reviews.
+        world.server.expect("\(b)/pulls/8/reviews?per_page=100",
+                            GitHubTestServer.Response.json([GitHubFixtures.review(id: 1, login: "alice", state: "APPROVED")], etag: "\"v1\"")
+                                .linkingNext(to: url + "\(b)/pulls/8/reviews?per_page=100&page=2"))
+        world.server.expect("\(b)/pulls/8/reviews?per_page=100&page=2",
+                            .json([GitHubFixtures.review(id: 2, login: "bob", state: "CHANGES_REQUESTED")], etag: "\"v2\""))
+        world.server.expect("\(b)/pulls/8/comments?per_page=100",
+                            GitHubTestServer.Response.json([Any](), etag: "\"c1\"").linkingNext(to: url + "\(b)/pulls/8/comments?per_page=100&page=2"))
+        world.server.expect("\(b)/pulls/8/comments?per_page=100&page=2", .json([Any](), etag: "\"c2\""))
+        // One thread whose comments go on past the first page, twice.
+        let many = (1...100).map { (id: $0, author: "bob", bot: false, body: "note \($0)") }
+        world.threads([
+            GitHubFixtures.graphQLThreadsPage([GitHubFixtures.graphQLThread(id: "T9", line: 1, comments: many, moreCommentsCursor: "k1")]),
+            GitHubFixtures.graphQLCommentsPage([(id: 101, author: "carol", bot: false, body: "page two")], nextCursor: "k2"),
+            GitHubFixtures.graphQLCommentsPage([(id: 102, author: "dave", bot: false, body: "the last word")]),
+        ])
+        let observed = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"])
+        let pr8 = try #require(observed.first)
+        #expect(pr8.checks.map(\.name) == ["build", "test", "lint"])
+        #expect(pr8.ci == .failing)
+        #expect(pr8.review == .changesRequested)
+        #expect(pr8.threads.count == 1)
+        #expect(pr8.threads.first?.comments.count == 102)
+        #expect(pr8.threads.first?.comments.last?.body == "the last word")
+        let graphQL = world.server.requests.filter { $0.method == "POST" }
+        #expect(graphQL.count == 3)
+        let third = try JSONSerialization.jsonObject(with: graphQL[2].body) as? [String: Any]
+        #expect((third?["variables"] as? [String: Any])?["cursor"] as? String == "k2")
+        #expect((third?["variables"] as? [String: Any])?["id"] as? String == "T9")
+        try world.server.verify()
+
+        // A second pass: every page is asked conditionally, and all 304s reuse the whole list.
+        world.server.reset()
+        world.list([pr], times: 1)
+        for (target, etag) in [("\(b)/commits/\(head)/check-runs?per_page=100", "r1"), ("\(b)/commits/\(head)/check-runs?per_page=100&page=2", "r2"),
+                               ("\(b)/commits/\(head)/check-runs?per_page=100&page=3", "r3")] {
+            world.server.expect(target) { request in
+                request.header("if-none-match") == "\"\(etag)\"" ? GitHubTestServer.Response(status: 304) : .text("not conditional", status: 500)
+            }
+        }
+        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"st8\""))
+        let again = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a", known: observed)])["a"])
+        #expect(again.first?.checks.map(\.name) == ["build", "test", "lint"])
+        #expect(world.lastClient?.notModifiedCount == 5)
+        try world.server.verify()
+    }
+
+    @Test("a Link to another host is never followed (the token would go with it); the list fails instead")
+    func foreignNextPage() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let elsewhere = try GitHubTestServer()
+        defer { elsewhere.stop() }
+        let head = sha("d")
+        let pr = GitHubFixtures.pullRequest(number: 9, branch: "ao/a", headSHA: head)
+        world.list([pr])
+        let b = world.base
+        world.server.expect("\(b)/pulls/9", .json(pr, etag: "\"pr9\""))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100",
+                            GitHubTestServer.Response.json(GitHubFixtures.checkRuns([]), etag: "\"r\"").linkingNext(to: elsewhere.baseURL + "/steal?page=2"))
+        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
+        world.server.expect("\(b)/pulls/9/reviews?per_page=100", .json([Any](), etag: "\"v\""))
+        world.server.expect("\(b)/pulls/9/comments?per_page=100", .json([Any](), etag: "\"c\""))
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            throw TestFailure("expected a failed observation")
+        }
+        #expect(why.contains("another host"))
+        #expect(elsewhere.requests.isEmpty)
+        try world.server.verify()
+    }
+
+    @Test("a second page that fails fails the session's observation: half a list never reads as the whole")
+    func failedSecondPage() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("e")
+        let pr = GitHubFixtures.pullRequest(number: 10, branch: "ao/a", headSHA: head)
+        world.list([pr])
+        let b = world.base
+        world.server.expect("\(b)/pulls/10", .json(pr, etag: "\"pr10\""))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"r\""))
+        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
+        world.server.expect("\(b)/pulls/10/reviews?per_page=100",
+                            GitHubTestServer.Response.json([GitHubFixtures.review(id: 1, login: "alice", state: "APPROVED")], etag: "\"v\"")
+                                .linkingNext(to: world.server.baseURL + "\(b)/pulls/10/reviews?per_page=100&page=2"))
+        world.server.expect("\(b)/pulls/10/reviews?per_page=100&page=2", .json(["message": "Not Found"], status: 404))
+        world.server.expect("\(b)/pulls/10/comments?per_page=100", .json([Any](), etag: "\"c\""))
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            throw TestFailure("expected a failed observation, not an approval read from the first page")
+        }
+        #expect(why.contains("#10"))
+        try world.server.verify()
+    }
+
     @Test("X-Poll-Interval is reported to the caller, capped at an hour")
     func pollInterval() throws {
         let world = try ForgeWorld()

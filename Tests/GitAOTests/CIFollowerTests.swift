@@ -64,6 +64,12 @@ struct CIFollowerTests {
             (try? w.s.ao("status", "-v").stdout.contains("following CI")) == false
         }
         #expect(try w.s.session(id)["pr_ci"] as? String == "failing")
+        // Once the PR was known, the follower asked for its checks alone (conditionally), not
+        // for the whole list again on every poll as a full pass does.
+        let lists = w.server.requests.filter { $0.target == base + "/pulls?state=open&per_page=100" }.count
+        let checks = w.server.requests.filter { $0.target == "\(base)/commits/\(sha)/check-runs?per_page=100" }
+        #expect(checks.count > lists, "\(lists) list reads, \(checks.count) check reads")
+        #expect(checks.dropFirst().allSatisfy { $0.header("if-none-match") != nil })
         try w.server.verify()
         try w.expectNoTokenLeak([push])
     }

@@ -197,6 +197,33 @@ struct ForgeObservationTests {
         #expect(try w.s.ao("status").stdout.contains("no GitHub token"))
     }
 
+    @Test("status says when GitHub was asked and will be asked next, from the database")
+    func nextPollShown() throws {
+        let w = try World("forge-nextpoll")
+        defer { w.close() }
+        _ = try w.s.spawn()
+        try w.s.env.git(["config", "ao.github.interval", "5m"], in: w.s.repo)
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))
+        try w.observe("--refresh")
+        try w.server.verify()
+        // No network: the server is gone, and status still says it.
+        w.server.stop()
+        let human = try w.s.ao("status").stdout
+        #expect(human.contains("GitHub (acme/widgets): asked "), "\(human)")
+        #expect(human.contains("asked again by the first observation pass after "), "\(human)")
+        #expect(human.contains("(every 5 min)"), "\(human)")
+        let json = try w.s.ao("status", "--json").stdout
+        let payload = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let github = (payload?["github"] as? [[String: Any]])?.first
+        let last = try #require(github?["last_poll_at"] as? String)
+        let next = try #require(github?["next_poll_at"] as? String)
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parse = { (text: String) in format.date(from: text) ?? ISO8601DateFormatter().date(from: text) }
+        let gap = try #require(parse(next)).timeIntervalSince(try #require(parse(last)))
+        #expect(abs(gap - 300) < 1, "\(last) -> \(next)")
+    }
+
     @Test("a rate limit is stored and later passes skip GitHub until it resets")
     func rateLimitStored() throws {
         let w = try World("forge-ratelimit")

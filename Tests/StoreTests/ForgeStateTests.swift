@@ -67,6 +67,19 @@ struct ForgeStateTests {
         #expect(try store.forgeRepositoryState(repo).lastError == "/pulls: HTTP 500")
     }
 
+    @Test("the next poll: the last poll plus the longer interval, never before a rate limit resets")
+    func nextPoll() throws {
+        defer { env.close() }
+        #expect(ForgeRepositoryState().nextPollAt(interval: .seconds(30)) == nil)
+        #expect(ForgeRepositoryState(lastPollAt: Timestamp(seconds: 100)).nextPollAt(interval: .seconds(30)) == Timestamp(seconds: 130))
+        #expect(ForgeRepositoryState(lastPollAt: Timestamp(seconds: 100), pollInterval: .seconds(60)).nextPollAt(interval: .seconds(30))
+                    == Timestamp(seconds: 160))
+        #expect(ForgeRepositoryState(lastPollAt: Timestamp(seconds: 100), pollInterval: .seconds(60)).nextPollAt(interval: .seconds(90))
+                    == Timestamp(seconds: 190))
+        #expect(ForgeRepositoryState(lastPollAt: Timestamp(seconds: 100), rateLimitedUntil: Timestamp(seconds: 700)).nextPollAt(interval: .seconds(30))
+                    == Timestamp(seconds: 700))
+    }
+
     @Test("the unhealthy-token mark is sticky until an authenticated 200")
     func tokenMark() throws {
         defer { env.close() }

@@ -15,7 +15,9 @@ struct StatusCommand: ParsableCommand {
             hidden unless --all is given. The status is derived when read: one tmux query per tmux \
             server checks every session on the server it was spawned on (whatever TMUX or \
             TMUX_TMPDIR say here); no network call is made. A session whose server cannot be asked \
-            shows as unreachable, with the reason (-v); it is never taken for dead.
+            shows as unreachable, with the reason (-v); it is never taken for dead. Where GitHub is observed, a line \
+            says when it was last asked and when it will be asked next (ao.github.interval), from \
+            the database.
             """
     )
 
@@ -93,6 +95,7 @@ enum StatusAction {
         var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons, github: github, conflicts: conflicts)
         model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
         model.intake = hasDatabase ? ((try? workspace.store()?.intakeStates()) ?? [:]) : [:]
+        if !github.isEmpty, let interval = try? workspace.config().timeSpan(ConfigKeys.githubInterval) { model.githubInterval = interval }
         if options.verbose && hasDatabase {
             for s in shown where !s.isTerminated {
                 model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
@@ -134,6 +137,8 @@ struct StatusModel {
     var issues: [SessionID: String] = [:]
     /// Issue intake per GitHub repository (a backoff is worth a line).
     var intake: [String: IntakeRepositoryState] = [:]
+    /// `ao.github.interval`, to say when GitHub will be asked next.
+    var githubInterval: TimeSpan = .seconds(30)
     /// Running CI followers by session (status -v).
     var followers: [SessionID: Int32] = [:]
 
@@ -165,6 +170,23 @@ struct StatusModel {
             return notes
         }
     }
+    /// One line per repository GitHub is observed for and not impaired: when it was last asked and
+    /// when it will be asked next. There is no daemon: "next" is the first observation pass (a git
+    /// hook, an agent's hook, `observe`, `watch`, a CI follower) after that time.
+    func githubSchedule() -> [String] {
+        github.sorted { $0.key < $1.key }.compactMap { repository, state in
+            guard state.tokenUnhealthySince == nil, state.lastError != ForgeStep.noToken,
+                  !(state.rateLimitedUntil.map { $0 > now } ?? false), let last = state.lastPollAt,
+                  let next = state.nextPollAt(interval: githubInterval) else { return nil }
+            let every = max(githubInterval, state.pollInterval ?? githubInterval)
+            let ago = last <= now ? "\((now - last).age(.compact)) ago" : "at \(isoTimestamp(last))"
+            let when = next <= now ? "by the next observation pass" : "by the first observation pass after \(isoTimestamp(next))"
+            let seconds = every.seconds
+            let period = seconds >= 60 && seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"
+            return "GitHub (\(repository)): asked \(ago); asked again \(when) (every \(period))."
+        }
+    }
+
     /// The latest review of each session that has one (`ReviewSummary`).
     var reviews: [SessionID: String] = [:]
 
@@ -190,6 +212,7 @@ struct StatusModel {
             let token_unhealthy_since: String?
             let rate_limited_until: String?
             let last_poll_at: String?
+            let next_poll_at: String?
             let last_error: String?
         }
         struct Payload: Encodable {
@@ -201,7 +224,7 @@ struct StatusModel {
         let githubViews = github.sorted { $0.key < $1.key }.map { repository, state in
             GitHubView(repository: repository, token_unhealthy_since: state.tokenUnhealthySince.map(isoTimestamp),
                        rate_limited_until: state.rateLimitedUntil.map(isoTimestamp), last_poll_at: state.lastPollAt.map(isoTimestamp),
-                       last_error: state.lastError)
+                       next_poll_at: state.nextPollAt(interval: githubInterval).map(isoTimestamp), last_error: state.lastError)
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
                                    sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
@@ -261,6 +284,7 @@ struct StatusModel {
         var out = table.render()
         for note in githubNotes() { out += displaySafe(note) + "\n" }
         out += intakeNotes()
+        for line in githubSchedule() { out += displaySafe(line) + "\n" }
         if hidden > 0 { out += "\(hidden) ended session\(hidden == 1 ? "" : "s") hidden (git ao status --all)\n" }
         return out
     }

@@ -5,8 +5,10 @@ import Store
 import TmuxRuntime
 
 /// CI follow-up without a daemon. When a session pushes (git-ao's pre-push hook), one detached
-/// follower for that session runs observation passes every `ao.github.interval` until its pull
-/// request's checks have all concluded for the pushed commit, the branch moves on (a later push
+/// follower for that session runs a pass every `ao.github.interval`: once the session's open pull
+/// request is known at the pushed commit, the pass asks GitHub only for that PR's checks and
+/// statuses (conditionally, its own requests); until then it is an ordinary, interval-limited
+/// pass, which discovers the PR. It stops when the PR's checks have all concluded for the pushed commit, the branch moves on (a later push
 /// starts a new follower), the session ends, or `ao.github.followFor` (60 min) passes.
 /// One per session: it holds `ao/follow-<id>.lock`, and `status -v` shows it.
 enum CIFollower {
@@ -58,7 +60,9 @@ enum CIFollower {
                 Clock.sleep(min(1, interval))
                 if tip(of: branch, workspace: workspace) != pushed { return }
             }
-            _ = try ObservePass(workspace: workspace, only: id).run(wait: 5)
+            var pass = ObservePass(workspace: workspace, only: id)
+            pass.followHead = pushed
+            _ = try pass.run(wait: 5)
             guard let now = try store.session(id), !now.isTerminated, now.state != .done else { return }
             if let pr = now.pr, let pushed, pr.headSHA?.rawValue == pushed, pr.ci == .passing || pr.ci == .failing {
                 return // every check has concluded for the pushed commit

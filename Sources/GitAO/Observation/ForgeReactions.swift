@@ -23,7 +23,7 @@ struct ForgeReactions {
 
     static let reviewNudgeCap = 3
     /// Comments carrying this marker were posted by git-ao and are never sent back to an agent.
-    static let ownCommentMarker = "<!-- git-ao -->"
+    static let ownCommentMarker = PullRequestObserver.ownMarker
 
     func react(_ session: Session, prs: [PullRequestFacts]) throws {
         guard !session.isTerminated, session.state != .done else { return }

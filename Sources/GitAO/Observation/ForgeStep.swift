@@ -72,7 +72,8 @@ struct ForgeStep {
             tracked.append(TrackedSession(id: session.id.rawValue, branch: session.branch.rawValue, known: known))
         }
         let bots = config.string(ConfigKeys.githubBotReviews)?.lowercased() != "ignore"
-        let results = PullRequestObserver(client: client, repository: slug, includeBotThreads: bots).observe(tracked)
+        let own = try store.postedReviewIDs(repository: slug.fullName)
+        let results = PullRequestObserver(client: client, repository: slug, includeBotThreads: bots, ownReviewIDs: own).observe(tracked)
 
         try store.storeResponses(client.changedCache.mapValues {
             StoredResponse(etag: $0.etag, body: String(decoding: $0.body, as: UTF8.self), next: $0.next)
@@ -90,20 +91,67 @@ struct ForgeStep {
                 // A failed fetch is not "no PR" and not "closed": nothing changes.
                 HookLog.append("github: session \(session.id): \(why)", aoDirectory: workspace.location.aoDirectory)
             case .observed(let prs)?:
-                let encoded = Dictionary(prs.map { ($0.number, $0.encoded()) }, uniquingKeysWith: { first, _ in first })
-                if encoded != stored[session.id] { try store.replacePullRequestFacts(encoded, for: session.id, at: now) }
-                let status = PullRequestFacts.combined(prs)?.status
-                var current = session
-                if !Lifecycle.decide(session, .scm(status), now).patch.isEmpty {
-                    let applied = try store.apply(session.id, .scm(status), at: now, eventData: EventData.of(prEventData(status)))
-                    record(applied)
-                    current = applied.session ?? session
-                }
-                try reactions.react(current, prs: prs)
+                try absorb(prs, of: session, stored: stored[session.id], reactions: reactions, now: now, record: record)
             case nil:
                 continue
             }
         }
+    }
+
+    /// Stores what GitHub said of one session's pull requests, moves its PR axis, and reacts.
+    private func absorb(_ prs: [PullRequestFacts], of session: Session, stored: [Int: String]?, reactions: ForgeReactions,
+                        now: Timestamp, record: (Applied) -> Void) throws {
+        let encoded = Dictionary(prs.map { ($0.number, $0.encoded()) }, uniquingKeysWith: { first, _ in first })
+        if encoded != stored { try store.replacePullRequestFacts(encoded, for: session.id, at: now) }
+        let status = PullRequestFacts.combined(prs)?.status
+        var current = session
+        if !Lifecycle.decide(session, .scm(status), now).patch.isEmpty {
+            let applied = try store.apply(session.id, .scm(status), at: now, eventData: EventData.of(prEventData(status)))
+            record(applied)
+            current = applied.session ?? session
+        }
+        try reactions.react(current, prs: prs)
+    }
+
+    /// The CI follower's poll: the checks and statuses of the session's open pull request at
+    /// `head`, with requests of its own (conditional; the repository's poll claim is neither
+    /// taken nor waited for, a rate limit or a refused token is). Returns false when no open PR
+    /// at `head` is known yet (the caller falls back to a full pass, which discovers it).
+    func followChecks(of session: Session, head: String, record: (Applied) -> Void) throws -> Bool {
+        guard case .on(let configuration, let slug) = Self.target(workspace: workspace, config: config) else { return false }
+        let stored = try store.pullRequestFacts(for: session.id)
+        let known = stored.values.compactMap(PullRequestFacts.decode)
+        guard let pr = known.first(where: { ($0.state == .open || $0.state == .draft) && $0.headSHA == head }) else { return false }
+        let now = Clock.now()
+        let previous = try store.forgeRepositoryState(slug.fullName)
+        if previous.rateLimit(at: now) != nil { return true }
+        if previous.tokenUnhealthySince != nil { return true }
+        guard let token = TokenSource.find(environment: Environment.all(), configuration: configuration, directory: workspace.location.commonDir) else {
+            return true
+        }
+        let cache = try store.storedResponses().mapValues { CachedResponse(etag: $0.etag, body: Array($0.body.utf8), next: $0.next) }
+        let client = GitHubClient(configuration: configuration, token: token, transport: CurlTransport(caInfo: configuration.caInfo),
+                                  version: GitAOCommand.version, cache: cache)
+        let result = PullRequestObserver(client: client, repository: slug).checks(of: pr)
+        try store.storeResponses(client.changedCache.mapValues {
+            StoredResponse(etag: $0.etag, body: String(decoding: $0.body, as: UTF8.self), next: $0.next)
+        }, at: now)
+        if client.stopped || client.authenticated || !client.problems.isEmpty {
+            try store.recordForgePoll(slug.fullName, at: now, unauthorized: client.unauthorized, authenticated: client.authenticated,
+                                      rateLimitedUntil: client.rateLimitedUntil.map { Timestamp(seconds: $0) },
+                                      pollInterval: client.pollInterval.map { TimeSpan.seconds(Int64($0)) } ?? previous.pollInterval,
+                                      error: client.problems.first)
+        }
+        for line in client.problems { HookLog.append("github: \(line)", aoDirectory: workspace.location.aoDirectory) }
+        switch result {
+        case .failure(let failure):
+            HookLog.append("github: CI follower of session \(session.id): pull request #\(pr.number): \(failure)", aoDirectory: workspace.location.aoDirectory)
+        case .success(let updated):
+            let prs = known.map { $0.number == updated.number ? updated : $0 }
+            try absorb(prs, of: session, stored: stored, reactions: ForgeReactions(store: store, client: client, repository: slug, now: now),
+                       now: now, record: record)
+        }
+        return true
     }
 
     static let noToken = "no GitHub token (set GITHUB_TOKEN or AO_GITHUB_TOKEN, or log in with gh auth login)"

@@ -15,6 +15,9 @@ struct ObservePass {
     var only: SessionID?
     /// `observe --refresh`: ask GitHub now, whatever `ao.github.interval` says.
     var refresh = false
+    /// The CI follower's pass (with `only`): the commit it follows. Its PR's checks are read with
+    /// requests of its own instead of the repository's full, interval-limited poll.
+    var followHead: String? = nil
 
     /// One line per change, for `git ao watch` and `git ao observe`.
     struct Change {
@@ -101,7 +104,13 @@ struct ObservePass {
         try ConflictPredictor(workspace: workspace, store: store).run(sessions: sessions, now: Clock.now())
 
         // GitHub: pull requests, CI, reviews (at most once per ao.github.interval).
-        try ForgeStep(workspace: workspace, store: store, config: config, force: refresh).run(sessions: sessions, record: record)
+        // The CI follower asks only for its PR's checks at the pushed commit, once that PR is known.
+        let forge = ForgeStep(workspace: workspace, store: store, config: config, force: refresh)
+        var followed = false
+        if let followHead, let only, let session = sessions.first(where: { $0.id == only }), !session.isTerminated {
+            followed = try forge.followChecks(of: session, head: followHead, record: record)
+        }
+        if !followed { try forge.run(sessions: sessions, record: record) }
 
         // Issue intake, in a detached process of its own (see IntakeTrigger).
         IntakeTrigger(workspace: workspace, store: store, config: config).run()

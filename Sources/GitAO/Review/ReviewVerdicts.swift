@@ -26,6 +26,7 @@ struct ReviewVerdicts {
         if recorded.changed && verdict == .changesRequested {
             ObservePass.startInBackground(location: workspace.location, session: recorded.run.sessionID)
         }
+        if recorded.changed { ReviewPoster.postIfAsked(recorded.run, workspace: workspace, store: store) }
         return recorded
     }
 

@@ -15,7 +15,9 @@ struct ReviewCommand: ParsableCommand {
             its verdict with 'git ao review submit'; a command reviewer (ao.review.command) runs in a \
             temporary worktree at the commit, and its exit status is the verdict. A changes_requested \
             verdict is typed into the worker while that commit is still its HEAD, at most 3 times per \
-            branch and reviewer; then the human is notified instead.
+            branch and reviewer; then the human is notified instead. With ao.review.post=true and an \
+            open pull request, each verdict is also posted to it as a COMMENT review; 'review show' \
+            says which review it became or why it could not be posted.
             """,
         subcommands: [ReviewTriggerCommand.self, ReviewListCommand.self, ReviewShowCommand.self, ReviewSubmitCommand.self,
                       ReviewCancelCommand.self, ReviewExecuteCommand.self, ReviewAfterCommitCommand.self],
@@ -46,8 +48,13 @@ struct ReviewRunView: Encodable {
     let created_at: String
     let completed_at: String?
     let delivered_at: String?
+    /// ao.review.post: the GitHub review the verdict became, or why posting failed.
+    let github_review_id: Int64?
+    let github_post_error: String?
 
-    init(_ run: ReviewRun, withBody: Bool) {
+    init(_ run: ReviewRun, withBody: Bool, post: ReviewGitHubPost? = nil) {
+        github_review_id = post?.reviewID
+        github_post_error = post?.error
         id = run.id
         session = run.sessionID.rawValue
         reviewer = run.reviewer

@@ -19,8 +19,9 @@ struct ReviewShowCommand: ParsableCommand {
         try global.apply()
         let workspace = try Workspace.locate()
         let found = try workspace.storeCall { try ReviewCommand.run(self.handle, store: try workspace.store()) }
+        let post = try? workspace.store()?.reviewPost(run: found.id)
         if output.json {
-            Console.out(JSON.encode(ReviewRunView(found, withBody: true), pretty: true) + "\n")
+            Console.out(JSON.encode(ReviewRunView(found, withBody: true, post: post ?? nil), pretty: true) + "\n")
             return
         }
         var lines = ["review run \(found.id)"]
@@ -36,6 +37,13 @@ struct ReviewShowCommand: ParsableCommand {
         field("created", isoTimestamp(found.createdAt))
         if let completed = found.completedAt { field("completed", isoTimestamp(completed)) }
         if let delivered = found.deliveredAt { field("delivered", isoTimestamp(delivered)) }
+        if let post = post ?? nil {
+            if let id = post.reviewID {
+                field("github", "posted to pull request #\(post.pullRequest) as review \(id)")
+            } else {
+                field("github", "not posted to pull request #\(post.pullRequest): " + terminalSafe(post.error ?? "unknown error"))
+            }
+        }
         if let body = found.body, !body.isEmpty {
             lines.append("")
             lines += body.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + terminalSafe(String($0)) }
