@@ -113,8 +113,20 @@ struct SpawnPlanner {
         }
         var name = String(mapped)
         while name.hasPrefix(".") { name.removeFirst() }
-        return name.isEmpty ? "worktree" : name
+        if name.isEmpty { return "worktree" }
+        // A branch may be far longer than a file name may be (NAME_MAX, 255 bytes): keep a
+        // readable prefix and tell long branches apart by a hash of the whole name. The cap
+        // leaves room for the `-N` git-ao adds to a taken admin folder name.
+        guard name.utf8.count > maxDirectoryName else { return name }
+        var hash: UInt64 = 0xcbf29ce484222325 // FNV-1a of the branch name
+        for byte in branch.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        let digest = String(hash, radix: 16)
+        let fixed = "0000000000000000".prefix(16 - digest.count) + digest
+        return String(name.prefix(maxDirectoryName - 13)) + "-" + fixed.prefix(12)
     }
+
+    /// The longest worktree folder name spawn makes, in bytes (the name is ASCII by then).
+    static let maxDirectoryName = 100
 
     // MARK: Branch resolution
 
