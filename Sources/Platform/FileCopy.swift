@@ -9,7 +9,8 @@ package enum FileCopy {
     package enum Outcome: Equatable {
         /// Copied; `reflink` when the filesystem shared the data (FICLONE) instead of copying it.
         case copied(reflink: Bool)
-        /// A symbolic link that stays inside the source tree, recreated as the same link.
+        /// A symbolic link that stays inside the source tree, recreated as a relative link to the
+        /// same path inside the destination tree.
         case linked
         /// Something already exists at that path in the destination; it was left alone.
         case exists
@@ -39,7 +40,11 @@ package enum FileCopy {
         case S_IFLNK:
             guard let target = realPath(source) else { return .skipped("a dangling symbolic link") }
             guard isInside(target, root) else { return .skipped("a symbolic link leads out of the repository") }
-            guard let text = readLink(source) else { return .skipped("the symbolic link cannot be read") }
+            guard readLink(source) != nil else { return .skipped("the symbolic link cannot be read") }
+            // Recreated relative to where it lands, pointing at the same path inside the NEW
+            // tree: the link's own text (absolute, or `../repo/...`) would reach into the main
+            // worktree, and a folder link would expose all of it to the session.
+            let text = relativeLink(from: Array(components.dropLast()), to: relativeComponents(target, below: root))
             return try withDestinationDirectory(components, sourceRoot, destinationRoot, &createdDirectories) { dir, name in
                 if symlinkat(text, dir, name) == 0 { return .linked }
                 if errno == EEXIST { return .exists }
@@ -142,6 +147,20 @@ package enum FileCopy {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// The components of `path` below `root` (which contains it).
+    private static func relativeComponents(_ path: String, below root: String) -> [String] {
+        path.dropFirst(root.count).split(separator: "/").map(String.init)
+    }
+
+    /// The text of a relative link in folder `directory` that names `target` (both given as
+    /// components below the same root).
+    static func relativeLink(from directory: [String], to target: [String]) -> String {
+        var common = 0
+        while common < directory.count && common < target.count && directory[common] == target[common] { common += 1 }
+        let parts = Array(repeating: "..", count: directory.count - common) + target.dropFirst(common)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
     private static func isInside(_ path: String, _ root: String) -> Bool {

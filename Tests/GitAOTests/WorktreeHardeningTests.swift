@@ -44,4 +44,44 @@ struct WorktreeHardeningTests {
             #expect(FileManager.default.fileExists(atPath: try s.worktreePath(of: id).appendingPathComponent(".git").path))
         }
     }
+
+    @Test("a long but valid branch gets a worktree folder below NAME_MAX: a readable prefix and a hash")
+    func longBranch() throws {
+        let s = try Scenario("long-branch")
+        defer { s.close() }
+        let long = String(repeating: "x", count: 200) + "/" + String(repeating: "y", count: 200)
+        let other = String(repeating: "x", count: 200) + "/" + String(repeating: "y", count: 199) + "z"
+        let id = try s.spawn("--branch", long)
+        let second = try s.spawn("--branch", other)
+        let folder = try s.worktreePath(of: id).lastPathComponent
+        let folder2 = try s.worktreePath(of: second).lastPathComponent
+        #expect(folder.utf8.count <= 100 && folder.hasPrefix(String(repeating: "x", count: 80)), "\(folder)")
+        #expect(folder != folder2)
+        #expect(try s.session(id)["branch"] as? String == long)
+        #expect(try s.worktrees().contains { $0.branch == long })
+    }
+
+    @Test("an included absolute symbolic link into the repository points into the NEW worktree, relative, never at the main one")
+    func includedAbsoluteLinks() throws {
+        let s = try Scenario("inc-abs-link", files: [
+            "README.md": "hello\n", ".gitignore": ".env\nlink-*\n", "src/a.txt": "a\n",
+            ".worktreeinclude": ".env\nlink-abs\nlink-dir\nsrc/link-up\n",
+        ])
+        defer { s.close() }
+        try s.env.write("SECRET=main\n", to: s.repo.appendingPathComponent(".env"))
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: s.repo.appendingPathComponent("link-abs").path, withDestinationPath: s.repo.appendingPathComponent(".env").path)
+        try fm.createSymbolicLink(atPath: s.repo.appendingPathComponent("link-dir").path, withDestinationPath: s.repo.appendingPathComponent("src").path)
+        try s.env.write("src/link-up\n", to: s.repo.appendingPathComponent(".git/info/exclude"))
+        try fm.createSymbolicLink(atPath: s.repo.appendingPathComponent("src/link-up").path, withDestinationPath: "../../repo/.env")
+        let id = try s.spawn()
+        let worktree = try s.worktreePath(of: id)
+        #expect(try fm.destinationOfSymbolicLink(atPath: worktree.appendingPathComponent("link-abs").path) == ".env")
+        #expect(try fm.destinationOfSymbolicLink(atPath: worktree.appendingPathComponent("link-dir").path) == "src")
+        #expect(try fm.destinationOfSymbolicLink(atPath: worktree.appendingPathComponent("src/link-up").path) == "../.env")
+        let real = TestEnvironment.realPath(worktree.path)
+        #expect(TestEnvironment.realPath(worktree.appendingPathComponent("link-abs").path) == real + "/.env")
+        #expect(TestEnvironment.realPath(worktree.appendingPathComponent("link-dir").path) == real + "/src")
+        #expect(TestEnvironment.realPath(worktree.appendingPathComponent("src/link-up").path) == real + "/.env")
+    }
 }
