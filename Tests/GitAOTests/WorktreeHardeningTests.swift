@@ -84,4 +84,25 @@ struct WorktreeHardeningTests {
         #expect(TestEnvironment.realPath(worktree.appendingPathComponent("link-dir").path) == real + "/src")
         #expect(TestEnvironment.realPath(worktree.appendingPathComponent("src/link-up").path) == real + "/.env")
     }
+
+    @Test("a rollback after the setup step ends what the step left running in the background")
+    func setupChildrenEndWithRollback() throws {
+        let s = try Scenario("setup-bg")
+        defer { s.close() }
+        let pidFile = s.env.root.appendingPathComponent("bg.pid")
+        try s.env.installScript("bg-setup", "#!/bin/sh\nsleep 77 &\necho $! > '\(pidFile.path)'\necho done\n")
+        try s.env.git(["config", "ao.spawn.setup", "bg-setup"], in: s.repo)
+        try s.env.write("x", to: s.env.root.appendingPathComponent("not-a-dir"))
+        // tmux cannot create its socket: the spawn fails after the setup step and rolls back.
+        let result = try s.ao(arguments: ["spawn", "--no-attach"], environment: ["TMUX_TMPDIR": s.env.root.appendingPathComponent("not-a-dir").path])
+        #expect(!result.succeeded)
+        #expect(result.stderr.contains("ended what the setup step left running"), "\(result.stderr)")
+        let pid = Int32(s.env.read(pidFile)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        #expect(pid > 1)
+        defer { if pid > 1 { kill(pid, SIGKILL) } }
+        try s.env.eventually("the background sleep ends") {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.isEmpty || stat.contains(") Z ")
+        }
+    }
 }

@@ -17,6 +17,7 @@ final class Provisioner {
         case worktree(path: String)
         case file(String)
         case tmuxSession(String)
+        case processGroup(pid_t, marker: String)
     }
 
     let workspace: Workspace
@@ -37,6 +38,12 @@ final class Provisioner {
 
     /// Notes that a row was written, so rollback deletes it.
     func recordRow(_ id: SessionID) { journal.append(.row(id)) }
+
+    /// Notes the setup step's process group, so a rollback ends what the step left running in
+    /// the background (only processes still carrying the session's id are hit).
+    func recordProcessGroup(_ group: pid_t, session: SessionID) {
+        journal.append(.processGroup(group, marker: "AO_SESSION_ID=\(session)"))
+    }
 
     func createBranch(_ name: String, at sha: String, upstream: String? = nil) throws {
         try repository.createBranch(name, at: sha)
@@ -181,6 +188,10 @@ final class Provisioner {
                 case .tmuxSession(let name):
                     try tmux.killSession(name)
                     report.append("ended tmux session \(name)")
+                case .processGroup(let group, let marker):
+                    if GroupedProcess.endAbandonedGroup(group, marker: marker) {
+                        report.append("ended what the setup step left running")
+                    }
                 case .file(let path):
                     unlink(path)
                 case .worktree(let path):
