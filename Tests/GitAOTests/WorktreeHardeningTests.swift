@@ -105,4 +105,23 @@ struct WorktreeHardeningTests {
             return stat.isEmpty || stat.contains(") Z ")
         }
     }
+
+    @Test("cleanup archives a tip only when no ref that stays holds it")
+    func cleanupArchivesOnlyWhatWouldBeLost() throws {
+        let s = try Scenario("cleanup-archive")
+        defer { s.close() }
+        try s.env.git(["branch", "feature"], in: s.repo)
+        let onBase = try s.spawn()
+        let orphaned = try s.spawn("--base", "feature")
+        try s.env.git(["branch", "-D", "feature"], in: s.repo) // nothing that stays holds its tip now
+        try s.ao("kill", onBase)
+        try s.ao("kill", orphaned)
+        let result = try s.ao("cleanup", "-y")
+        #expect(result.succeeded, "\(result)")
+        #expect(result.stdout.contains("no archive: tip"), "\(result.stdout)")
+        let archives = try s.env.git(["for-each-ref", "--format=%(refname)", "refs/ao/archive/"], in: s.repo)
+        #expect(archives.trimmingCharacters(in: .whitespacesAndNewlines) == "refs/ao/archive/\(orphaned)", "\(archives)")
+        #expect(try s.ao("restore", onBase).succeeded)
+        #expect(try s.ao("restore", orphaned).succeeded)
+    }
 }
