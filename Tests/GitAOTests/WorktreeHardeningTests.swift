@@ -1,5 +1,6 @@
 import AOTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// What an adversarial tester found in worktree and file handling.
@@ -123,5 +124,40 @@ struct WorktreeHardeningTests {
         #expect(archives.trimmingCharacters(in: .whitespacesAndNewlines) == "refs/ao/archive/\(orphaned)", "\(archives)")
         #expect(try s.ao("restore", onBase).succeeded)
         #expect(try s.ao("restore", orphaned).succeeded)
+    }
+
+    @Test("included files keep their holes, and one over ao.spawn.includeMaxSize is skipped with a warning and an event")
+    func sparseAndHugeIncludedFiles() throws {
+        let s = try Scenario("inc-sparse", files: ["README.md": "hello\n", ".gitignore": "*.bin\n", ".worktreeinclude": "*.bin\n"])
+        defer { s.close() }
+        func makeSparse(_ name: String, size: Int64) throws {
+            let path = s.repo.appendingPathComponent(name).path
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            #expect(ftruncate(fd, off_t(size)) == 0)
+            #expect(pwrite(fd, "middle", 6, off_t(size / 2)) == 6)
+        }
+        try makeSparse("sparse.bin", size: 64 << 20)
+        try makeSparse("huge.bin", size: 200 << 20)
+        let result = try s.ao("spawn", "--no-attach")
+        #expect(result.succeeded, "\(result)")
+        let id = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let worktree = try s.worktreePath(of: id)
+        #expect(result.stderr.contains("did not copy huge.bin: it is 200 MiB, over ao.spawn.includeMaxSize (100 MiB)"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: worktree.appendingPathComponent("huge.bin").path))
+        let events = try s.ao("events", "--session", id, "--json")
+        #expect(events.stdout.contains("huge.bin: it is 200 MiB"), "\(events.stdout)")
+        var info = stat()
+        #expect(stat(worktree.appendingPathComponent("sparse.bin").path, &info) == 0)
+        #expect(info.st_size == 64 << 20)
+        #expect(Int64(info.st_blocks) * 512 < 4 << 20, "the copy is dense: \(info.st_blocks) blocks")
+        let handle = try FileHandle(forReadingFrom: worktree.appendingPathComponent("sparse.bin"))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(32 << 20))
+        #expect(String(decoding: try handle.read(upToCount: 6) ?? Data(), as: UTF8.self) == "middle")
+
+        try s.env.git(["config", "ao.spawn.includeMaxSize", "nonsense"], in: s.repo)
+        expectError(try s.ao("spawn", "--no-attach"), "INVALID_CONFIG", mentioning: ["ao.spawn.includeMaxSize"])
     }
 }

@@ -11,7 +11,7 @@ struct PreparationSteps {
 
     func run(_ steps: inout StepRunner, session: Session, runSetup: Bool) throws {
         let report = try steps.run("copying the included files") {
-            try provisioner.copyIncludedFiles(preparation.includePatterns, into: session.worktreePath)
+            try provisioner.copyIncludedFiles(preparation.includePatterns, into: session.worktreePath, maxSize: preparation.includeMaxSize)
         }
         if !report.isEmpty {
             output.copies(report)

@@ -86,7 +86,7 @@ final class Provisioner {
     /// worktree) into `worktree`, never replacing what is there and skipping what the worktree's
     /// branch does not ignore (a copy must not make the worktree dirty). Each copied file is
     /// journalled, so a rollback removes it even from a worktree that stays (restore).
-    func copyIncludedFiles(_ patterns: [String], into worktree: String) throws -> CopyReport {
+    func copyIncludedFiles(_ patterns: [String], into worktree: String, maxSize: Int64? = nil) throws -> CopyReport {
         guard var main = try repository.mainWorktreePath() else { return CopyReport() }
         while main.count > 1 && main.hasSuffix("/") { main.removeLast() }
         guard !samePath(main, worktree) else { return CopyReport() }
@@ -113,7 +113,7 @@ final class Provisioner {
                 continue
             }
             var created: [String] = []
-            let outcome = try FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created)
+            let outcome = try FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created, maxSize: maxSize)
             if !created.isEmpty { journal.append(.directories(created)) }
             switch outcome {
             case .copied(let reflink):
