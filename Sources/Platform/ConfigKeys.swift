@@ -34,6 +34,7 @@ package enum ConfigKeys {
         Key(name: stuckAfter, defaultValue: "10m", summary: "how long a working session may go without a sign of activity, or an idle one with its task open, before it is stuck"),
         Key(name: notifyCommand, defaultValue: "", summary: "program that receives each notification as JSON on standard input (else notify-send)"),
         Key(name: spawnInclude, defaultValue: "", summary: "more patterns (gitignore syntax, one per value, multi-valued) of ignored files to copy into new worktrees, besides .worktreeinclude"),
+        Key(name: spawnIncludeMaxSize, defaultValue: "100m", summary: "included files larger than this (bytes, or with k, m, g) are not copied, with a warning; 0 for no limit"),
         Key(name: spawnSetup, defaultValue: "", summary: "argv template run without a shell in each new worktree before the agent starts (npm ci, ./scripts/setup-worktree.sh)"),
         Key(name: spawnSetupTimeout, defaultValue: "10m", summary: "how long the setup step may run before the spawn fails"),
         Key(name: spawnSetupFailure, defaultValue: "fail", summary: "fail rolls the spawn back when the setup step fails or times out; warn keeps the session and warns"),
@@ -61,6 +62,7 @@ package enum ConfigKeys {
 
     package static let spawnInclude = "ao.spawn.include"
     package static let spawnSetup = "ao.spawn.setup"
+    package static let spawnIncludeMaxSize = "ao.spawn.includeMaxSize"
     package static let spawnSetupTimeout = "ao.spawn.setupTimeout"
     package static let spawnSetupFailure = "ao.spawn.setupFailure"
     package static let portRange = "ao.portRange"

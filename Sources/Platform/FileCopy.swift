@@ -9,7 +9,8 @@ package enum FileCopy {
     package enum Outcome: Equatable {
         /// Copied; `reflink` when the filesystem shared the data (FICLONE) instead of copying it.
         case copied(reflink: Bool)
-        /// A symbolic link that stays inside the source tree, recreated as the same link.
+        /// A symbolic link that stays inside the source tree, recreated as a relative link to the
+        /// same path inside the destination tree.
         case linked
         /// Something already exists at that path in the destination; it was left alone.
         case exists
@@ -20,8 +21,9 @@ package enum FileCopy {
     /// Copies `relative` from the tree at `sourceRoot` to the tree at `destinationRoot`.
     /// Directories it had to create are appended to `createdDirectories` (outermost first) and
     /// a copied file's path is returned in the outcome's caller's hands for undo.
+    /// A regular file larger than `maxSize` bytes is skipped (nil: no limit).
     package static func copy(_ relative: String, from sourceRoot: String, to destinationRoot: String,
-                             createdDirectories: inout [String]) throws -> Outcome {
+                             createdDirectories: inout [String], maxSize: Int64? = nil) throws -> Outcome {
         let components = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard !components.isEmpty, !components.contains(".."), !components.contains(".") else {
             return .skipped("not a plain relative path")
@@ -39,7 +41,11 @@ package enum FileCopy {
         case S_IFLNK:
             guard let target = realPath(source) else { return .skipped("a dangling symbolic link") }
             guard isInside(target, root) else { return .skipped("a symbolic link leads out of the repository") }
-            guard let text = readLink(source) else { return .skipped("the symbolic link cannot be read") }
+            guard readLink(source) != nil else { return .skipped("the symbolic link cannot be read") }
+            // Recreated relative to where it lands, pointing at the same path inside the NEW
+            // tree: the link's own text (absolute, or `../repo/...`) would reach into the main
+            // worktree, and a folder link would expose all of it to the session.
+            let text = relativeLink(from: Array(components.dropLast()), to: relativeComponents(target, below: root))
             return try withDestinationDirectory(components, sourceRoot, destinationRoot, &createdDirectories) { dir, name in
                 if symlinkat(text, dir, name) == 0 { return .linked }
                 if errno == EEXIST { return .exists }
@@ -55,6 +61,10 @@ package enum FileCopy {
         defer { close(input) }
         var opened = stat()
         guard fstat(input, &opened) == 0, (opened.st_mode & S_IFMT) == S_IFREG else { return .skipped("not a regular file") }
+        if let maxSize, Int64(opened.st_size) > maxSize {
+            return .skipped("it is \(byteSize(Int64(opened.st_size))), over \(ConfigKeys.spawnIncludeMaxSize) (\(byteSize(maxSize)))")
+        }
+        let sparse = Int64(opened.st_blocks) * 512 < Int64(opened.st_size)
         // Permission bits as they are, without set-user-id or set-group-id.
         let mode = opened.st_mode & 0o1777
         return try withDestinationDirectory(components, sourceRoot, destinationRoot, &createdDirectories) { dir, name in
@@ -65,7 +75,7 @@ package enum FileCopy {
             }
             defer { close(output) }
             do {
-                let reflink = try copyData(from: input, to: output, size: Int(opened.st_size), path: destinationRoot + "/" + relative)
+                let reflink = try copyData(from: input, to: output, size: Int(opened.st_size), sparse: sparse, path: destinationRoot + "/" + relative)
                 fchmod(output, mode)
                 return .copied(reflink: reflink)
             } catch {
@@ -77,8 +87,9 @@ package enum FileCopy {
 
     /// A reflink where the filesystem offers one; else `copy_file_range` (which the kernel may
     /// still turn into shared extents); else read and write.
-    private static func copyData(from input: Int32, to output: Int32, size: Int, path: String) throws -> Bool {
+    private static func copyData(from input: Int32, to output: Int32, size: Int, sparse: Bool, path: String) throws -> Bool {
         if ao_ficlone(output, input) == 0 { return true }
+        if sparse, try copySparse(from: input, to: output, size: size, path: path) { return false }
         var copied = 0
         while copied < size {
             let n = copy_file_range(input, nil, output, nil, size - copied, 0)
@@ -103,6 +114,58 @@ package enum FileCopy {
             let code = writeAll(output, Array(buffer[0..<n]))
             if code != 0 { throw FileError(path: path, operation: "write", code: code) }
         }
+    }
+
+    /// Copies only the data segments of a file with holes (`SEEK_DATA`/`SEEK_HOLE`), so the copy
+    /// keeps its holes; false when the filesystem cannot tell (then the caller copies densely).
+    /// `SEEK_DATA` and `SEEK_HOLE` (Linux values; glibc declares them only with `_GNU_SOURCE`).
+    private static let seekData: Int32 = 3, seekHole: Int32 = 4
+
+    private static func copySparse(from input: Int32, to output: Int32, size: Int, path: String) throws -> Bool {
+        var offset = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while offset < size {
+            let data = lseek(input, off_t(offset), seekData)
+            if data < 0 {
+                if errno == ENXIO { break } // only a hole is left
+                if offset == 0 { return false }
+                throw FileError(path: path, operation: "read", code: errno)
+            }
+            var hole = Int(lseek(input, data, seekHole))
+            if hole < 0 { hole = size }
+            var position = Int(data)
+            while position < hole {
+                let n = pread(input, &buffer, Swift.min(buffer.count, hole - position), off_t(position))
+                if n == 0 { break }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileError(path: path, operation: "read", code: errno)
+                }
+                var written = 0
+                while written < n {
+                    let w = buffer.withUnsafeBytes { pwrite(output, $0.baseAddress! + written, n - written, off_t(position + written)) }
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        throw FileError(path: path, operation: "write", code: errno)
+                    }
+                    written += w
+                }
+                position += n
+            }
+            offset = max(hole, position)
+        }
+        guard ftruncate(output, off_t(size)) == 0 else { throw FileError(path: path, operation: "write", code: errno) }
+        return true
+    }
+
+    /// `3.0 GiB`, `512 KiB`, `12 bytes`.
+    static func byteSize(_ bytes: Int64) -> String {
+        let units: [(Int64, String)] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+        for (unit, name) in units where bytes >= unit {
+            let value = Double(bytes) / Double(unit)
+            return value == value.rounded() ? "\(Int64(value)) \(name)" : "\(Double(Int(value * 10)) / 10) \(name)"
+        }
+        return "\(bytes) bytes"
     }
 
     /// Opens (creating where missing, with the source directory's permissions) the directories
@@ -142,6 +205,20 @@ package enum FileCopy {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// The components of `path` below `root` (which contains it).
+    private static func relativeComponents(_ path: String, below root: String) -> [String] {
+        path.dropFirst(root.count).split(separator: "/").map(String.init)
+    }
+
+    /// The text of a relative link in folder `directory` that names `target` (both given as
+    /// components below the same root).
+    static func relativeLink(from directory: [String], to target: [String]) -> String {
+        var common = 0
+        while common < directory.count && common < target.count && directory[common] == target[common] { common += 1 }
+        let parts = Array(repeating: "..", count: directory.count - common) + target.dropFirst(common)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
     private static func isInside(_ path: String, _ root: String) -> Bool {

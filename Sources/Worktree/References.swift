@@ -95,7 +95,9 @@ extension Repository {
         try Git.check(ao_git_commit_lookup(&commit, pointer, &oid), "could not find commit \(sha)")
         defer { ao_git_commit_free(commit) }
         var ref: OpaquePointer?
-        try Git.check(ao_git_branch_create(&ref, pointer, name, commit, 0), "could not create branch '\(name)'")
+        try withWorktreeLock {
+            try Git.check(ao_git_branch_create(&ref, pointer, name, commit, 0), "could not create branch '\(name)'")
+        }
         ao_git_reference_free(ref)
     }
 
@@ -108,13 +110,22 @@ extension Repository {
     }
 
     /// Deletes local branch `name`. Refuses (libgit2 does) while any worktree has it checked out.
+    /// When libgit2 refuses although no worktree's HEAD names the branch (a worktree folder that
+    /// `git worktree add` is still creating makes it think every branch is checked out), the
+    /// reference is deleted directly.
     public func deleteBranch(_ name: String) throws {
         var ref: OpaquePointer?
         let code = ao_git_branch_lookup(&ref, pointer, name, GIT_BRANCH_LOCAL)
         if code == GIT_ENOTFOUND.rawValue { ao_git_error_clear(); return }
         try Git.check(code, "could not find branch '\(name)'")
         defer { ao_git_reference_free(ref) }
-        try Git.check(ao_git_branch_delete(ref), "could not delete branch '\(name)'")
+        try withWorktreeLock {
+            let deleted = ao_git_branch_delete(ref)
+            guard deleted < 0 else { return }
+            let error = Git.lastError(code: deleted, context: "could not delete branch '\(name)'")
+            guard error.message.contains("current HEAD"), !anyHeadNames(branch: name) else { throw error }
+            try Git.check(ao_git_reference_delete(ref), "could not delete branch '\(name)'")
+        }
     }
 
     /// The full name of `branch`'s upstream (`refs/remotes/origin/x`), or nil when it has none.

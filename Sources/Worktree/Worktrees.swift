@@ -65,7 +65,9 @@ extension Repository {
         if code == GIT_ENOTFOUND.rawValue { ao_git_error_clear(); return false }
         try Git.check(code, "could not find branch '\(name)'")
         defer { ao_git_reference_free(ref) }
-        return try Git.check(ao_git_branch_is_checked_out(ref), "could not tell where '\(name)' is checked out") == 1
+        return try withWorktreeLock {
+            try Git.check(ao_git_branch_is_checked_out(ref), "could not tell where '\(name)' is checked out") == 1
+        }
     }
 
     /// The worktree that has branch `name` checked out, if any.
@@ -114,15 +116,19 @@ extension Repository {
         if let tip = ao_git_reference_target(ref)?.pointee.hex, !main.checkoutNeedsFilters(commit: tip) {
             options.checkout_options.disable_filters = 1
         }
-        var wt: OpaquePointer?
-        let code = ao_git_worktree_add(&wt, main.pointer, name, path, &options)
-        if code < 0 {
-            let error = Git.lastError(code: code, context: "could not create worktree '\(path)' for branch '\(branch)'")
-            if !adminExisted { removeTree(adminDir) }
-            removeTree(path)
-            throw error
+        // Under the worktree lock: another process's half-made admin folder would make this add
+        // fail with "reference is already checked out" (see `withWorktreeLock`).
+        try main.withWorktreeLock {
+            var wt: OpaquePointer?
+            let code = ao_git_worktree_add(&wt, main.pointer, name, path, &options)
+            if code < 0 {
+                let error = Git.lastError(code: code, context: "could not create worktree '\(path)' for branch '\(branch)'")
+                if !adminExisted { removeTree(adminDir) }
+                removeTree(path)
+                throw error
+            }
+            ao_git_worktree_free(wt)
         }
-        ao_git_worktree_free(wt)
         return WorktreeInfo(name: name, path: path, branch: branch, isLocked: false, isValid: true)
     }
 
@@ -148,7 +154,9 @@ extension Repository {
         var options = git_worktree_prune_options()
         try Git.check(ao_git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)), "could not prepare prune options")
         options.flags = UInt32(GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue)
-        try Git.check(ao_git_worktree_prune(wt, &options), "could not remove worktree '\(path)'")
+        try main.withWorktreeLock {
+            try Git.check(ao_git_worktree_prune(wt, &options), "could not remove worktree '\(path)'")
+        }
         // libgit2 leaves the directory when its .git file was already gone.
         if access(path, F_OK) == 0 { removeTree(path) }
     }

@@ -16,7 +16,8 @@ struct CleanupCommand: ParsableCommand {
         discussion: """
             Only ended sessions are considered, and each only when its worktree has no uncommitted \
             changes and its branch tip is reachable from the branch's upstream or from the session's \
-            base. The tip is first saved as refs/ao/archive/<id>, so 'git ao restore' (or \
+            base. When the branch is deleted and neither its upstream nor the base branch holds the tip, \
+            the tip is first saved as refs/ao/archive/<id>, so 'git ao restore' (or \
             'git branch <name> refs/ao/archive/<id>') can bring it back. Branches that git-ao did not \
             create are kept. Every session skipped is listed with the reason. Without -y, cleanup asks \
             before deleting (and refuses when there is no terminal to ask on). Commits that only a \
@@ -45,6 +46,11 @@ struct CleanupCommand: ParsableCommand {
     struct Item {
         let session: Session
         var tip: String?
+        /// Whether the tip is saved as refs/ao/archive/<id>: only when the branch goes and no
+        /// ref that stays (its upstream, the base branch) holds the tip.
+        var archive = false
+        /// The ref that already holds the tip when no archive is needed.
+        var heldBy: String?
         var removeWorktree: Bool
         var deleteBranch: Bool
         var keptBranchReason: String?
@@ -134,9 +140,14 @@ struct CleanupCommand: ParsableCommand {
         let branch = session.branch.rawValue
         guard let tip = try repository.localBranchTip(branch) else { return item }
         item.tip = tip
-        let upstream = try repository.upstreamReference(of: branch).flatMap { try repository.referenceTarget($0) }
-        let base = try repository.resolveRevision(session.baseRef)?.sha ?? session.baseSHA.rawValue
-        let safe = try (upstream.map { try repository.isAncestor(tip, of: $0) } ?? false) || repository.isAncestor(tip, of: base)
+        let upstreamName = try repository.upstreamReference(of: branch)
+        let upstream = try upstreamName.flatMap { try repository.referenceTarget($0) }
+        let baseRef = try repository.resolveRevision(session.baseRef)?.sha
+        let base = baseRef ?? session.baseSHA.rawValue
+        let onUpstream = try upstream.map { try repository.isAncestor(tip, of: $0) } ?? false
+        let onBaseRef = try baseRef.map { try repository.isAncestor(tip, of: $0) } ?? false
+        let safe = try onUpstream || repository.isAncestor(tip, of: base)
+        if onUpstream, let upstreamName { item.heldBy = upstreamName } else if onBaseRef { item.heldBy = session.baseRef }
         if !safe {
             let ahead = (try? repository.aheadBehind(tip, upstream ?? base).ahead) ?? 0
             let against = upstream != nil ? "its upstream or on \(session.baseRef)" : "\(session.baseRef) (and it has no upstream)"
@@ -151,6 +162,9 @@ struct CleanupCommand: ParsableCommand {
         } else {
             item.deleteBranch = true
         }
+        // An archive only when the branch goes and nothing that stays holds the tip: archive
+        // refs of work already on the base or upstream would only pile up.
+        item.archive = item.deleteBranch && item.heldBy == nil
         return item
     }
 
@@ -174,7 +188,7 @@ struct CleanupCommand: ParsableCommand {
             }
             if CleanupCommand.isPlaceholder(session) || session.cleanedAt != nil { return item }
         }
-        if let tip = item.tip {
+        if let tip = item.tip, item.archive {
             try repository.writeReference(CleanupCommand.archiveRef(for: session.id), to: tip, message: "git-ao cleanup: archive session \(session.id)")
         }
         ReviewShutdown.sessionEnded(session, store: store, commonDir: workspace.location.commonDir)
@@ -201,7 +215,8 @@ struct CleanupCommand: ParsableCommand {
         unlink(workspace.location.aoDirectory + "/prompts/\(session.id).txt")
         _ = try workspace.storeCall {
             try store.update(session.id, at: Clock.now(), event: "cleaned", data: JSON.object([
-                "archive": item.tip == nil ? nil : CleanupCommand.archiveRef(for: session.id),
+                "archive": item.archive ? CleanupCommand.archiveRef(for: session.id) : nil,
+                "tip": item.tip,
                 "worktree_removed": item.removeWorktree ? "yes" : "no",
                 "branch_deleted": item.deleteBranch ? "yes" : "no",
                 "saved": item.saved.isEmpty ? nil : item.saved.joined(separator: " "),
@@ -236,7 +251,7 @@ struct CleanupCommand: ParsableCommand {
             struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry] }
             let entries = items.map { item in
                 Entry(id: item.session.id.rawValue, action: item.skipReason == nil ? (done ? "cleaned" : "would_clean") : "skipped",
-                      archive: item.skipReason == nil && item.tip != nil ? CleanupCommand.archiveRef(for: item.session.id) : nil,
+                      archive: item.skipReason == nil && item.archive ? CleanupCommand.archiveRef(for: item.session.id) : nil,
                       worktree_removed: item.skipReason == nil && item.removeWorktree, branch_deleted: item.skipReason == nil && item.deleteBranch,
                       branch_kept_reason: item.keptBranchReason, reason: item.skipReason,
                       tmux_session: item.stray?.tmuxName, tmux_socket: item.stray?.socket, saved_refs: item.saved)
@@ -267,7 +282,10 @@ struct CleanupCommand: ParsableCommand {
             let what = parts.isEmpty ? "nothing left on disk" : parts.joined(separator: " and ")
             let verb = item.stray != nil && !item.removeWorktree && !item.deleteBranch ? (done ? "ended" : "would end") : (done ? "removed" : "would remove")
             var line = "\(verb) \(id): \(what)"
-            if item.tip != nil { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
+            if item.archive { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
+            else if item.deleteBranch, let tip = item.tip, let held = item.heldBy {
+                line += " (no archive: tip \(tip.prefix(7)) is on \(displaySafe(held)))"
+            }
             if let kept = item.keptBranchReason { line += "; branch \(item.session.branch) kept: \(kept)" }
             Console.line(line)
             if !item.saved.isEmpty { Console.line("  " + WorktreeDisposal.savedSentence(item.saved)) }

@@ -197,7 +197,12 @@ struct RestoreCommand: ParsableCommand {
     private func ensureBranch(_ session: Session, repository: Repository, provisioner: Provisioner) throws {
         if try repository.localBranchTip(session.branch.rawValue) != nil { return }
         let archive = CleanupCommand.archiveRef(for: session.id)
-        guard let tip = try repository.referenceTarget(archive) else {
+        // Cleanup archives a tip only when no ref that stays holds it; otherwise its `cleaned`
+        // event names the tip, which the upstream or the base still reaches.
+        let recorded = try provisioner.store.events(session: session.id).last { $0.kind == "cleaned" }
+            .flatMap { $0.data }.flatMap { try? JSONValue.parse($0)["tip"]?.stringValue }
+        let tip = try repository.referenceTarget(archive) ?? recorded.flatMap { try? repository.resolveRevision($0)?.sha }
+        guard let tip else {
             throw Messages.branchGoneNoArchive(session.id.rawValue, branch: session.branch.rawValue, archive: archive)
         }
         try provisioner.createBranch(session.branch.rawValue, at: tip)

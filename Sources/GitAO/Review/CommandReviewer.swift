@@ -160,7 +160,7 @@ struct CommandReviewer {
         let ignored = Set((try? IncludedFiles.ignored(candidates, in: worktree)) ?? [])
         for path in candidates where ignored.contains(path) && !Provisioner.passesThroughLink(path, below: worktree) {
             var created: [String] = []
-            _ = try? FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created)
+            _ = try? FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created, maxSize: preparation.includeMaxSize)
         }
     }
 }

@@ -11,7 +11,7 @@ struct PreparationSteps {
 
     func run(_ steps: inout StepRunner, session: Session, runSetup: Bool) throws {
         let report = try steps.run("copying the included files") {
-            try provisioner.copyIncludedFiles(preparation.includePatterns, into: session.worktreePath)
+            try provisioner.copyIncludedFiles(preparation.includePatterns, into: session.worktreePath, maxSize: preparation.includeMaxSize)
         }
         if !report.isEmpty {
             output.copies(report)
@@ -24,7 +24,8 @@ struct PreparationSteps {
                                  logPath: SetupStep.logPath(aoDirectory: provisioner.workspace.location.aoDirectory, session: session.id))
             let label = "setup: " + displaySafe(text.count > 48 ? String(text.prefix(45)) + "..." : text)
             let location = provisioner.workspace.location
-            let result = try step.run(for: session, commonDir: location.commonDir, aoDirectory: location.aoDirectory, progress: output.progress(label: label))
+            let result = try step.run(for: session, commonDir: location.commonDir, aoDirectory: location.aoDirectory, progress: output.progress(label: label),
+                                      started: { provisioner.recordProcessGroup($0, session: session.id) })
             switch result {
             case .succeeded(let seconds):
                 output.note("setup: '\(displaySafe(text))' finished in \(SetupStep.duration(seconds)); its output is in \(step.logPath)")

@@ -17,6 +17,7 @@ final class Provisioner {
         case worktree(path: String)
         case file(String)
         case tmuxSession(String)
+        case processGroup(pid_t, marker: String)
     }
 
     let workspace: Workspace
@@ -37,6 +38,12 @@ final class Provisioner {
 
     /// Notes that a row was written, so rollback deletes it.
     func recordRow(_ id: SessionID) { journal.append(.row(id)) }
+
+    /// Notes the setup step's process group, so a rollback ends what the step left running in
+    /// the background (only processes still carrying the session's id are hit).
+    func recordProcessGroup(_ group: pid_t, session: SessionID) {
+        journal.append(.processGroup(group, marker: "AO_SESSION_ID=\(session)"))
+    }
 
     func createBranch(_ name: String, at sha: String, upstream: String? = nil) throws {
         try repository.createBranch(name, at: sha)
@@ -79,7 +86,7 @@ final class Provisioner {
     /// worktree) into `worktree`, never replacing what is there and skipping what the worktree's
     /// branch does not ignore (a copy must not make the worktree dirty). Each copied file is
     /// journalled, so a rollback removes it even from a worktree that stays (restore).
-    func copyIncludedFiles(_ patterns: [String], into worktree: String) throws -> CopyReport {
+    func copyIncludedFiles(_ patterns: [String], into worktree: String, maxSize: Int64? = nil) throws -> CopyReport {
         guard var main = try repository.mainWorktreePath() else { return CopyReport() }
         while main.count > 1 && main.hasSuffix("/") { main.removeLast() }
         guard !samePath(main, worktree) else { return CopyReport() }
@@ -106,7 +113,7 @@ final class Provisioner {
                 continue
             }
             var created: [String] = []
-            let outcome = try FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created)
+            let outcome = try FileCopy.copy(path, from: main, to: worktree, createdDirectories: &created, maxSize: maxSize)
             if !created.isEmpty { journal.append(.directories(created)) }
             switch outcome {
             case .copied(let reflink):
@@ -201,6 +208,10 @@ final class Provisioner {
                 case .tmuxSession(let name):
                     try tmux.killSession(name)
                     report.append("ended tmux session \(name)")
+                case .processGroup(let group, let marker):
+                    if GroupedProcess.endAbandonedGroup(group, marker: marker) {
+                        report.append("ended what the setup step left running")
+                    }
                 case .file(let path):
                     unlink(path)
                 case .worktree(let path):

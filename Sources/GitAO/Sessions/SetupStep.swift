@@ -66,7 +66,9 @@ struct SetupStep {
     }
 
     /// Runs the step; throws `INTERRUPTED` on Ctrl-C (after ending the step's process group).
-    func run(for session: Session, commonDir: String, aoDirectory: String, progress: SetupProgress?) throws -> Result {
+    /// `started` receives the step's process group as soon as it exists.
+    func run(for session: Session, commonDir: String, aoDirectory: String, progress: SetupProgress?,
+             started: (pid_t) -> Void = { _ in }) throws -> Result {
         let argv = try argv(for: session)
         try makeDirectories(parent(of: logPath), mode: 0o700)
         unlink(logPath)
@@ -79,7 +81,10 @@ struct SetupStep {
         let start = Clock.monotonicSeconds()
         let outcome = try GroupedProcess.run(argv, environment: SetupStep.environment(for: session, commonDir: commonDir),
                                              directory: session.worktreePath, logPath: logPath, timeout: timeout,
-                                             started: { pid in try? writeFileAtomically(pidPath, Array("\(pid)\n".utf8)) },
+                                             started: { pid in
+                                                 try? writeFileAtomically(pidPath, Array("\(pid)\n".utf8))
+                                                 started(pid)
+                                             },
                                              tick: { progress?.update(elapsed: $0) })
         switch outcome {
         case .exited(0):

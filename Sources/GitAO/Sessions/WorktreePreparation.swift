@@ -11,6 +11,8 @@ struct WorktreePreparation {
 
     /// `ao.spawn.include` patterns (gitignore syntax), added to the repository's `.worktreeinclude`.
     var includePatterns: [String] = []
+    /// `ao.spawn.includeMaxSize` in bytes (default 100 MiB); nil for no limit.
+    var includeMaxSize: Int64? = 100 << 20
     /// `ao.spawn.setup`, split into words.
     var setup: CommandTemplate?
     var setupText: String?
@@ -23,6 +25,12 @@ struct WorktreePreparation {
 
     init(config: GitConfig) throws {
         includePatterns = config.strings(ConfigKeys.spawnInclude).filter { !$0.trimmingSpaces.isEmpty }
+        if let value = config.nonEmpty(ConfigKeys.spawnIncludeMaxSize) {
+            guard let bytes = WorktreePreparation.parseSize(value) else {
+                throw Messages.invalidConfig(key: ConfigKeys.spawnIncludeMaxSize, value: value, expected: "a size such as 100m, 2g or 0 for no limit")
+            }
+            includeMaxSize = bytes == 0 ? nil : bytes
+        }
         if let text = config.nonEmpty(ConfigKeys.spawnSetup) {
             do {
                 setup = try CommandTemplate(parsing: text)
@@ -141,5 +149,20 @@ enum IncludedFiles {
                           hint: "Check .worktreeinclude and git config \(ConfigKeys.spawnInclude) (gitignore syntax).")
         }
         return result.stdout.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+extension WorktreePreparation {
+    /// A size as git writes one: bytes, or a number with `k`, `m` or `g` (1024-based).
+    static func parseSize(_ text: String) -> Int64? {
+        var digits = text.trimmingSpaces.lowercased()
+        var factor: Int64 = 1
+        if let last = digits.last, let shift = ["k": 10, "m": 20, "g": 30][String(last)] {
+            factor = 1 << shift
+            digits.removeLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(digits),
+              value <= Int64.max / factor else { return nil }
+        return value * factor
     }
 }

@@ -126,8 +126,26 @@ struct SpawnPlanner {
         var name = String(mapped)
         while name.hasPrefix(".") { name.removeFirst(); lossy = true }
         if name.isEmpty { name = "worktree"; lossy = true }
+        // A branch may be far longer than a file name may be (NAME_MAX, 255 bytes): keep a
+        // readable prefix and tell long branches apart by a hash of the whole name. The cap
+        // leaves room for the `-N` git-ao adds to a taken admin folder name.
+        if name.utf8.count > maxDirectoryName {
+            var hash: UInt64 = 0xcbf29ce484222325 // FNV-1a of the branch name
+            for byte in branch.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+            let digest = String(hash, radix: 16)
+            let fixed = "0000000000000000".prefix(16 - digest.count) + digest
+            var prefix = ""
+            for c in name {
+                if prefix.utf8.count + String(c).utf8.count > maxDirectoryName - 13 { break }
+                prefix.append(c)
+            }
+            return prefix + "-" + fixed.prefix(12)
+        }
         return lossy ? name + "-" + evidenceHash(branch).prefix(6) : name
     }
+
+    /// The longest worktree folder name spawn makes, in bytes (a short hash may follow a lossy one).
+    static let maxDirectoryName = 100
 
     // MARK: Branch resolution
 
