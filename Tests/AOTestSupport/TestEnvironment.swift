@@ -42,6 +42,16 @@ public final class TestEnvironment: @unchecked Sendable {
     /// Kills this test's tmux server and removes the directory.
     public func close() {
         _ = try? run(["tmux", "kill-server"])
+        // Every other tmux server a test started under this root (another user's, one named by
+        // -S): a test must leave no server running.
+        if let sockets = FileManager.default.enumerator(atPath: root.path) {
+            for case let relative as String in sockets {
+                let path = root.appendingPathComponent(relative).path
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                      attributes[.type] as? FileAttributeType == .typeSocket else { continue }
+                _ = try? run(["tmux", "-S", path, "kill-server"], timeout: 5)
+            }
+        }
         try? FileManager.default.removeItem(at: root)
     }
 
