@@ -34,7 +34,9 @@ enum SideFiles {
     /// Whether this user can write the database, its directory and every side file present.
     static func writable(databasePath: String) -> Bool {
         guard access(databasePath, W_OK) == 0, access(parentDirectory(databasePath), W_OK) == 0 else { return false }
-        return names(databasePath: databasePath).allSatisfy { access($0, F_OK) != 0 || access($0, W_OK) == 0 }
+        // A side file that vanishes between the two checks (SQLite deletes -wal when the last
+        // connection closes, while other processes open theirs) is no reason to read only.
+        return names(databasePath: databasePath).allSatisfy { access($0, W_OK) == 0 || errno == ENOENT }
     }
 
     /// A file git-ao just opened or created in `ao/` takes the owner of `ao/` (root only).

@@ -184,6 +184,11 @@ struct BranchFate {
         case "deleted_archived":
             return "Branch \(session.branch) was already deleted by cleanup; its tip is saved as \(archive ?? ""), and 'git ao restore \(session.id)' brings it back."
         default:
+            // Cleanup archives a tip only when no branch that stays holds it; the tip it deleted
+            // is recorded in its `cleaned` event, and restore rebuilds the branch from there.
+            if session.cleanedAt != nil {
+                return "Branch \(session.branch) was already deleted by cleanup (its tip is on a branch that stays); 'git ao restore \(session.id)' brings it back."
+            }
             return "Branch \(session.branch) no longer exists."
         }
     }

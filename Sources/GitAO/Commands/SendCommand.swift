@@ -157,7 +157,12 @@ struct SendCommand: ParsableCommand {
             do { try tmux.press(key, in: session.tmuxName) } catch {
                 // A key (C-c, say) can end the agent and with it the tmux session: say so, with
                 // the keys pressed, rather than a tmux failure.
-                guard case .listed(let names) = tmux.listSessions(), names[session.tmuxName] == nil else { throw error }
+                // The last session of a server takes the server with it: no server is gone too.
+                switch tmux.listSessions() {
+                case .listed(let names) where names[session.tmuxName] == nil: break
+                case .noServer: break
+                default: throw error
+                }
                 if pressed == 0 { throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone") }
                 ended = Messages.sessionEndedDuringKeys(session.id.rawValue, pressed: keys[..<pressed].map(\.rawValue),
                                                         notPressed: keys[pressed...].map(\.rawValue))
