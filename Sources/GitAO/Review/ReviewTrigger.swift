@@ -108,8 +108,11 @@ struct ReviewTrigger {
         for reviewer in reviewers {
             guard let claimed = try workspace.storeCall({ try store.takeReviewTrigger(session: id, reviewer: reviewer.key, token: token) }) else { continue }
             guard let current = try store.session(id) else { return }
+            // Hooks run in the background and may claim out of order: the review is of the
+            // worktree's HEAD now (the latest commit), not of whichever sha claimed last.
+            let target = ReviewTrigger.head(of: current) ?? claimed
             do {
-                if case .skipped(let why) = try trigger(current, reviewer: reviewer, sha: claimed, execution: .inline) {
+                if case .skipped(let why) = try trigger(current, reviewer: reviewer, sha: target, execution: .inline) {
                     HookLog.append("review of session \(id): \(why)", aoDirectory: workspace.location.aoDirectory)
                 }
             } catch {
