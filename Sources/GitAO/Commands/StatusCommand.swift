@@ -102,7 +102,7 @@ enum StatusAction {
             }
         }
         if !options.json && !options.porcelain {
-            model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now)
+            model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now, withReasons: options.verbose)
         }
         model.reviews = ReviewSummary.latest(store: try? workspace.store())
         if options.json {
