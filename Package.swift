@@ -27,8 +27,8 @@ let package = Package(
         .systemLibrary(name: "CGit2", path: "Sources/CGit2"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl is loaded on first use (dlopen), like libgit2: nothing to link against.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "Lifecycle", path: "Sources/Lifecycle"),
         .target(name: "Worktree", dependencies: ["CGit2"], path: "Sources/Worktree"),
         .target(name: "Store", dependencies: ["CSQLite", "Lifecycle"], path: "Sources/Store"),

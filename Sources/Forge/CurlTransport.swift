@@ -2,7 +2,7 @@ import CCurl
 import Glibc
 
 /// libcurl is initialised once per process, on first use (curl_global_init is not free).
-private let curlInitialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+private let curlInitialised: Bool = aocurl_load() == nil && ao_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
 /// `HTTPTransport` over libcurl's multi interface: the requests of one batch run concurrently,
 /// at most `maxInFlight` at a time, over HTTP/2 where the server offers it (several requests then
@@ -33,10 +33,10 @@ package struct CurlTransport: HTTPTransport {
 
     package func perform(_ requests: [HTTPRequest]) -> [Result<HTTPResponse, TransportError>] {
         var results = [Result<HTTPResponse, TransportError>?](repeating: nil, count: requests.count)
-        guard curlInitialised, let multi = curl_multi_init() else {
+        guard curlInitialised, let multi = ao_curl_multi_init() else {
             return requests.map { _ in .failure(TransportError(.other, "libcurl could not be initialised")) }
         }
-        defer { curl_multi_cleanup(multi) }
+        defer { ao_curl_multi_cleanup(multi) }
         _ = ao_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
 
         var queue: [Transfer] = []
@@ -56,19 +56,19 @@ package struct CurlTransport: HTTPTransport {
                     results[transfer.index] = .failure(TransportError(.other, "libcurl could not start a transfer"))
                     continue
                 }
-                curl_multi_add_handle(multi, easy)
+                ao_curl_multi_add_handle(multi, easy)
                 active[easy] = transfer
             }
             var running: Int32 = 0
-            curl_multi_perform(multi, &running)
+            ao_curl_multi_perform(multi, &running)
             var finishedAny = false
             var easy: UnsafeMutableRawPointer?
             var code = CURLE_OK
             while ao_curl_multi_next_done(multi, &easy, &code) == 1, let handle = easy, let transfer = active.removeValue(forKey: handle) {
                 finishedAny = true
-                curl_multi_remove_handle(multi, handle)
+                ao_curl_multi_remove_handle(multi, handle)
                 let outcome = finish(transfer, easy: handle, code: code)
-                curl_easy_cleanup(handle)
+                ao_curl_easy_cleanup(handle)
                 transfer.release()
                 switch outcome {
                 case .done(let result): results[transfer.index] = result
@@ -77,7 +77,7 @@ package struct CurlTransport: HTTPTransport {
             }
             if !finishedAny && !active.isEmpty {
                 var ready: Int32 = 0
-                curl_multi_poll(multi, nil, 0, 200, &ready)
+                ao_curl_multi_poll(multi, nil, 0, 200, &ready)
             }
         }
         return results.map { $0 ?? .failure(TransportError(.other, "request was not performed")) }
@@ -91,7 +91,7 @@ package struct CurlTransport: HTTPTransport {
     }
 
     private func start(_ transfer: Transfer) -> UnsafeMutableRawPointer? {
-        guard let easy = curl_easy_init() else { return nil }
+        guard let easy = ao_curl_easy_init() else { return nil }
         let request = transfer.request
         _ = ao_curl_easy_setopt_string(easy, CURLOPT_URL, request.url)
         _ = ao_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -116,11 +116,11 @@ package struct CurlTransport: HTTPTransport {
         var list: UnsafeMutablePointer<curl_slist>?
         for header in request.headers {
             if crossOrigin && header.name.lowercased() == "authorization" { continue }
-            list = curl_slist_append(list, "\(header.name): \(header.value)")
+            list = ao_curl_slist_append(list, "\(header.name): \(header.value)")
         }
         if request.method == .post {
             // Without this, curl would send `Expect: 100-continue` and wait for the server.
-            list = curl_slist_append(list, "Expect:")
+            list = ao_curl_slist_append(list, "Expect:")
         }
         transfer.headerList = list
         _ = ao_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
@@ -158,7 +158,7 @@ package struct CurlTransport: HTTPTransport {
 
     private func finish(_ transfer: Transfer, easy: UnsafeMutableRawPointer, code: CURLcode) -> Outcome {
         guard code == CURLE_OK else {
-            let detail = String(cString: curl_easy_strerror(code)) + " (\(transfer.request.method.rawValue) \(transfer.request.url))"
+            let detail = String(cString: ao_curl_easy_strerror(code)) + " (\(transfer.request.method.rawValue) \(transfer.request.url))"
             return .done(.failure(TransportError(Self.kind(of: code), detail)))
         }
         var status = 0
@@ -227,7 +227,7 @@ private final class Transfer {
 
     /// Frees the header list and drops the callbacks' reference.
     func release() {
-        if let headerList { curl_slist_free_all(headerList) }
+        if let headerList { ao_curl_slist_free_all(headerList) }
         headerList = nil
         if let context { Unmanaged<Transfer>.fromOpaque(context).release() }
         context = nil
