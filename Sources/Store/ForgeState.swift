@@ -245,8 +245,7 @@ extension StateStore {
     public func enqueueReaction(_ text: String, reason: String, records: [(kind: String, subject: String, signature: String)],
                                 for id: SessionID, at now: Timestamp) throws {
         try connection.immediateTransaction {
-            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, body, reason) VALUES (?, ?, 'nudge', ?, ?)")
-                .run([.text(id.rawValue), .int(now.milliseconds), .text(text), .text(reason)])
+            try enqueue(.nudge(text: text, reason: reason), for: id, at: now)
             let record = try connection.prepare("""
                 INSERT INTO forge_reactions (session_id, kind, subject, signature, sent_count, at) VALUES (?, ?, ?, ?, 1, ?)
                 ON CONFLICT(session_id, kind, subject) DO UPDATE SET signature = excluded.signature,
@@ -260,10 +259,7 @@ extension StateStore {
 
     /// Puts a notification for the human in the outbox (a reaction that gave up on the agent).
     public func enqueueNotification(_ kind: NotificationKind, message: String, for id: SessionID, at now: Timestamp) throws {
-        try connection.immediateTransaction {
-            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, topic, body) VALUES (?, ?, 'notify', ?, ?)")
-                .run([.text(id.rawValue), .int(now.milliseconds), .text(kind.rawValue), .text(message)])
-        }
+        try connection.immediateTransaction { try enqueue(.notify(kind, message: message), for: id, at: now) }
     }
 
     // MARK: Local conflict prediction

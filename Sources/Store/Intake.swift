@@ -110,8 +110,7 @@ extension StateStore {
             try connection.prepare("INSERT OR IGNORE INTO intake_closed_notices (session_id, issue_id, at) VALUES (?, ?, ?)")
                 .run([.text(session.rawValue), .text(issue), .int(now.milliseconds)])
             guard connection.changes == 1 else { return false }
-            try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, topic, body) VALUES (?, ?, 'notify', ?, ?)")
-                .run([.text(session.rawValue), .int(now.milliseconds), .text(NotificationKind.issueClosed.rawValue), .text(message)])
+            try enqueue(.notify(.issueClosed, message: message), for: session, at: now)
             try appendEvent(SessionEvent(sessionID: session, at: now, kind: "issue_closed", revision: try self.session(session)?.revision ?? 0,
                                          data: nil))
             return true

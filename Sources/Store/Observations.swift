@@ -62,7 +62,9 @@ extension StateStore {
         }
     }
 
-    private func enqueue(_ effect: Effect, for id: SessionID, at now: Timestamp, eventSeq: Int64?) throws {
+    /// Writes one outbox row for `effect`: the only place in the store that does, whichever
+    /// feature queued it (the reducer's effects, reactions, review verdicts, intake notices).
+    func enqueue(_ effect: Effect, for id: SessionID, at now: Timestamp, eventSeq: Int64? = nil) throws {
         let row: (OutboxItem.Kind, String?, String?, String?)
         switch effect {
         case .notify(let kind, let message): row = (.notify, kind.rawValue, message, nil)

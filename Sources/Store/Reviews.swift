@@ -256,8 +256,7 @@ extension StateStore {
                     note = "stale: the worker's HEAD moved on to \(head.prefix(12)); recorded, not delivered"
                 } else if delivered_count >= Int64(policy.cap) {
                     note = "not delivered: \(policy.cap) review nudges already reached \(run.branch) from this reviewer; the human was asked"
-                    try insertOutbox(session: run.sessionID, kind: "notify", topic: NotificationKind.needsInput.rawValue,
-                                     body: policy.capMessage(run), reason: nil, at: now)
+                    try enqueue(.notify(.needsInput, message: policy.capMessage(run)), for: run.sessionID, at: now)
                 } else {
                     status = .delivered
                     delivered = now.milliseconds
@@ -267,8 +266,7 @@ extension StateStore {
                 .run([.text(status.rawValue), .text(verdict.rawValue), SQLValue(body), SQLValue(note), .int(now.milliseconds), .int(now.milliseconds), SQLValue(delivered), .int(id)])
             guard let updated = try readRuns("WHERE id = ?", [.int(id)]).first else { throw StoreError(.other, "review run \(id) vanished") }
             if status == .delivered {
-                try insertOutbox(session: run.sessionID, kind: "nudge", topic: nil, body: policy.nudgeText(updated),
-                                 reason: ReviewDeliveryPolicy.reason(run: id), at: now)
+                try enqueue(.nudge(text: policy.nudgeText(updated), reason: ReviewDeliveryPolicy.reason(run: id)), for: run.sessionID, at: now)
             }
             if let session {
                 try appendEvent(SessionEvent(sessionID: session.id, at: now, kind: "review", revision: session.revision,
@@ -287,11 +285,6 @@ extension StateStore {
             try connection.prepare("UPDATE review_run SET status = 'complete', delivered_at = NULL, note = ?, updated_at = ? WHERE id = ? AND status = 'delivered'")
                 .run([.text("stale: the worker's HEAD moved on to \((head ?? "?").prefix(12)) before delivery; recorded, not delivered"), .int(now.milliseconds), .int(id)])
         }
-    }
-
-    private func insertOutbox(session: SessionID, kind: String, topic: String?, body: String?, reason: String?, at now: Timestamp) throws {
-        try connection.prepare("INSERT INTO outbox (session_id, created_at, kind, topic, body, reason) VALUES (?, ?, ?, ?, ?, ?)")
-            .run([.text(session.rawValue), .int(now.milliseconds), .text(kind), SQLValue(topic), SQLValue(body), SQLValue(reason)])
     }
 
     private func reviewEventData(_ run: ReviewRun) -> String {
