@@ -96,27 +96,6 @@ package struct Delivery {
         return out
     }
 
-    /// Waits until the agent is ready for a pasted prompt: its screen shows `pattern`, or, without
-    /// one, its screen has content and has stopped changing. False on timeout.
-    package func waitUntilReady(pattern: String?, timeout: Double, interrupted: () -> Bool) throws -> Bool {
-        let deadline = Clock.monotonicSeconds() + timeout
-        var previous: [String]? = nil
-        var stableFor = 0
-        while Clock.monotonicSeconds() < deadline && !interrupted() {
-            Clock.sleep(0.2)
-            let screen = try tmux.capture(target)
-            if let pattern {
-                if screen.contains(where: { $0.contains(pattern) }) { return true }
-                continue
-            }
-            let hasContent = screen.contains { !Delivery.collapse($0).isEmpty }
-            stableFor = (hasContent && screen == previous) ? stableFor + 1 : 0
-            if stableFor >= 2 { return true }
-            previous = screen
-        }
-        return false
-    }
-
     package init(tmux: Tmux, target: String, settle: Double = 1.0) {
         self.tmux = tmux
         self.target = target

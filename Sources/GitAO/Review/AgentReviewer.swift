@@ -100,7 +100,7 @@ struct AgentReviewer {
         if launch.pastePrompt {
             let delivery = Delivery(tmux: tmux, target: name)
             let timeout = try config.timeSpan("ao.agent.\(agent.name).readyTimeout").map { Double($0.milliseconds) / 1000 } ?? 30
-            _ = try delivery.waitUntilReady(pattern: agent.readyPattern, timeout: timeout, interrupted: { false })
+            _ = try AgentReadiness.waitForPrompt(agent, delivery: delivery, timeout: timeout, interrupted: { false })
             _ = try delivery.deliver(prompt)
         }
     }
