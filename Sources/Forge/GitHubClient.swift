@@ -119,27 +119,17 @@ package final class GitHubClient {
         return results
     }
 
-    /// Reads every page of a list, following `Link: rel="next"` (each page conditional).
+    /// Reads every page of a list, following `Link: rel="next"` (each page conditional): one
+    /// target of `getPaged`, whose answer must be a JSON array.
     package func getAllPages(_ target: String, maxPages: Int = 50) -> Result<(items: [JSONValue], allNotModified: Bool), FetchFailure> {
-        var items: [JSONValue] = []
-        var allNotModified = true
-        var next: String? = target
-        var pages = 0
-        while let url = next, pages < maxPages {
-            pages += 1
-            switch get([url])[0] {
-            case .failure(let failure): return .failure(failure)
-            case .success(let fetched):
-                allNotModified = allNotModified && fetched.notModified
-                guard case .array(let page) = try? JSONValue.parse(fetched.body) else {
-                    return .failure(malformed(url, "expected a JSON array"))
-                }
-                items += page
-                next = fetched.next
-                if let link = next, !isAPIOrigin(link) { return .failure(malformed(url, "a next page on another host")) }
+        switch getPaged([target], paged: [0], maxPages: maxPages)[0] {
+        case .failure(let failure): return .failure(failure)
+        case .success(let fetched):
+            guard case .array(let items) = try? JSONValue.parse(fetched.body) else {
+                return .failure(malformed(target, "expected a JSON array"))
             }
+            return .success((items, fetched.notModified))
         }
-        return .success((items, allNotModified))
     }
 
     /// GETs every target concurrently like `get`, and follows the `Link: rel="next"` pages of
