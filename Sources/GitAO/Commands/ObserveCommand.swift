@@ -26,7 +26,12 @@ struct ObserveCommand: ParsableCommand {
     @Flag(help: "Ask GitHub now, even within ao.github.interval of the last poll.")
     var refresh = false
 
-    /// Set by the git hooks: after the pass, debounce and start the reviews of this commit.
+    /// Set by hooks (with --session): serve the session's pending requests (see PassRequest),
+    /// then debounce and start the reviews of the commits they name.
+    @Flag(help: .hidden)
+    var requested = false
+
+    /// Set by a hook whose request file could not carry its commit: review it too.
     @Option(help: .hidden)
     var reviewCommit: String?
 
@@ -34,8 +39,23 @@ struct ObserveCommand: ParsableCommand {
         try global.apply()
         let workspace = try Workspace.locate()
         let only = try session.map { try workspace.resolveSession($0).id }
-        defer { if let reviewCommit, let only { ReviewAfterCommitCommand.review(workspace: workspace, session: only, sha: reviewCommit) } }
-        switch try ObservePass(workspace: workspace, only: only, refresh: refresh).run() {
+        let pass = ObservePass(workspace: workspace, only: only, refresh: refresh)
+        let outcome: ObservePass.Outcome
+        if requested, let only {
+            // Nothing pending (and nothing carried): another pass consumed the request after
+            // everything it covers.
+            let request = PassRequest.watch(aoDirectory: workspace.location.aoDirectory, session: only)
+            if request == nil && reviewCommit == nil { return }
+            Clock.sleep(PassRequest.settle)
+            var reviews = reviewCommit.map { [$0] } ?? []
+            // In the background nobody waits: a pass that holds the lock (GitHub may be slow) is
+            // waited for, since this request is served by no one else.
+            outcome = try pass.run(wait: 60) { reviews += request?.consume() ?? [] }
+            if let last = reviews.last { ReviewAfterCommitCommand.review(workspace: workspace, session: only, sha: last) }
+        } else {
+            outcome = try pass.run()
+        }
+        switch outcome {
         case .busy(let owner):
             if !global.quiet { Console.err("Another observation pass is running\(owner.map { " (pid \($0))" } ?? ""); leaving it to that one.\n") }
         case .ran(let changes):

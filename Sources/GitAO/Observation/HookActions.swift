@@ -71,20 +71,18 @@ enum HookActions {
         }
         // The event says what this hook saw; the stored head only moves to a sha that is HEAD
         // when the write lock is held, so a hook that waited behind a busy database never puts
-        // an older head back. A new commit also gets a review, debounced, by the same background
-        // process as the pass (one process per commit, not two: back-to-back commits compete
-        // with it for the CPU).
-        let review = cause == .checkout ? [] : ["--review-commit", sha]
-        record(location: location, session: id, alwaysPass: true, passArguments: review) { store, session, now in
+        // an older head back. A new commit also gets a review, debounced, by the background
+        // pass that serves this request (one pass for a burst of commits: see PassRequest).
+        record(location: location, session: id, alwaysPass: true, review: cause == .checkout ? nil : sha) { store, session, now in
             try apply(.head(CommitSHA(sha), cause: cause), to: session, store: store, now: now, data: ["sha": sha, "hook": name]) {
                 GitRefs.headSHA(gitDir: gitDir, commonDir: commonDir).map(CommitSHA.init)
             }
         }
     }
 
-    /// Opens the store, runs `body`, and starts a background pass when there is something for
-    /// one to do. Errors go to hooks.log; nothing reaches the caller.
-    private static func record(location: RepoLocation, session id: SessionID, alwaysPass: Bool = false, passArguments: [String] = [],
+    /// Opens the store, runs `body`, and asks for a background pass when there is something for
+    /// one to do (and `review`, a commit to review). Errors go to hooks.log; nothing reaches the caller.
+    private static func record(location: RepoLocation, session id: SessionID, alwaysPass: Bool = false, review: String? = nil,
                                _ body: (StateStore, Session, Timestamp) throws -> Applied?) {
         do {
             guard let store = try StateStore.open(directory: location.aoDirectory, create: false),
@@ -93,7 +91,11 @@ enum HookActions {
             let deliverable = applied.flatMap { $0.session.map { NudgeGuard.hold($0) == nil } } ?? false
             let hasEffects = applied?.decision.effects.isEmpty == false
             let wantsPass = try alwaysPass || hasEffects || (deliverable && !store.pendingOutbox(session: id).isEmpty)
-            if wantsPass { ObservePass.startInBackground(location: location, session: id, then: passArguments) }
+            if wantsPass {
+                PassRequest.post(aoDirectory: location.aoDirectory, session: id, review: review) { carried in
+                    ObservePass.startInBackground(location: location, session: id, then: ["--requested"] + (carried.map { ["--review-commit", $0] } ?? []))
+                }
+            }
         } catch {
             HookLog.append("session \(id): \(AOError.wrapping(error).message)", aoDirectory: location.aoDirectory)
         }

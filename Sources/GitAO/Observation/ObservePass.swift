@@ -33,7 +33,9 @@ struct ObservePass {
 
     static let lockName = "observe.lock"
 
-    func run(wait: Double = 2) throws -> Outcome {
+    /// `whenLocked` runs once the lock is held, before any state is read (a requested pass
+    /// consumes its request there: see PassRequest).
+    func run(wait: Double = 2, whenLocked: () -> Void = {}) throws -> Outcome {
         guard let store = try workspace.store() else { return .ran([]) }
         // A pass records what it sees; a user who cannot write the state gets the reason, not a
         // failed lock file.
@@ -42,6 +44,7 @@ struct ObservePass {
         guard let lock = try FileLock.acquire(lockPath, wait: wait) else { return .busy(owner: FileLock.owner(of: lockPath)) }
         lock.recordOwner()
         defer { lock.release() }
+        whenLocked()
         let config = (try? workspace.config()) ?? GitConfig()
         return .ran(try workspace.storeCall { try pass(store: store, config: config) })
     }
@@ -132,16 +135,18 @@ struct ObservePass {
 
     /// Starts a pass in the background, detached, and returns at once: for git hooks and agents'
     /// hooks, which must never wait for tmux, the notifier or the agent's reaction.
-    /// `extra` adds options to the pass's command line (`--review-commit <sha>`).
-    static func startInBackground(location: RepoLocation, session: SessionID?, then extra: [String] = []) {
+    /// `extra` adds options to the pass's command line (`--requested`).
+    @discardableResult
+    static func startInBackground(location: RepoLocation, session: SessionID?, then extra: [String] = []) -> pid_t? {
         let environment = backgroundEnvironment()
         var argv = [Environment.executablePath, "-C", location.commonDir, "observe", "--quiet"]
         if let session { argv += ["--session", session.rawValue] }
         argv += extra
         do {
-            try Subprocess.spawnDetached(argv, environment: environment, directory: "/", logPath: HookLog.path(aoDirectory: location.aoDirectory))
+            return try Subprocess.spawnDetached(argv, environment: environment, directory: "/", logPath: HookLog.path(aoDirectory: location.aoDirectory))
         } catch {
             HookLog.append("could not start a background pass: \(error)", aoDirectory: location.aoDirectory)
+            return nil
         }
     }
 

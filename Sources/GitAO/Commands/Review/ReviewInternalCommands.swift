@@ -20,7 +20,7 @@ struct ReviewExecuteCommand: ParsableCommand {
 }
 
 /// `git ao review after-commit <session> <sha>`: what the hooks' background pass does after a
-/// commit (`observe --review-commit`), as a command of its own for scripts. Not for people.
+/// commit (`observe --requested`), as a command of its own for scripts. Not for people.
 struct ReviewAfterCommitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "after-commit", abstract: "Internal: debounce and start the reviews of a commit.", shouldDisplay: false)
