@@ -247,5 +247,10 @@ enum Migrations {
                 at               INTEGER NOT NULL
             );
             """),
+        Migration(name: "0010_review_run_running_watchdog_index", sql: """
+            -- Every observation pass looks for running review runs whose reviewer is gone or
+            -- past ao.review.timeout: only the running ones are indexed.
+            CREATE INDEX review_run_running ON review_run(id) WHERE status = 'running';
+            """),
     ]
 }

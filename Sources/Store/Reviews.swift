@@ -99,6 +99,11 @@ extension StateStore {
         return try readRuns("ORDER BY id", [])
     }
 
+    /// Every run still running, oldest first (a partial index keeps this cheap for every pass).
+    public func runningReviewRuns() throws -> [ReviewRun] {
+        try readRuns("WHERE status = 'running' ORDER BY id", [])
+    }
+
     public func reviewRun(_ id: Int64) throws -> ReviewRun? {
         try readRuns("WHERE id = ?", [.int(id)]).first
     }

@@ -14,7 +14,7 @@ extension Repository {
     /// call that creates or removes a worktree, or depends on `is_checked_out`, runs under this
     /// lock. It is held only for those calls (milliseconds), never across a whole spawn, and
     /// the kernel releases it if the process dies. Not reentrant: never nest two calls.
-    func withWorktreeLock<T>(_ body: () throws -> T) throws -> T {
+    package func withWorktreeLock<T>(_ body: () throws -> T) throws -> T {
         let path = worktreeLockPath
         let directory = String(path[..<path.lastIndex(of: "/")!])
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {

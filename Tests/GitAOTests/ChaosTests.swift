@@ -73,8 +73,11 @@ struct ChaosTests {
                             let worktree = URL(fileURLWithPath: session.worktree)
                             // The worktree may be removed by a kill at any moment: then there is nothing to commit.
                             guard let commit = try? s.env.run(["git", "commit", "-q", "--allow-empty", "-m", "work in \(session.id)"], in: worktree) else { continue }
-                            if commit.succeeded, let sha = try? s.env.run(["git", "rev-parse", "HEAD"], in: worktree).stdout.trimmingCharacters(in: .whitespacesAndNewlines), !sha.isEmpty {
-                                shared.commit(sha)
+                            // A worktree removed between the two commands answers with an error
+                            // (and prints "HEAD"): only a real sha counts.
+                            if commit.succeeded, let read = try? s.env.run(["git", "rev-parse", "--verify", "-q", "HEAD"], in: worktree), read.succeeded {
+                                let sha = read.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                                if sha.count == 40 { shared.commit(sha) }
                             }
                         }
                     case 1:  // kill, sometimes cleanup

@@ -7,7 +7,8 @@ import TmuxRuntime
 
 /// One observation pass over a repository's sessions:
 /// abandoned spawns, one tmux query for every session's runtime, the screen heuristic for agents
-/// without hooks, GitHub (see ForgeStep), escalation ticks, then the outbox. Only one pass per repository runs at a time.
+/// without hooks, review runs whose reviewer is gone, GitHub (see ForgeStep), escalation ticks,
+/// then the outbox. Only one pass per repository runs at a time.
 struct ObservePass {
     let workspace: Workspace
     /// Limit the per-session work (heuristics, ticks, delivery) to one session; the tmux query
@@ -101,6 +102,12 @@ struct ObservePass {
                 if Lifecycle.decide(session, .activity(signal), Clock.now()).patch.isEmpty { continue }
                 record(try store.apply(session.id, .activity(signal), at: Clock.now(), eventData: EventData.of([:])))
             }
+        }
+
+        // Review runs that say running while nothing runs them (a reviewer gone, or past
+        // ao.review.timeout) fail, visibly, instead of blocking the next review forever.
+        for failed in try ReviewWatchdog(workspace: workspace, store: store, config: config).run(session: only, now: Clock.now()) {
+            changes.append(Change(session: failed.run.sessionID, text: "review_failed: run \(failed.run.id): \(failed.why)"))
         }
 
         // Local conflict prediction (no GitHub needed), when a branch or its base moved.

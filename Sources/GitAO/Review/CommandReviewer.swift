@@ -19,6 +19,22 @@ struct CommandReviewer {
 
     static func logPath(aoDirectory: String, run id: Int64) -> String { aoDirectory + "/logs/review-\(id).log" }
 
+    /// Held by the process that runs a run's command, from before it starts to after its verdict
+    /// is recorded: a run whose file exists but is not locked lost that process (see ReviewWatchdog).
+    static func executorLockPath(aoDirectory: String, run id: Int64) -> String { aoDirectory + "/run/review-\(id).lock" }
+
+    /// Whether the process running `run`'s command still lives: nil when it cannot tell yet (no
+    /// process has taken the run: a detached executor may still be starting).
+    static func executorIsAlive(_ run: ReviewRun, aoDirectory: String) -> Bool? {
+        let path = executorLockPath(aoDirectory: aoDirectory, run: run.id)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
     /// Ends a superseded or cancelled command reviewer's process group, and removes its
     /// temporary worktree: its own process does too when it lives, but one killed with
     /// `kill -9` would leave it behind.
@@ -37,6 +53,15 @@ struct CommandReviewer {
         let aoDirectory = workspace.location.aoDirectory
         let logPath = run.logPath ?? CommandReviewer.logPath(aoDirectory: aoDirectory, run: run.id)
         try makeDirectories(aoDirectory + "/logs", mode: 0o700)
+        try makeDirectories(aoDirectory + "/run", mode: 0o700)
+        // This process is the run's executor until its verdict is recorded; a second executor
+        // of the same run (a repeated `review execute`) leaves it to the first.
+        let lockPath = CommandReviewer.executorLockPath(aoDirectory: aoDirectory, run: run.id)
+        guard let executor = try FileLock.acquire(lockPath, wait: 0) else { return try store.reviewRun(run.id) }
+        defer {
+            unlink(lockPath)
+            executor.release()
+        }
         let worktree: String
         do {
             worktree = try makeWorktree(for: run)
@@ -110,7 +135,10 @@ struct CommandReviewer {
     }
 
     /// `git worktree add --detach` into a fresh folder under the temporary directory, with hooks
-    /// off (a user's post-checkout must not run for git-ao's private checkout).
+    /// off (a user's post-checkout must not run for git-ao's private checkout). git's bookkeeping
+    /// is written under the worktree lock that spawn's libgit2 calls take (a half-made admin
+    /// folder makes libgit2 take every branch for checked out); the files are checked out after,
+    /// outside it, so a big checkout never holds a spawn up.
     private func makeWorktree(for run: ReviewRun) throws -> String {
         let base = Environment.value("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((base + "/git-ao-review-\(run.id)-XXXXXX").utf8CString)
@@ -118,7 +146,15 @@ struct CommandReviewer {
             throw FileError(path: base, operation: "make a temporary folder in", code: errno)
         }
         let path = canonicalPath(String(cString: made))
-        try git(["worktree", "add", "--detach", "--quiet", path, run.targetSHA])
+        do {
+            try workspace.repository().withWorktreeLock {
+                try git(["worktree", "add", "--no-checkout", "--detach", "--quiet", path, run.targetSHA])
+            }
+            try CommandReviewer.git(["-C", path, "reset", "--hard", "--quiet"], commonDir: nil)
+        } catch {
+            removeWorktree(path)
+            throw error
+        }
         return path
     }
 
@@ -126,10 +162,15 @@ struct CommandReviewer {
         CommandReviewer.removeWorktree(path, commonDir: workspace.location.commonDir)
     }
 
+    /// Through libgit2, under the worktree lock, like every other worktree removal; git's CLI
+    /// when libgit2 does not know the folder as a worktree (an add that failed half-way).
     private static func removeWorktree(_ path: String, commonDir: String) {
+        if let repository = try? Repository.open(at: commonDir), (try? repository.removeWorktree(at: path)) != nil, !fileExists(path) { return }
         if (try? git(["worktree", "remove", "--force", "--force", path], commonDir: commonDir)) == nil {
             _ = try? Subprocess.run(["rm", "-rf", "--", path], timeout: 120)
-            _ = try? git(["worktree", "prune"], commonDir: commonDir)
+            if let repository = try? Repository.open(at: commonDir) {
+                _ = try? repository.withWorktreeLock { try git(["worktree", "prune"], commonDir: commonDir) }
+            }
         }
     }
 
@@ -138,11 +179,13 @@ struct CommandReviewer {
         try CommandReviewer.git(arguments, commonDir: workspace.location.commonDir)
     }
 
+    /// git with hooks off, for `commonDir` (or, when nil, for the repository `-C` names).
     @discardableResult
-    private static func git(_ arguments: [String], commonDir: String) throws -> ProcessResult {
+    private static func git(_ arguments: [String], commonDir: String?) throws -> ProcessResult {
         guard let program = Subprocess.onPath("git") else { throw Messages.gitMissing() }
         let environment = Environment.all().filter { !isGitLocationVariable($0.key) }
-        let result = try Subprocess.run([program, "--git-dir=" + commonDir, "-c", "core.hooksPath=/dev/null"] + arguments,
+        let location = commonDir.map { ["--git-dir=" + $0] } ?? []
+        let result = try Subprocess.run([program] + location + ["-c", "core.hooksPath=/dev/null"] + arguments,
                                         environment: environment, timeout: 300)
         guard result.succeeded else {
             throw AOError(.gitFailed, "git \(arguments.prefix(2).joined(separator: " ")) failed: \(result.stderrText.trimmingSpaces)",

@@ -32,7 +32,8 @@ struct ReviewSettings {
     var commandText: String?
     /// `ao.review.agent`: nil when unset, "none" turns the agent reviewer off.
     var agent: String?
-    var timeout: Double = 600
+    var timeout: Double = ReviewSettings.defaultTimeout
+    static let defaultTimeout: Double = 600
     var debounce: Double = 20
     /// How many review nudges may reach one branch from one reviewer.
     static let cap = 3

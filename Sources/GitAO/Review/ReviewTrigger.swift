@@ -53,6 +53,9 @@ struct ReviewTrigger {
             case .agent(let name):
                 do {
                     try AgentReviewer(workspace: workspace, config: config).start(run, agentName: name, session: session)
+                    // Given to the reviewer, in the worker's worktree: from now on a reviewer
+                    // session that is gone fails the run (see ReviewWatchdog).
+                    try store.setReviewRunProcess(run.id, processGroup: nil, worktree: session.worktreePath)
                 } catch {
                     let message = AOError.wrapping(error).message
                     try store.failReviewRun(run.id, note: "the agent reviewer could not start: \(message)", at: Clock.now())
@@ -73,24 +76,7 @@ struct ReviewTrigger {
     /// A run still marked running whose reviewer is gone (its tmux session ended, or the process
     /// running the command was killed) would block every later review of that sha: it fails.
     private func failAbandonedRuns(_ session: Session, reviewer: Reviewer) throws {
-        let running = try store.reviewRuns(session: session.id).filter { $0.isRunning && $0.reviewer == reviewer.key }
-        guard !running.isEmpty else { return }
-        let reason: String?
-        switch reviewer {
-        case .agent:
-            let alive = AgentReviewer.runtime(for: session).map { AgentReviewer.isAlive(AgentReviewer.tmuxName(for: session), tmux: $0) } ?? false
-            reason = alive ? nil : "the reviewer's tmux session \(AgentReviewer.tmuxName(for: session)) ended before it submitted"
-        case .command:
-            reason = nil
-        }
-        for run in running {
-            var why = reason
-            if case .command = reviewer, let group = run.processGroup, kill(-group, 0) != 0 && errno == ESRCH {
-                why = "the command reviewer's processes are gone without a verdict"
-                CommandReviewer.end(run, commonDir: workspace.location.commonDir)
-            }
-            if let why { try store.failReviewRun(run.id, note: why, at: Clock.now()) }
-        }
+        try ReviewWatchdog(workspace: workspace, store: store, config: config).run(session: session.id, reviewer: reviewer.key, now: Clock.now())
     }
 
     /// After a commit, in the background: claims the commit for every reviewer, waits out the

@@ -17,7 +17,7 @@ struct ReviewCommand: ParsableCommand {
             verdict is typed into the worker while that commit is still its HEAD, at most 3 times per \
             branch and reviewer; then the human is notified instead. With ao.review.post=true and an \
             open pull request, each verdict is also posted to it as a COMMENT review; 'review show' \
-            says which review it became or why it could not be posted.
+            says which review it became or why it could not be posted. A run whose reviewer is gone,             or has not finished within ao.review.timeout (a command) or submitted within it (an             agent), fails at the next observation pass: it shows as failed, and is never sent to the             worker.
             """,
         subcommands: [ReviewTriggerCommand.self, ReviewListCommand.self, ReviewShowCommand.self, ReviewSubmitCommand.self,
                       ReviewCancelCommand.self, ReviewExecuteCommand.self, ReviewAfterCommitCommand.self],
