@@ -49,11 +49,18 @@ enum PassRequest {
             }
             if errno == ENOENT {
                 // The first request in this repository: the folder is made, then we try again.
-                if (try? makeDirectories(aoDirectory + "/pending", mode: 0o700)) == nil { break }
+                let folder = aoDirectory + "/pending"
+                if (try? makeDirectories(folder, mode: 0o700)) == nil { break }
+                // Made by root (a hook under sudo): it belongs to whoever owns ao/, like its files.
+                let dirFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if dirFD >= 0 {
+                    adoptDirectoryOwner(fd: dirFD, path: folder)
+                    close(dirFD)
+                }
                 continue
             }
             guard errno == EEXIST else { break }
-            let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+            let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else { continue }  // consumed in between: make a new one
             defer { close(fd) }
             if !line.isEmpty { _ = writeAll(fd, Array(line.utf8)) }
@@ -109,7 +116,7 @@ enum PassRequest {
     /// none: another pass consumed it after every write it holds, so there is nothing to do).
     static func watch(aoDirectory: String, session: SessionID) -> Watch? {
         let path = path(aoDirectory: aoDirectory, session: session)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return nil }
         flock(fd, LOCK_SH)
         return Watch(fd: fd, path: path)
