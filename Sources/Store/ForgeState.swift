@@ -25,6 +25,9 @@ public struct ForgeRepositoryState: Equatable, Sendable {
     public var lastError: String?
     /// When a poll last went through without a problem.
     public var lastSuccessAt: Timestamp?
+    /// `ao.github.interval` as the latest pass read it: status says when GitHub is asked next
+    /// without reading git config itself.
+    public var configuredInterval: TimeSpan?
 
     /// The longest a rate limit is believed: a reset further ahead (GitHub's `X-RateLimit-Reset`
     /// and `Retry-After` are at most an hour away; a server that says 2286 is wrong, and a
@@ -103,16 +106,18 @@ extension StateStore {
 
     public func forgeRepositoryState(_ repository: String) throws -> ForgeRepositoryState {
         let rows = try connection.prepare("""
-            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at
+            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at, configured_interval_ms
             FROM forge_repositories WHERE repository = ?
             """)
         try rows.bind([.text(repository)])
         guard try rows.step() else { return ForgeRepositoryState() }
-        return ForgeRepositoryState(lastPollAt: rows.optionalInt(0).map(Timestamp.init(milliseconds:)),
-                                    pollInterval: rows.optionalInt(1).map(TimeSpan.init(milliseconds:)),
-                                    rateLimitedUntil: rows.optionalInt(2).map(Timestamp.init(milliseconds:)),
-                                    tokenUnhealthySince: rows.optionalInt(3).map(Timestamp.init(milliseconds:)),
-                                    lastError: rows.text(4), lastSuccessAt: rows.optionalInt(5).map(Timestamp.init(milliseconds:)))
+        var state = ForgeRepositoryState(lastPollAt: rows.optionalInt(0).map(Timestamp.init(milliseconds:)),
+                                         pollInterval: rows.optionalInt(1).map(TimeSpan.init(milliseconds:)),
+                                         rateLimitedUntil: rows.optionalInt(2).map(Timestamp.init(milliseconds:)),
+                                         tokenUnhealthySince: rows.optionalInt(3).map(Timestamp.init(milliseconds:)),
+                                         lastError: rows.text(4), lastSuccessAt: rows.optionalInt(5).map(Timestamp.init(milliseconds:)))
+        state.configuredInterval = rows.optionalInt(6).map(TimeSpan.init(milliseconds:))
+        return state
     }
 
     /// Every repository's GitHub bookkeeping (normally one), by owner/name.
@@ -132,6 +137,12 @@ extension StateStore {
     public func claimForgePoll(_ repository: String, at now: Timestamp, interval: TimeSpan, force: Bool) throws -> Bool {
         try connection.immediateTransaction {
             let state = try forgeRepositoryState(repository)
+            if state.configuredInterval != interval {
+                try connection.prepare("""
+                    INSERT INTO forge_repositories (repository, configured_interval_ms) VALUES (?, ?)
+                    ON CONFLICT(repository) DO UPDATE SET configured_interval_ms = excluded.configured_interval_ms
+                    """).run([.text(repository), .int(interval.milliseconds)])
+            }
             if state.rateLimit(at: now) != nil { return false }
             // A last poll in the future (a clock set back) does not block polling.
             if !force, let last = state.lastPollAt, last <= now, let next = state.nextPollAt(interval: interval), now < next { return false }

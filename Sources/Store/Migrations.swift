@@ -252,5 +252,10 @@ enum Migrations {
             -- past ao.review.timeout: only the running ones are indexed.
             CREATE INDEX review_run_running ON review_run(id) WHERE status = 'running';
             """),
+        Migration(name: "0011_forge_configured_interval_for_status", sql: """
+            -- ao.github.interval as the latest pass read it, so status says when GitHub is asked
+            -- next without running git config on every call.
+            ALTER TABLE forge_repositories ADD COLUMN configured_interval_ms INTEGER;
+            """),
     ]
 }

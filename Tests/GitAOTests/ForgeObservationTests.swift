@@ -222,6 +222,13 @@ struct ForgeObservationTests {
         let parse = { (text: String) in format.date(from: text) ?? ISO8601DateFormatter().date(from: text) }
         let gap = try #require(parse(next)).timeIntervalSince(try #require(parse(last)))
         #expect(abs(gap - 300) < 1, "\(last) -> \(next)")
+        // status reads the interval the latest pass used, never git config itself: a new value
+        // shows once a pass has run (one that does not need to ask GitHub).
+        try w.s.env.git(["config", "ao.github.interval", "10m"], in: w.s.repo)
+        #expect(try w.s.ao("status").stdout.contains("(every 5 min)"))
+        try w.observe()
+        let after = try w.s.ao("status").stdout
+        #expect(after.contains("(every 10 min)"), "\(after)")
     }
 
     @Test("a rate limit is stored and later passes skip GitHub until it resets")

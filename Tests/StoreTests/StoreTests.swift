@@ -35,7 +35,8 @@ struct StoreTests {
                                              "0003_worktree_setup_session_port", "0004_forge_github_etags_facts_reactions",
                                              "0005_runtime_identity_tmux_socket", "0006_review_loop_runs", "0007_intake_issue_sessions_backoff",
                                              "0008_forge_last_success_surface", "0009_forge_gaps_review_run_github_post",
-                                             "0010_review_run_running_watchdog_index"])
+                                             "0010_review_run_running_watchdog_index",
+                                             "0011_forge_configured_interval_for_status"])
     }
 
     @Test("opening without create does not create anything")

@@ -95,7 +95,8 @@ enum StatusAction {
         var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons, github: github, conflicts: conflicts)
         model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
         model.intake = hasDatabase ? ((try? workspace.store()?.intakeStates()) ?? [:]) : [:]
-        if !github.isEmpty, let interval = try? workspace.config().timeSpan(ConfigKeys.githubInterval) { model.githubInterval = interval }
+        // As the latest pass read it: status itself never runs git config for this.
+        if let interval = github.values.compactMap(\.configuredInterval).max() { model.githubInterval = interval }
         if options.verbose && hasDatabase {
             for s in shown where !s.isTerminated {
                 model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
