@@ -199,6 +199,12 @@ struct IntakeTests {
         #expect(again.succeeded && againReport["backing_off_until"] is String, "\(again)")
         let status = try w.s.ao("status")
         #expect(status.stdout.contains("Intake (acme/widgets): backing off until") && status.stdout.contains("HTTP 500"), "\(status)")
+        let json = try w.s.ao("status", "--json").json()
+        let intakeState = (json["intake"] as? [[String: Any]])?.first
+        #expect(intakeState?["repository"] as? String == "acme/widgets" && intakeState?["backoff_until"] is String
+                && (intakeState?["last_error"] as? String)?.contains("HTTP 500") == true, "\(json)")
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github)
+        #expect(doctor.stdout.contains("intake") && doctor.stdout.contains("acme/widgets: backing off until"), "\(doctor)")
         try w.observe()
         Thread.sleep(forTimeInterval: 1)
         #expect(w.server.requests.filter { $0.target == Self.list }.count == 2)
@@ -222,6 +228,9 @@ struct IntakeTests {
         try w.observe()
         try w.server.verify()
         #expect(try w.s.ao("intake", "--retry", "0").status == 64)
+        // doctor says why intake will never start anything.
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github)
+        #expect(doctor.stdout.contains("ao.intake.labels"), "\(doctor)")
     }
 
     @Test("spawn --issue: same id, branch and prompt rules; body over 8 KiB cut with a notice; ISSUE_HAS_LIVE_SESSION, ISSUE_NOT_FOUND, ISSUE_NOT_OPEN")

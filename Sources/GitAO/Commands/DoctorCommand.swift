@@ -128,6 +128,34 @@ struct DoctorCommand: ParsableCommand {
             add("reviews", .problem, AOError.wrapping(error).message, fix: AOError.wrapping(error).hint)
         }
 
+        // Issue intake.
+        do {
+            let intake = try IntakeSettings(config: config)
+            if !intake.enabled {
+                add("intake", .note, "issue intake is off (ao.intake.enabled)")
+            } else if !intake.rules.isScoped {
+                let failure = Messages.intakeUnscoped()
+                add("intake", .problem, failure.message, fix: failure.hint)
+            } else if case .off(let why) = ForgeStep.target(workspace: workspace, config: config) {
+                add("intake", .problem, "ao.intake.enabled is true but GitHub observation is off: \(why)",
+                    fix: "git remote -v should show a GitHub remote (or set ao.intake.repo owner/repo)")
+            } else {
+                let scope = (intake.rules.labels.map { "label '\(displaySafe($0))'" } + [intake.rules.assignee.map { "assignee '\(displaySafe($0))'" }].compactMap { $0 })
+                    .joined(separator: ", ")
+                let states = (try? workspace.store()?.intakeStates()) ?? [:]
+                let now = Clock.now()
+                if let (repository, state) = states.first(where: { ($0.value.backoffUntil ?? now) > now }), let until = state.backoffUntil {
+                    add("intake", .warning, "\(repository): backing off until \(isoTimestamp(until))" + (state.lastError.map { " after: \(displaySafe($0))" } ?? ""),
+                        fix: "Fix the cause in \(workspace.location.aoDirectory)/hooks.log; intake asks again after the backoff")
+                } else {
+                    let last = states.values.compactMap(\.lastRunAt).max().map { "; last run \(isoTimestamp($0))" } ?? "; not run yet"
+                    add("intake", .ok, "issues with \(scope) become sessions, at most \(intake.max) at a time\(last)")
+                }
+            }
+        } catch {
+            add("intake", .problem, AOError.wrapping(error).message, fix: AOError.wrapping(error).hint)
+        }
+
         // Database.
         var sessions: [Session] = []
         do {

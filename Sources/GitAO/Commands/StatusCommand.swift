@@ -216,11 +216,18 @@ struct StatusModel {
             let next_poll_at: String?
             let last_error: String?
         }
+        struct IntakeView: Encodable {
+            let repository: String
+            let last_run_at: String?
+            let backoff_until: String?
+            let last_error: String?
+        }
         struct Payload: Encodable {
             let version: Int
             let sessions: [SessionView]
             let hidden_terminated: Int
             let github: [GitHubView]
+            let intake: [IntakeView]
         }
         let githubViews = github.sorted { $0.key < $1.key }.map { repository, state in
             GitHubView(repository: repository, token_unhealthy_since: state.tokenUnhealthySince.map(isoTimestamp),
@@ -229,7 +236,11 @@ struct StatusModel {
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
                                    sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
-                                   hidden_terminated: hidden, github: githubViews), pretty: true) + "\n"
+                                   hidden_terminated: hidden, github: githubViews,
+                                   intake: intake.sorted { $0.key < $1.key }.map { repository, state in
+                                       IntakeView(repository: repository, last_run_at: state.lastRunAt.map(isoTimestamp),
+                                                  backoff_until: state.backoffUntil.flatMap { $0 > now ? isoTimestamp($0) : nil }, last_error: state.lastError)
+                                   }), pretty: true) + "\n"
     }
 
     /// `# ao.version 1`, `# ao.sessions <shown> <hidden>`, then one record per session:
