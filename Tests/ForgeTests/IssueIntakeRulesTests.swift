@@ -53,6 +53,9 @@ struct IssueIntakeRulesTests {
         #expect(IssueBranch.name(prefix: "", number: 12, title: "Straße ÆØÅ łódź") == "issue-12-strasse-aeoa-lodz")
         let long = IssueBranch.name(prefix: "ao/", number: 12345, title: String(repeating: "very long words ", count: 20))
         #expect(long.count <= 60 && !long.hasSuffix("-") && long.hasPrefix("ao/issue-12345-very-long"))
+        // A prefix that leaves no room: the slug goes, issue-<n> stays whole.
+        let prefix = "team/" + String(repeating: "x", count: 52) + "/"
+        #expect(IssueBranch.name(prefix: prefix, number: 77, title: "Fix it") == prefix + "issue-77")
     }
 
     @Test("the prompt: title, URL, labels and body fenced as untrusted data, terminal controls removed, body capped at 8 KiB")
