@@ -91,7 +91,7 @@ struct ReviewAgentReviewerTests {
         try ReviewFixtures.install(s)
         try ReviewFixtures.useAgent(s)
         let id = try s.spawn("--prompt", "start")
-        let runs = try (0..<2).map { _ in try triggerSilent(s, id) }
+        let runs = try (0..<2).map { _ in try ReviewFixtures.triggerSilent(s, id) }
 
         expectError(try s.ao("review", "submit", "--run", "999", "--verdict", "approved"), "REVIEW_RUN_NOT_FOUND", mentioning: ["999"])
         expectError(try s.ao("review", "submit", "--run", runs[1], "--verdict", "changes_requested"), "INVALID_ARGUMENT", mentioning: ["body"])
@@ -104,7 +104,7 @@ struct ReviewAgentReviewerTests {
         let other = try s.ao(arguments: ["review", "submit", "--run", runs[1], "--verdict", "changes_requested", "--body-file", "-"], input: "no\n")
         expectError(other, "REVIEW_ALREADY_SUBMITTED", mentioning: [runs[1], "approved"])
         // A cancelled run is stale too.
-        let third = try triggerSilent(s, id)
+        let third = try ReviewFixtures.triggerSilent(s, id)
         #expect(try s.ao("review", "cancel", third).stdout.contains("cancelled"))
         expectError(try s.ao("review", "submit", "--run", third, "--verdict", "approved"), "REVIEW_RUN_STALE", mentioning: ["cancelled"])
     }
@@ -117,7 +117,7 @@ struct ReviewAgentReviewerTests {
         try ReviewFixtures.useAgent(s)
         let id = try s.spawn("--prompt", "start")
         try FakeAgents.waitForStart(id, in: s.env)
-        let run = try triggerSilent(s, id)
+        let run = try ReviewFixtures.triggerSilent(s, id)
         let worktree = try s.worktreePath(of: id)
         try ReviewFixtures.commit(s, in: worktree, ["later.txt": "x\n"], message: "moved on")
         try s.observe()
@@ -143,7 +143,7 @@ struct ReviewAgentReviewerTests {
         for n in 0..<4 {
             try ReviewFixtures.commit(s, in: worktree, ["f\(n).txt": "\(n)\n"], message: "try \(n)")
             try s.observe()
-            let run = try triggerSilent(s, id, commit: false)
+            let run = try ReviewFixtures.triggerSilent(s, id, commit: false)
             let result = try s.ao(arguments: ["review", "submit", "--run", run, "--verdict", "changes_requested", "--body-file", "-"], input: "finding \(n)\n")
             #expect(result.succeeded, "\(result)")
             statuses.append(try ReviewFixtures.run(s, run)["status"] as? String ?? "")
@@ -172,7 +172,7 @@ struct ReviewAgentReviewerTests {
         try ReviewFixtures.useAgent(s)
         let id = try s.spawn("--agent", "hooked", "--prompt", "start")
         try FakeAgents.waitForStart(id, in: s.env)
-        let run = try triggerSilent(s, id)
+        let run = try ReviewFixtures.triggerSilent(s, id)
         try s.signal(id, "blocked")
         #expect(try s.axes(id).activity == "blocked")
         let result = try s.ao(arguments: ["review", "submit", "--run", run, "--verdict", "changes_requested", "--body-file", "-"], input: "wait for me\n")
@@ -195,7 +195,7 @@ struct ReviewAgentReviewerTests {
         try ReviewFixtures.useAgent(s)
         let id = try s.spawn("--agent", "hooked", "--prompt", "start")
         try FakeAgents.waitForStart(id, in: s.env)
-        let run = try triggerSilent(s, id)
+        let run = try ReviewFixtures.triggerSilent(s, id)
         try s.signal(id, "blocked")
         let result = try s.ao(arguments: ["review", "submit", "--run", run, "--verdict", "changes_requested", "--body-file", "-"], input: "too late\n")
         #expect(result.succeeded, "\(result)")
@@ -216,11 +216,11 @@ struct ReviewAgentReviewerTests {
         try ReviewFixtures.install(s)
         try ReviewFixtures.useAgent(s)
         let id = try s.spawn("--prompt", "start")
-        let first = try triggerSilent(s, id)
+        let first = try ReviewFixtures.triggerSilent(s, id)
         try s.env.eventually("the reviewer session") { try s.tmuxSessions().contains("ao-\(id)-review") }
         #expect(try s.ao("review", "trigger", id, "--agent", "reviewbot").stdout.contains("already running"))
         try s.env.run(["tmux", "kill-session", "-t", "=ao-\(id)-review"])
-        let second = try triggerSilent(s, id, commit: false)
+        let second = try ReviewFixtures.triggerSilent(s, id, commit: false)
         #expect(second != first)
         let failed = try ReviewFixtures.run(s, first)
         #expect(failed["status"] as? String == "failed" && (failed["note"] as? String)?.contains("ended before it submitted") == true)
@@ -259,18 +259,5 @@ struct ReviewAgentReviewerTests {
         #expect(try s.ao("doctor", "--json").stdout.contains("command 'fake-reviewer"))
         try s.env.git(["config", "ao.review.enabled", "false"], in: s.repo)
         #expect(try s.ao("doctor", "--json").stdout.contains("off (ao.review.enabled is false)"))
-    }
-
-    /// Commits (unless told not to) and triggers a silent agent reviewer; returns the run id.
-    private func triggerSilent(_ s: Scenario, _ id: String, commit: Bool = true) throws -> String {
-        if commit {
-            let worktree = try s.worktreePath(of: id)
-            try ReviewFixtures.commit(s, in: worktree, ["n\(UUID().uuidString.prefix(6)).txt": "x\n"], message: "step")
-        }
-        let result = try s.ao(arguments: ["review", "trigger", id, "--agent", "reviewbot"], environment: ["FAKE_REVIEWER_SILENT": "1"])
-        guard result.succeeded, let run = result.stdout.split(separator: "\n").first.map(String.init), Int(run) != nil else {
-            throw TestFailure("trigger failed: \(result)")
-        }
-        return run
     }
 }

@@ -103,4 +103,19 @@ enum ReviewFixtures {
         guard result.succeeded else { throw TestFailure("review show failed: \(result)") }
         return try result.json()
     }
+
+    /// Triggers the agent reviewer with FAKE_REVIEWER_SILENT (it records its task, submits
+    /// nothing), after a commit unless `commit` is false; returns the run id.
+    @discardableResult
+    static func triggerSilent(_ s: Scenario, _ id: String, commit: Bool = true) throws -> String {
+        if commit {
+            let worktree = try s.worktreePath(of: id)
+            try ReviewFixtures.commit(s, in: worktree, ["n\(UUID().uuidString.prefix(6)).txt": "x\n"], message: "step")
+        }
+        let result = try s.ao(arguments: ["review", "trigger", id, "--agent", "reviewbot"], environment: ["FAKE_REVIEWER_SILENT": "1"])
+        guard result.succeeded, let run = result.stdout.split(separator: "\n").first.map(String.init), Int(run) != nil else {
+            throw TestFailure("trigger failed: \(result)")
+        }
+        return run
+    }
 }

@@ -13,13 +13,6 @@ struct ReviewWatchdogTests {
         }
     }
 
-    func triggerSilent(_ s: Scenario, _ id: String) throws -> String {
-        let result = try s.ao(arguments: ["review", "trigger", id, "--agent", "reviewbot"], environment: ["FAKE_REVIEWER_SILENT": "1"])
-        guard result.succeeded, let run = result.stdout.split(separator: "\n").first.map(String.init), Int(run) != nil else {
-            throw TestFailure("trigger failed: \(result)")
-        }
-        return run
-    }
 
     @Test("an agent reviewer that does not submit within ao.review.timeout fails at the next pass; its tmux session is ended, the worker hears nothing")
     func agentTimeout() throws {
@@ -30,7 +23,7 @@ struct ReviewWatchdogTests {
         try s.env.git(["config", "ao.review.timeout", "3s"], in: s.repo)
         let id = try s.spawn("--prompt", "start")
         try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["a.txt": "a\n"], message: "work")
-        let run = try triggerSilent(s, id)
+        let run = try ReviewFixtures.triggerSilent(s, id, commit: false)
         try s.env.eventually("the reviewer session") { try s.tmuxSessions().contains("ao-\(id)-review") }
         try s.observe()
         #expect(try ReviewFixtures.run(s, run)["status"] as? String == "running", "within the limit it runs on")
@@ -42,7 +35,7 @@ struct ReviewWatchdogTests {
         #expect(try !s.tmuxSessions().contains("ao-\(id)-review"))
         #expect(!FakeAgents.received(by: id, in: s.env).contains { $0.contains("review") || $0.contains("3 s") })
         // The same commit can be reviewed again.
-        #expect(try triggerSilent(s, id) != run)
+        #expect(try ReviewFixtures.triggerSilent(s, id, commit: false) != run)
     }
 
     @Test("a reviewer session that ends without a verdict fails its run at the next pass, with no trigger needed")
@@ -53,7 +46,7 @@ struct ReviewWatchdogTests {
         try ReviewFixtures.useAgent(s)
         let id = try s.spawn("--prompt", "start")
         try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["a.txt": "a\n"], message: "work")
-        let run = try triggerSilent(s, id)
+        let run = try ReviewFixtures.triggerSilent(s, id, commit: false)
         try s.env.eventually("the reviewer session") { try s.tmuxSessions().contains("ao-\(id)-review") }
         try s.env.run(["tmux", "kill-session", "-t", "=ao-\(id)-review"])
         let pass = try s.observe()
