@@ -122,6 +122,28 @@ struct TrashTests {
         #expect(prune.stdout.isEmpty && prune.stderr.isEmpty, "\(prune)")
     }
 
+    @Test("restore after a removal killed right after its rename: the worktree comes back at its path, git's stale entry goes")
+    func restoreAfterRename() throws {
+        let s = try Scenario("trash-restore")
+        defer { s.close() }
+        let id = try s.spawn()
+        let worktree = try s.worktreePath(of: id)
+        try s.env.write("draft\n", to: worktree.appendingPathComponent("draft.txt"))
+        #expect(try s.ao("kill", id).stdout.contains("Kept its worktree"))
+        let trash = worktree.deletingLastPathComponent().appendingPathComponent(".ao-trash").path
+        #expect(mkdir(trash, 0o700) == 0)
+        #expect(rename(worktree.path, trash + "/" + worktree.lastPathComponent + ".00c0ffee00c0ffee") == 0)
+
+        let restore = try s.ao("restore", id)
+        #expect(restore.succeeded, "\(restore)")
+        #expect(exists(worktree.appendingPathComponent(".git").path))
+        let listed = try s.worktrees().filter { $0.path == worktree.path }
+        let list = try s.env.git(["worktree", "list", "--porcelain"], in: s.repo)
+        #expect(listed.count == 1, "\(list)")
+        let prune = try s.env.run(["git", "worktree", "prune", "-n", "-v"], in: s.repo)
+        #expect(prune.stdout.isEmpty && prune.stderr.isEmpty, "\(prune)")
+    }
+
     @Test("cleanup's sweep deletes only git-ao's entries: a user's files beside the trash and in it, and links' targets, stay")
     func sweepSparesTheUser() throws {
         let s = try Scenario("trash-user")
