@@ -134,6 +134,13 @@ extension Repository {
 
     /// Removes a linked worktree: its directory and git's bookkeeping for it.
     /// Refuses a locked worktree and the main one. A directory already gone is fine.
+    ///
+    /// The directory is first moved into the trash beside it (`WorktreeTrash`) in one rename,
+    /// then git's entry is pruned (the working tree is no longer at its path, so libgit2 sees
+    /// the entry as prunable), then the trash copy is deleted. Killed after the rename, git's
+    /// entry names a missing folder (what `git worktree prune` and this function prune);
+    /// killed during the delete, only trash is left, which the next sweep deletes. When the
+    /// rename cannot be done (another filesystem, a mount point), libgit2 deletes in place.
     public func removeWorktree(at path: String) throws {
         let main = try mainRepository()
         guard let info = try worktrees().first(where: { samePath($0.path, path) }) else {
@@ -148,17 +155,36 @@ extension Repository {
         if info.isLocked {
             throw GitError(context: "worktree '\(path)' is locked (git worktree unlock '\(path)')", code: GIT_ELOCKED.rawValue)
         }
+        let trash = WorktreeTrash.beside(path)
+        defer { trash.sweep() }
+        if let moved = trash.moveIn(path) {
+            do {
+                // No flag: only an entry whose working tree is gone is pruned.
+                try main.prune(worktree: name, flags: 0, path: path)
+            } catch {
+                if moved.putBack(to: path) { throw error }
+                throw GitError(context: "could not remove worktree '\(path)' (its files were moved to '\(moved.path)', which the next cleanup deletes)",
+                               code: -1, message: "\(error)")
+            }
+            moved.delete()
+            return
+        }
+        try main.prune(worktree: name, flags: UInt32(GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue), path: path)
+        // libgit2 leaves the directory when its .git file was already gone.
+        if access(path, F_OK) == 0 { removeTree(path) }
+    }
+
+    /// `git_worktree_prune` of entry `name`, under the worktree lock.
+    private func prune(worktree name: String, flags: UInt32, path: String) throws {
         var wt: OpaquePointer?
-        try Git.check(ao_git_worktree_lookup(&wt, main.pointer, name), "could not find worktree '\(name)'")
+        try Git.check(ao_git_worktree_lookup(&wt, pointer, name), "could not find worktree '\(name)'")
         defer { ao_git_worktree_free(wt) }
         var options = git_worktree_prune_options()
         try Git.check(ao_git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)), "could not prepare prune options")
-        options.flags = UInt32(GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue)
-        try main.withWorktreeLock {
+        options.flags = flags
+        _ = try withWorktreeLock {
             try Git.check(ao_git_worktree_prune(wt, &options), "could not remove worktree '\(path)'")
         }
-        // libgit2 leaves the directory when its .git file was already gone.
-        if access(path, F_OK) == 0 { removeTree(path) }
     }
 
     /// Removes what a worktree add that was killed half-way (SIGKILL inside libgit2) left in
@@ -268,25 +294,4 @@ public func canonicalPath(_ path: String) -> String {
     guard let resolved = realpath(path, nil) else { return path }
     defer { free(resolved) }
     return String(cString: resolved)
-}
-
-/// Deletes a file or directory tree without following symbolic links out of it.
-func removeTree(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-        if let dir = opendir(path) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
-                if name == "." || name == ".." { continue }
-                removeTree(path + "/" + name)
-            }
-            closedir(dir)
-        }
-        rmdir(path)
-    } else {
-        unlink(path)
-    }
 }

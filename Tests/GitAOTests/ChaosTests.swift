@@ -172,7 +172,11 @@ struct ChaosTests {
         #expect(try s.sql("PRAGMA integrity_check;").trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
         // Worktrees git knows are all present (no half-made admin entries).
         let prune = try s.env.run(["git", "worktree", "prune", "-n", "-v"], in: s.repo)
-        #expect(prune.stdout.isEmpty && prune.stderr.isEmpty, "git would prune: \(prune.stdout) \(prune.stderr)")
+        let adminRoot = s.repo.appendingPathComponent(".git/worktrees").path
+        let admins = ((try? FileManager.default.contentsOfDirectory(atPath: adminRoot)) ?? []).map { name in
+            "\(name): \((FileManager.default.enumerator(atPath: adminRoot + "/" + name)?.allObjects as? [String]) ?? [])"
+        }
+        #expect(prune.stdout.isEmpty && prune.stderr.isEmpty, "git would prune: \(prune.stdout) \(prune.stderr); git's entries: \(admins)")
         print("chaos: \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); \(shared.allCommits.count) commits")
     }
 }

@@ -29,6 +29,11 @@ struct CleanupCommand: ParsableCommand {
             server cannot be reached is skipped. Stray ao-* tmux sessions of this repository that \
             belong to no live session (see git ao doctor) are ended too, under the same \
             confirmation.
+
+            A worktree is removed by moving it into .ao-trash beside it (in the worktree root) \
+            first, then deleting it there. What a removal cut short (kill -9, a crash) left in \
+            that folder is deleted too, without a question of its own (its removal was already \
+            decided); entries git-ao did not put there are never touched.
             """
     )
 
@@ -90,14 +95,18 @@ struct CleanupCommand: ParsableCommand {
             items.append(Item(session: owner ?? CleanupCommand.placeholder(for: stray), removeWorktree: false, deleteBranch: false, stray: stray))
         }
         let actionable = items.filter { $0.skipReason == nil }
+        // What removals cut short (kill -9 while deleting) left in the trash: already decided
+        // and confirmed, so deleting it needs no confirmation of its own.
+        let trashes = TrashFolders.of(all, worktreeRoot: try? workspace.worktreeRoot())
+        let leftovers = TrashFolders.leftovers(trashes)
 
         if dryRun {
-            report(items, done: false)
+            report(items, trash: leftovers.map { Trash(path: $0, deleted: false) }, done: false)
             return
         }
         if !actionable.isEmpty && !yes && !output.json {
             guard Console.stdinIsTerminal else { throw Messages.confirmationRequired("cleanup") }
-            report(items, done: false)
+            report(items, trash: leftovers.map { Trash(path: $0, deleted: false) }, done: false)
             Console.out("Proceed? [y/N] ")
             Console.flush()
             let answer = String(decoding: readLine(strippingNewline: true).map { Array($0.utf8) } ?? [], as: UTF8.self).lowercased()
@@ -116,7 +125,25 @@ struct CleanupCommand: ParsableCommand {
             if item.skipReason == nil { item = try execute(item, repository: repository, workspace: workspace, store: store, tmux: tmux) }
             results.append(item)
         }
-        report(results, done: true)
+        // Removals made above sweep the trash beside them too: whatever is gone was deleted.
+        let swept = trashes.flatMap { $0.sweep() }
+        var trash: [Trash] = []
+        for path in leftovers + swept where !trash.contains(where: { $0.path == path }) {
+            trash.append(Trash(path: path, deleted: !pathExists(path)))
+        }
+        report(results, trash: trash, done: true)
+    }
+
+    /// A leftover of a worktree removal that was cut short, in a trash folder.
+    struct Trash {
+        let path: String
+        /// False in a dry run, and when it could not be deleted (a file it cannot remove).
+        let deleted: Bool
+    }
+
+    private func pathExists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     /// Decides what can go, without changing anything.
@@ -234,7 +261,7 @@ struct CleanupCommand: ParsableCommand {
 
     static func isPlaceholder(_ session: Session) -> Bool { session.branch.rawValue.isEmpty && session.agent.isEmpty }
 
-    private func report(_ items: [Item], done: Bool) {
+    private func report(_ items: [Item], trash: [Trash], done: Bool) {
         if output.json {
             struct Entry: Encodable {
                 let id: String
@@ -248,7 +275,8 @@ struct CleanupCommand: ParsableCommand {
                 let tmux_socket: String?
                 let saved_refs: [String]
             }
-            struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry] }
+            struct TrashEntry: Encodable { let path: String; let action: String }
+            struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry]; let trash: [TrashEntry] }
             let entries = items.map { item in
                 Entry(id: item.session.id.rawValue, action: item.skipReason == nil ? (done ? "cleaned" : "would_clean") : "skipped",
                       archive: item.skipReason == nil && item.archive ? CleanupCommand.archiveRef(for: item.session.id) : nil,
@@ -256,11 +284,18 @@ struct CleanupCommand: ParsableCommand {
                       branch_kept_reason: item.keptBranchReason, reason: item.skipReason,
                       tmux_session: item.stray?.tmuxName, tmux_socket: item.stray?.socket, saved_refs: item.saved)
             }
-            Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries), pretty: true) + "\n")
+            let trashEntries = trash.map { TrashEntry(path: $0.path, action: $0.deleted ? "deleted" : (done ? "kept" : "would_delete")) }
+            Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries, trash: trashEntries), pretty: true) + "\n")
             return
         }
+        defer {
+            for entry in trash {
+                let verb = entry.deleted ? "deleted" : (done ? "could not delete" : "would delete")
+                Console.line(displaySafe("\(verb) \(entry.path): the rest of a worktree removal that was cut short"))
+            }
+        }
         if items.isEmpty {
-            Console.line("Nothing to clean up: no ended sessions are waiting.")
+            if trash.isEmpty { Console.line("Nothing to clean up: no ended sessions are waiting.") }
             return
         }
         for item in items {

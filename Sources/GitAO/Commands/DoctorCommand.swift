@@ -220,6 +220,23 @@ struct DoctorCommand: ParsableCommand {
                     fix: "git ao cleanup ends it (or: tmux -S \(stray.socket) kill-session -t =\(stray.tmuxName))")
             }
         }
+        // What worktree removals cut short left in the trash: cleanup's to delete, not a problem.
+        for trash in TrashFolders.of(sessions, worktreeRoot: try? workspace.worktreeRoot()) {
+            let contents = trash.contents()
+            if !contents.leftovers.isEmpty {
+                let count = contents.leftovers.count
+                add("worktree trash", .note,
+                    displaySafe("\(trash.directory) holds \(count == 1 ? "the rest of a worktree removal" : "the rests of \(count) worktree removals") that \(count == 1 ? "was" : "were") cut short: "
+                                + contents.leftovers.map { String($0.dropFirst(trash.directory.count + 1)) }.joined(separator: ", ")),
+                    fix: "git ao cleanup deletes \(count == 1 ? "it" : "them")")
+            }
+            if !contents.foreign.isEmpty {
+                add("worktree trash", .note,
+                    displaySafe("\(trash.directory) also holds \(contents.foreign.count) \(contents.foreign.count == 1 ? "entry" : "entries") git-ao did not put there, which cleanup leaves alone: "
+                                + contents.foreign.map { String($0.dropFirst(trash.directory.count + 1)) }.joined(separator: ", ")),
+                    fix: "Move or delete \(contents.foreign.count == 1 ? "it" : "them") yourself")
+            }
+        }
         if !sessions.isEmpty && !findings.contains(where: { $0.check.hasPrefix("session ") || $0.check.hasPrefix("tmux session ") }) {
             add("sessions", .ok, "\(sessions.filter { !$0.isTerminated }.count) live, \(sessions.filter(\.isTerminated).count) ended; none lost")
         }

@@ -56,6 +56,8 @@ final class Provisioner {
     func createWorktree(name: String, path: String, branch: String, session: SessionID) throws {
         let created = try makeDirectories(parent(of: path))
         if !created.isEmpty { journal.append(.directories(created)) }
+        let saved = WorktreeDisposal.pruneVanished(at: path, repository: repository)
+        if !saved.isEmpty { Console.err("note: " + WorktreeDisposal.savedSentence(saved) + "\n") }
         _ = try repository.addWorktree(name: name, path: path, branch: branch)
         journal.append(.worktree(path: path))
         try SessionMarker.write(session, worktreeAdminDir: repository.commonDir + "/worktrees/" + name)

@@ -84,6 +84,17 @@ enum WorktreeDisposal {
         }
     }
 
+    /// Prunes git's entry for a worktree at `path` whose folder is gone (a removal killed right
+    /// after it moved the folder into the trash, or a folder deleted by hand), saving first the
+    /// commits only that entry holds, before a new worktree is made at the same path: otherwise
+    /// git would list the path twice, and `git worktree prune` would call the new entry a
+    /// duplicate. Returns the references written.
+    static func pruneVanished(at path: String, repository: Repository) -> [String] {
+        guard !fileExists(path), let worktrees = try? repository.worktrees(),
+              let stale = worktrees.first(where: { samePath($0.path, path) && !$0.isMain && !$0.isValid }), !stale.isLocked else { return [] }
+        return dispose(path, repository: repository).saved
+    }
+
     /// Saves the commits only this worktree holds; returns the references written.
     private static func save(_ info: WorktreeInfo, repository: Repository, session: SessionID?, leaving branches: [String]) throws -> [String] {
         guard let name = info.name else { return [] }
