@@ -135,7 +135,7 @@ struct ForgeObservationTests {
         try w.expectNoTokenLeak(outputs)
     }
 
-    @Test("a merged PR parks the session as done and tells the human", .timeLimit(.minutes(2)))
+    @Test("a merged PR parks the session as done and tells the human; cleanup then ends its agent and removes it, never over uncommitted work", .timeLimit(.minutes(2)))
     func merged() throws {
         let w = try World("forge-merged")
         defer { w.close() }
@@ -162,6 +162,26 @@ struct ForgeObservationTests {
         let events = try w.s.ao("events", "--json", "--session", id, "-n", "100").stdout
         #expect(events.contains("pr_merged"))
         try w.server.verify()
+
+        // cleanup ends a merged session's agent and removes it, but never over uncommitted work;
+        // a live session without a merge is not touched.
+        let other = try w.s.spawn()
+        let worktree = try w.s.worktreePath(of: id)
+        try w.s.env.write("unsaved\n", to: worktree.appendingPathComponent("draft.txt"))
+        let skipped = try w.s.ao("cleanup", "-y")
+        #expect(skipped.stdout.contains("skip \(id): its worktree has uncommitted changes"), "\(skipped)")
+        #expect(try w.s.tmuxSessions().contains("ao-\(id)"), "the agent runs on while its work is not saved")
+        #expect(try w.s.session(id)["state"] as? String == "done")
+        try FileManager.default.removeItem(at: worktree.appendingPathComponent("draft.txt"))
+        let cleaned = try w.s.ao("cleanup", "-y", "--json")
+        #expect(cleaned.succeeded, "\(cleaned)")
+        let entry = (try cleaned.json()["sessions"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+        #expect(entry?["action"] as? String == "cleaned" && entry?["merged_pull_request"] as? Int == 5 && entry?["worktree_removed"] as? Bool == true, "\(cleaned)")
+        #expect(!FileManager.default.fileExists(atPath: worktree.path))
+        let tmux = try w.s.tmuxSessions()
+        #expect(!tmux.contains("ao-\(id)") && tmux.contains("ao-\(other)"), "\(tmux)")
+        #expect(try w.s.session(id)["state"] as? String == "terminated")
+        #expect(try w.s.session(other)["state"] as? String != "terminated")
     }
 
     @Test("a failed fetch changes nothing; 401 is sticky until an authenticated 200", .timeLimit(.minutes(2)))

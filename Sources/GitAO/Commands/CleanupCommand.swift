@@ -14,7 +14,8 @@ struct CleanupCommand: ParsableCommand {
         commandName: "cleanup",
         abstract: "Remove ended sessions' worktrees and branches when no work can be lost.",
         discussion: """
-            Only ended sessions are considered, and each only when its worktree has no uncommitted \
+            Ended sessions are considered, and live ones whose pull request was merged (their work \
+            has landed: the agent is ended first, as by git ao kill), each only when its worktree has no uncommitted \
             changes and its branch tip is reachable from the branch's upstream or from the session's \
             base. When the branch is deleted and neither its upstream nor the base branch holds the tip, \
             the tip is first saved as refs/ao/archive/<id>, so 'git ao restore' (or \
@@ -65,13 +66,20 @@ struct CleanupCommand: ParsableCommand {
         var tmuxEnded = false
         /// Where commits only the worktree held were saved.
         var saved: [String] = []
+        /// A live session whose pull request was merged: its agent is ended first (as by kill).
+        var mergedPR: Int?
+    }
+
+    /// A live session whose work has landed: done after its pull request was merged.
+    static func isMergedAndDone(_ session: Session) -> Bool {
+        !session.isTerminated && session.state == .done && session.pr?.state == .merged
     }
 
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
         let all = try workspace.sessions()
-        let candidates = all.filter { $0.isTerminated && $0.cleanedAt == nil }
+        let candidates = all.filter { ($0.isTerminated || CleanupCommand.isMergedAndDone($0)) && $0.cleanedAt == nil }
         let repository = try workspace.repository()
         let worktrees = try repository.worktrees()
         // What runs in tmux on every server this repository's sessions were recorded on.
@@ -85,6 +93,7 @@ struct CleanupCommand: ParsableCommand {
             }
             var item = try evaluate(session, repository: repository, worktrees: worktrees)
             item.stray = survey.strays.first { $0.session == session.id }
+            if CleanupCommand.isMergedAndDone(session) { item.mergedPR = session.pr?.number }
             return item
         }
         // Strays of sessions cleaned earlier, or of no session at all: only their tmux session goes.
@@ -200,9 +209,27 @@ struct CleanupCommand: ParsableCommand {
         var item = item
         let session = item.session
         // Restored since the plan was made: its agent runs in that worktree again.
-        if !CleanupCommand.isPlaceholder(session), let now = try workspace.storeCall({ try store.session(session.id) }), !now.isTerminated {
-            item.skipReason = "it was restored while cleanup ran"
+        if !CleanupCommand.isPlaceholder(session), let now = try workspace.storeCall({ try store.session(session.id) }), !now.isTerminated,
+           item.mergedPR == nil || !CleanupCommand.isMergedAndDone(now) {
+            item.skipReason = item.mergedPR == nil ? "it was restored while cleanup ran" : "it is no longer done after its merge (it was given new work)"
             return item
+        }
+        if item.mergedPR != nil, let tmux {
+            // Its work has landed: the agent is ended as `git ao kill` ends it (recorded first,
+            // then its tmux session; an agent that survives its tmux session keeps its worktree).
+            let server = RuntimeProbing.server(of: session, tmux: tmux)
+            _ = try workspace.storeCall { try store.apply(session.id, .killRequested, at: Clock.now(), eventData: EventData.of(["reason": "merged"])) }
+            let agentPID = server.panePID(session.tmuxName)
+            do {
+                item.tmuxEnded = try server.killSession(session.tmuxName)
+            } catch {
+                item.skipReason = "its tmux session \(session.tmuxName) could not be ended: \(AOError.wrapping(error).message)"
+                return item
+            }
+            if let survivor = agentPID.flatMap({ KillCommand.stillRunning($0, within: 3) }) {
+                item.skipReason = "its agent (process \(survivor)) is still running after its tmux session ended; stop it, then run git ao cleanup again"
+                return item
+            }
         }
         if let stray = item.stray, let tmux {
             // The agent goes first; if it cannot be ended, nothing under it is removed.
@@ -274,6 +301,7 @@ struct CleanupCommand: ParsableCommand {
                 let tmux_session: String?
                 let tmux_socket: String?
                 let saved_refs: [String]
+                let merged_pull_request: Int?
             }
             struct TrashEntry: Encodable { let path: String; let action: String }
             struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry]; let trash: [TrashEntry] }
@@ -282,7 +310,8 @@ struct CleanupCommand: ParsableCommand {
                       archive: item.skipReason == nil && item.archive ? CleanupCommand.archiveRef(for: item.session.id) : nil,
                       worktree_removed: item.skipReason == nil && item.removeWorktree, branch_deleted: item.skipReason == nil && item.deleteBranch,
                       branch_kept_reason: item.keptBranchReason, reason: item.skipReason,
-                      tmux_session: item.stray?.tmuxName, tmux_socket: item.stray?.socket, saved_refs: item.saved)
+                      tmux_session: item.stray?.tmuxName ?? (item.mergedPR != nil ? item.session.tmuxName : nil), tmux_socket: item.stray?.socket,
+                      saved_refs: item.saved, merged_pull_request: item.mergedPR)
             }
             let trashEntries = trash.map { TrashEntry(path: $0.path, action: $0.deleted ? "deleted" : (done ? "kept" : "would_delete")) }
             Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries, trash: trashEntries), pretty: true) + "\n")
@@ -308,6 +337,9 @@ struct CleanupCommand: ParsableCommand {
             if let stray = item.stray {
                 parts.append("tmux session \(displaySafe(stray.tmuxName)) on \(displaySafe(stray.socket)) (still running in \(displaySafe(stray.directory)))")
             }
+            if let number = item.mergedPR {
+                parts.append("its agent (pull request #\(number) was merged)")
+            }
             if CleanupCommand.isPlaceholder(item.session) {
                 Console.line("\(done ? "ended" : "would end") stray \(parts.joined())")
                 continue
@@ -315,7 +347,9 @@ struct CleanupCommand: ParsableCommand {
             if item.removeWorktree { parts.append("worktree \(item.session.worktreePath)") }
             if item.deleteBranch { parts.append("branch \(item.session.branch)") }
             let what = parts.isEmpty ? "nothing left on disk" : parts.joined(separator: " and ")
-            let verb = item.stray != nil && !item.removeWorktree && !item.deleteBranch ? (done ? "ended" : "would end") : (done ? "removed" : "would remove")
+            let ending = item.stray != nil || item.mergedPR != nil
+            let verb = ending && !item.removeWorktree && !item.deleteBranch ? (done ? "ended" : "would end")
+                : ending ? (done ? "ended and removed" : "would end and remove") : (done ? "removed" : "would remove")
             var line = "\(verb) \(id): \(what)"
             if item.archive { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
             else if item.deleteBranch, let tip = item.tip, let held = item.heldBy {
