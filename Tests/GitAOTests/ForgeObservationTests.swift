@@ -184,6 +184,25 @@ struct ForgeObservationTests {
         #expect(try w.s.session(other)["state"] as? String != "terminated")
     }
 
+    @Test("HTTPS with a private authority: refused (and said so) until ao.github.caInfo names it", .timeLimit(.minutes(2)))
+    func privateAuthority() throws {
+        let s = try Scenario("forge-tls")
+        defer { s.close() }
+        let server = try TLSTestServer()
+        defer { server.stop() }
+        try s.env.git(["remote", "add", "github", "git@github.com:acme/widgets.git"], in: s.repo)
+        try s.env.git(["config", "ao.remote", "github"], in: s.repo)
+        _ = try s.spawn()
+        let github = ["AO_GITHUB_API_URL": server.url, "AO_GITHUB_TOKEN": ForgeObservationTests.token]
+        #expect(try s.ao(arguments: ["observe", "--refresh"], environment: github).succeeded)
+        let refused = try s.ao("status").stdout
+        #expect(refused.contains("the last poll") && refused.contains("certificate"), "\(refused)")
+        try s.env.git(["config", "ao.github.caInfo", TLSTestServer.authority], in: s.repo)
+        #expect(try s.ao(arguments: ["observe", "--refresh"], environment: github).succeeded)
+        let trusted = try s.ao("status").stdout
+        #expect(trusted.contains("GitHub (acme/widgets): asked ") && !trusted.contains("failed"), "\(trusted)")
+    }
+
     @Test("a failed fetch changes nothing; 401 is sticky until an authenticated 200", .timeLimit(.minutes(2)))
     func unauthorizedSticky() throws {
         let w = try World("forge-401")
