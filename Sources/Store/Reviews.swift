@@ -163,13 +163,15 @@ extension StateStore {
         case duplicate(ReviewRun)
     }
 
-    /// Starts a run unless one for the same sha is running or approved, superseding the running
+    /// Starts a run unless one for the same sha is running or approved (or, with `anyVerdict`, has
+    /// any verdict: an automatic trigger never reviews a commit twice), superseding the running
     /// runs of other shas, in one transaction (the unique index backs this across processes).
-    public func startReviewRun(session: SessionID, reviewer: String, branch: String, target: String, base: String,
+    public func startReviewRun(session: SessionID, reviewer: String, branch: String, target: String, base: String, anyVerdict: Bool = false,
                                logPath: (Int64) -> String?, at now: Timestamp) throws -> RunStart {
         do {
             return try connection.immediateTransaction {
-                let same = try readRuns("WHERE session_id = ? AND reviewer = ? AND target_sha = ? AND (status = 'running' OR verdict = 'approved') ORDER BY id DESC",
+                let done = anyVerdict ? "verdict IS NOT NULL" : "verdict = 'approved'"
+                let same = try readRuns("WHERE session_id = ? AND reviewer = ? AND target_sha = ? AND (status = 'running' OR \(done)) ORDER BY id DESC",
                                         [.text(session.rawValue), .text(reviewer), .text(target)])
                 if let existing = same.first { return .duplicate(existing) }
                 let older = try readRuns("WHERE session_id = ? AND reviewer = ? AND status = 'running' ORDER BY id",

@@ -101,6 +101,28 @@ struct ReviewCommandReviewerTests {
         #expect(runs.first?["sha"] as? String == last)
     }
 
+    @Test("a commit that already has a verdict is not reviewed again after a commit (two debounce windows ending on one HEAD); by hand it may be")
+    func noSecondAutomaticReview() throws {
+        let s = try Scenario("review-once-per-commit")
+        defer { s.close() }
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useCommand(s)
+        try s.ao("init")
+        let id = try s.spawn("--prompt", "start")
+        let sha = try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["REVIEW_FAIL": "broken\n"], message: "work")
+        try s.env.eventually("the verdict", timeout: 30) {
+            try ReviewFixtures.runs(s, session: id).contains { $0["verdict"] as? String == "changes_requested" }
+        }
+        // What the background process of an earlier commit does when its window closes on this HEAD.
+        #expect(try s.ao("review", "after-commit", id, sha).succeeded)
+        let hooksLog = s.env.read(s.repo.appendingPathComponent(".git/ao/hooks.log")) ?? ""
+        #expect(hooksLog.contains("already reviewed it (changes_requested)"), "\(hooksLog)")
+        #expect(try ReviewFixtures.runs(s, session: id).count == 1)
+        // A person who wants the reviewer to look again may ask.
+        let manual = try s.ao("review", "trigger", id, "--command")
+        #expect(manual.succeeded && Int(manual.stdout.split(separator: "\n").first ?? "") != nil, "\(manual)")
+    }
+
     @Test("4 concurrent triggers for the same sha start one run; the others say why they did nothing")
     func dedupe() throws {
         let s = try Scenario("review-dedupe")

@@ -30,7 +30,10 @@ struct ReviewTrigger {
     enum Execution { case inline, detached }
 
     /// Starts one run of `reviewer` on `sha` (default: the worker's HEAD now).
-    func trigger(_ session: Session, reviewer: Reviewer, sha: String? = nil, execution: Execution) throws -> Outcome {
+    /// `automatic` (after a commit): a commit that already has a verdict from this reviewer is
+    /// not reviewed again (two commits' debounce windows may both end on the same HEAD); by hand,
+    /// only a running or approved run stops a new one.
+    func trigger(_ session: Session, reviewer: Reviewer, sha: String? = nil, execution: Execution, automatic: Bool = false) throws -> Outcome {
         guard !session.isTerminated else { return .skipped("session \(session.id) has ended") }
         guard let target = sha ?? ReviewTrigger.head(of: session) else {
             return .skipped("could not read HEAD in \(session.worktreePath)")
@@ -39,13 +42,13 @@ struct ReviewTrigger {
         try failAbandonedRuns(session, reviewer: reviewer)
         let start = try workspace.storeCall {
             try store.startReviewRun(session: session.id, reviewer: reviewer.key, branch: session.branch.rawValue, target: target,
-                                     base: session.baseSHA.rawValue,
+                                     base: session.baseSHA.rawValue, anyVerdict: automatic,
                                      logPath: { reviewer == .command ? CommandReviewer.logPath(aoDirectory: aoDirectory, run: $0) : nil },
                                      at: Clock.now())
         }
         switch start {
         case .duplicate(let run):
-            let what = run.isRunning ? "is already running" : "already approved it"
+            let what = run.isRunning ? "is already running" : run.verdict == .approved ? "already approved it" : "already reviewed it (\(run.verdict?.rawValue ?? "done"))"
             return .skipped("\(reviewer) \(what) at \(target.prefix(12)) (run \(run.id)); nothing to do")
         case .started(let run, let superseded):
             for old in superseded { CommandReviewer.end(old, commonDir: workspace.location.commonDir) }
@@ -98,7 +101,7 @@ struct ReviewTrigger {
             // worktree's HEAD now (the latest commit), not of whichever sha claimed last.
             let target = ReviewTrigger.head(of: current) ?? claimed
             do {
-                if case .skipped(let why) = try trigger(current, reviewer: reviewer, sha: target, execution: .inline) {
+                if case .skipped(let why) = try trigger(current, reviewer: reviewer, sha: target, execution: .inline, automatic: true) {
                     HookLog.append("review of session \(id): \(why)", aoDirectory: workspace.location.aoDirectory)
                 }
             } catch {
