@@ -154,6 +154,18 @@ extension StateStore {
         }
     }
 
+    /// Every claim still waiting for its debounce window to close: (session, reviewer, sha,
+    /// token, when claimed). A claim whose process died is found here (see ReviewWatchdog).
+    public func pendingReviewClaims() throws -> [(session: SessionID, reviewer: String, sha: String, token: String, at: Timestamp)] {
+        let rows = try connection.prepare("SELECT session_id, reviewer, pending_sha, pending_token, pending_at FROM review WHERE pending_token IS NOT NULL")
+        var claims: [(session: SessionID, reviewer: String, sha: String, token: String, at: Timestamp)] = []
+        while try rows.step() {
+            guard let session = rows.text(0), let reviewer = rows.text(1), let sha = rows.text(2), let token = rows.text(3) else { continue }
+            claims.append((SessionID(session), reviewer, sha, token, Timestamp(milliseconds: rows.optionalInt(4) ?? 0)))
+        }
+        return claims
+    }
+
     // MARK: Runs
 
     public enum RunStart: Sendable {

@@ -77,6 +77,39 @@ struct PassRequestTests {
         #expect(try #require(PassRequest.watch(aoDirectory: ao, session: session)).consume() == [sha(1), sha(2)])
     }
 
+    @Test("a request its hook died making (no creation line), or naming a pass pid that lives on as another process with no creation line, gets a pass")
+    func halfMade() throws {
+        let ao = try directory("half")
+        defer { try? FileManager.default.removeItem(atPath: ao) }
+        let path = PassRequest.path(aoDirectory: ao, session: session)
+        try FileManager.default.createDirectory(atPath: ao + "/pending", withIntermediateDirectories: true)
+        var starts = 0
+        for content in ["", "pass 1\n"] {
+            try content.write(toFile: path, atomically: false, encoding: .utf8)
+            PassRequest.post(aoDirectory: ao, session: session, review: sha(5)) { _ in starts += 1; return getpid() }
+        }
+        #expect(starts == 2)
+        #expect(try #require(PassRequest.watch(aoDirectory: ao, session: session)).consume().contains(sha(5)))
+    }
+
+    @Test("every pass starts a pass for any session's request whose pass died; a watched request is left to its pass")
+    func sweep() throws {
+        let ao = try directory("sweep")
+        defer { try? FileManager.default.removeItem(atPath: ao) }
+        let dead = try deadPID()
+        let other = SessionID("zzz999")
+        PassRequest.post(aoDirectory: ao, session: session, review: sha(1)) { _ in dead }
+        PassRequest.post(aoDirectory: ao, session: other, review: sha(2)) { _ in getpid() }
+        let watched = try #require(PassRequest.watch(aoDirectory: ao, session: other))
+        var started: [SessionID] = []
+        let swept = PassRequest.sweep(aoDirectory: ao) { started.append($0); return getpid() }
+        #expect(swept == [session] && started == [session])
+        // Its new pass is recorded: a second sweep leaves it alone.
+        #expect(PassRequest.sweep(aoDirectory: ao) { _ in getpid() }.isEmpty)
+        #expect(watched.consume() == [sha(2)])
+        #expect(try #require(PassRequest.watch(aoDirectory: ao, session: session)).consume() == [sha(1)])
+    }
+
     @Test("two passes watching one request: the first consumes it, the second gets nothing")
     func consumedOnce() throws {
         let ao = try directory("once")
@@ -124,6 +157,31 @@ struct PassRequestTests {
         let expected = Set((0..<4).flatMap { poster in (0..<perPoster).map { sha(poster * 10_000 + $0) } })
         #expect(expected.subtracting(consumed.value).count == 0, "lost: \(expected.subtracting(consumed.value).sorted().prefix(5))")
         #expect(starts.value < expected.count)
+    }
+
+    @Test("a review whose debounce process was killed -9 is still made, by the next pass")
+    func strandedClaim() throws {
+        let s = try Scenario("pass-stranded-claim")
+        defer { s.close() }
+        try ReviewFixtures.install(s, debounce: "3s")
+        try ReviewFixtures.useCommand(s)
+        try s.ao("init")
+        let id = try s.spawn("--prompt", "start")
+        let head = try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["a.txt": "a\n"], message: "work")
+        var token = ""
+        try s.env.eventually("the debounce claim", timeout: 20) {
+            token = try s.sql("SELECT pending_token FROM review WHERE session_id = '\(id)'").trimmingCharacters(in: .whitespacesAndNewlines)
+            return !token.isEmpty
+        }
+        let pid = try #require(pid_t(token.split(separator: "-").first ?? ""))
+        kill(pid, SIGKILL)
+        Thread.sleep(forTimeInterval: 3.5)
+        #expect(try ReviewFixtures.runs(s, session: id).isEmpty, "nobody reviewed it: its process died")
+        let pass = try s.observe()
+        #expect(pass.stdout.contains("review_resumed"), "\(pass)")
+        try s.env.eventually("the review of the commit", timeout: 30) {
+            try ReviewFixtures.runs(s, session: id).contains { $0["sha"] as? String == head && $0["verdict"] as? String == "approved" }
+        }
     }
 
     @Test("a commit after a pass was killed before it served its request still gets its pass and its review")

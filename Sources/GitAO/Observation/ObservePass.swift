@@ -106,8 +106,18 @@ struct ObservePass {
 
         // Review runs that say running while nothing runs them (a reviewer gone, or past
         // ao.review.timeout) fail, visibly, instead of blocking the next review forever.
-        for failed in try ReviewWatchdog(workspace: workspace, store: store, config: config).run(session: only, now: Clock.now()) {
+        let watchdog = ReviewWatchdog(workspace: workspace, store: store, config: config)
+        for failed in try watchdog.run(session: only, now: Clock.now()) {
             changes.append(Change(session: failed.run.sessionID, text: "review_failed: run \(failed.run.id): \(failed.why)"))
+        }
+        // Work whose background process died: a review whose debounce process was killed, and
+        // any session's request for a pass whose pass died or gave up on a busy lock.
+        for session in try watchdog.recoverStrandedClaims(now: Clock.now()) {
+            changes.append(Change(session: session, text: "review_resumed: its debounce process died; reviewing its latest commit"))
+        }
+        let location = workspace.location
+        for session in PassRequest.sweep(aoDirectory: location.aoDirectory, start: { ObservePass.startInBackground(location: location, session: $0, then: ["--requested"]) }) {
+            changes.append(Change(session: session, text: "pass_resumed: its requested pass died; started another"))
         }
 
         // Local conflict prediction (no GitHub needed), when a branch or its base moved.

@@ -69,15 +69,49 @@ enum PassRequest {
             // Still linked after our write: whoever consumes it reads our write and everything
             // we recorded before it. Unless its pass is gone: then we start one, for the file as
             // it is (taken over under the lock, so by one hook only).
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-                lseek(fd, 0, SEEK_SET)
-                if isStale(fd, String(decoding: readToEnd(fd) ?? [], as: UTF8.self)) { startPass(fd, start) }
-                flock(fd, LOCK_UN)
-            }
+            takeOverIfStale(fd, start)
             return
         }
         // The request file cannot be used: a pass of our own that carries the review itself.
         _ = start(sha)
+    }
+
+    /// Starts a pass for the request open on `fd` when nobody watches it and its pass is dead or
+    /// never came. Returns whether it did.
+    @discardableResult
+    private static func takeOverIfStale(_ fd: Int32, _ start: (String?) -> pid_t?) -> Bool {
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        defer { flock(fd, LOCK_UN) }
+        lseek(fd, 0, SEEK_SET)
+        guard isStale(String(decoding: readToEnd(fd) ?? [], as: UTF8.self)) else { return false }
+        startPass(fd, start)
+        return true
+    }
+
+    /// Every pass's side: requests of any session whose pass died (killed, or gave up on a
+    /// busy observation lock) get a pass now, instead of waiting for that session's next hook.
+    /// Returns the sessions it started passes for.
+    @discardableResult
+    static func sweep(aoDirectory: String, start: (SessionID) -> pid_t?) -> [SessionID] {
+        let folder = aoDirectory + "/pending"
+        guard let dir = opendir(folder) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(cString: raw.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." && !name.contains("/") { names.append(name) }
+        }
+        closedir(dir)
+        var started: [SessionID] = []
+        for name in names {
+            let fd = open(folder + "/" + name, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let session = SessionID(name)
+            if takeOverIfStale(fd, { _ in start(session) }) { started.append(session) }
+        }
+        return started
     }
 
     /// Records when the pass was asked for and, once started, its pid: the next hook then knows
@@ -136,19 +170,12 @@ enum PassRequest {
     }
 
     /// Its latest pass is dead, or never came: asked for longer than `staleAfter` ago and not
-    /// watching (the caller holds the lock a watching pass would share).
-    private static func isStale(_ fd: Int32, _ content: String) -> Bool {
+    /// watching (the caller holds the lock a watching pass, or the hook making the file, holds).
+    /// A file with no `created` line lost its hook while being made.
+    private static func isStale(_ content: String) -> Bool {
         if let pid = value(of: "pass", in: content).last.flatMap({ pid_t($0) }), pid > 0, kill(pid, 0) != 0, errno == ESRCH { return true }
-        let asked: Int64
-        if let created = value(of: "created", in: content).last.flatMap({ Int64($0) }) {
-            asked = created
-        } else {
-            // Its hook died while making it.
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { return true }
-            asked = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
-        }
-        return Clock.epochMilliseconds() - asked > staleAfter
+        guard let created = value(of: "created", in: content).last.flatMap({ Int64($0) }) else { return true }
+        return Clock.epochMilliseconds() - created > staleAfter
     }
 
     private static func isLinked(_ fd: Int32) -> Bool {

@@ -76,6 +76,25 @@ struct ReviewWatchdog {
         return failed
     }
 
+    /// Debounce claims whose process died before its window closed (killed with its pass): the
+    /// commit they were for is reviewed by a new background process, instead of never. Returns
+    /// the sessions it started one for.
+    @discardableResult
+    func recoverStrandedClaims(now: Timestamp) throws -> [SessionID] {
+        let claims = try store.pendingReviewClaims()
+        guard !claims.isEmpty else { return [] }
+        let debounce = (try? ReviewSettings(config: config))?.debounce ?? 20
+        var started: [SessionID] = []
+        for claim in claims where !started.contains(claim.session) {
+            guard let pid = claim.token.split(separator: "-").first.flatMap({ pid_t($0) }), pid > 0,
+                  kill(pid, 0) != 0 && errno == ESRCH,
+                  Double(now.milliseconds - claim.at.milliseconds) / 1000 >= debounce else { continue }
+            ReviewTrigger.startInBackground(location: workspace.location, arguments: ["review", "after-commit", claim.session.rawValue, claim.sha])
+            started.append(claim.session)
+        }
+        return started
+    }
+
     static func duration(_ seconds: Double) -> String {
         seconds >= 60 && seconds.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(seconds / 60)) min" : "\(Int(seconds)) s"
     }
