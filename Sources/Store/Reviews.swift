@@ -267,6 +267,18 @@ extension StateStore {
             var note: String?
             var delivered: Int64?
             if verdict == .changesRequested {
+                // Verdicts on older commits still waiting in the outbox (the worker was busy or
+                // blocked) are stale now: they are withdrawn, and never count towards the cap.
+                let waiting = try readRuns("""
+                    WHERE branch = ? AND reviewer = ? AND status = 'delivered' AND target_sha != ? AND id IN
+                        (SELECT CAST(substr(reason, 8) AS INTEGER) FROM outbox WHERE kind = 'nudge' AND delivered_at IS NULL AND reason LIKE 'review:%')
+                    """, [.text(run.branch), .text(run.reviewer), .text(run.targetSHA)])
+                for old in waiting {
+                    try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'stale review verdict' WHERE kind = 'nudge' AND reason = ? AND delivered_at IS NULL")
+                        .run([.int(now.milliseconds), .text(ReviewDeliveryPolicy.reason(run: old.id))])
+                    try connection.prepare("UPDATE review_run SET status = 'complete', delivered_at = NULL, note = ?, updated_at = ? WHERE id = ?")
+                        .run([.text("stale: a verdict on \(run.targetSHA.prefix(12)) came before delivery; recorded, not delivered"), .int(now.milliseconds), .int(old.id)])
+                }
                 let delivered_count = try connection.scalar("SELECT count(*) FROM review_run WHERE branch = ? AND reviewer = ? AND status = 'delivered'",
                                                             [.text(run.branch), .text(run.reviewer)]) ?? 0
                 if session == nil || session?.isTerminated == true {

@@ -149,4 +149,34 @@ struct ForgeReactionTests {
         #expect(try nudges(w, id).count == 1)
         #expect(FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("lint failed again"))
     }
+
+    @Test("a CI nudge waiting while the agent is blocked is dropped when the pull request is merged, never typed", .timeLimit(.minutes(3)))
+    func mergedBeforeDelivery() throws {
+        let w = try World("react-merged-queued")
+        defer { w.close() }
+        let id = try w.s.spawn("--agent", "hooked", "--prompt", "start")
+        try FakeAgents.waitForStart(id, in: w.s.env)
+        try w.s.signal(id, "blocked")
+        let sha = String(repeating: "6", count: 40)
+        let pr = GitHubFixtures.pullRequest(number: 8, branch: try w.branch(id), headSHA: sha)
+        try pass(w, pr: pr, runs: [GitHubFixtures.checkRun(id: 80, name: "lint", headSHA: sha, conclusion: "failure", actions: false)], tag: "a")
+        #expect(try nudges(w, id).isEmpty)
+        // Merged while the agent was still blocked.
+        w.server.reset()
+        var merged = pr
+        merged["state"] = "closed"
+        merged["merged"] = true
+        merged["merged_at"] = "2026-01-03T00:00:00Z"
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"list-m\""))
+        w.server.expect(w.base + "/pulls/8", .json(merged, etag: "\"pr8-merged\""))
+        try w.observe("--refresh")
+        #expect(try w.s.session(id)["pr_state"] as? String == "merged")
+        try w.s.signal(id, "active")
+        _ = try? w.s.ao(arguments: ["observe"], environment: w.github)
+        _ = try? w.s.ao(arguments: ["observe"], environment: w.github)
+        #expect(try nudges(w, id).isEmpty)
+        #expect(!FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("CI failed"))
+        let events = try w.s.ao("events", "--json", "--session", id, "-n", "1000").stdout
+        #expect(events.contains("nudge_superseded"))
+    }
 }

@@ -187,6 +187,33 @@ struct ReviewAgentReviewerTests {
         }
     }
 
+    @Test("a worker blocked across four verdicts gets one nudge, for its HEAD, once free: the stale ones are withdrawn and never count towards the cap")
+    func blockedAcrossCommits() throws {
+        let s = try Scenario("review-blocked-burst")
+        defer { s.close() }
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useAgent(s)
+        let id = try s.spawn("--agent", "hooked", "--prompt", "start")
+        try FakeAgents.waitForStart(id, in: s.env)
+        try s.signal(id, "blocked")
+        var runs: [String] = []
+        for n in 0..<4 {
+            let run = try ReviewFixtures.triggerSilent(s, id)
+            let result = try s.ao(arguments: ["review", "submit", "--run", run, "--verdict", "changes_requested", "--body-file", "-"], input: "finding \(n)\n")
+            #expect(result.succeeded, "\(result)")
+            runs.append(run)
+        }
+        let statuses = try runs.map { try ReviewFixtures.run(s, $0)["status"] as? String ?? "" }
+        #expect(statuses == ["complete", "complete", "complete", "delivered"], "\(statuses)")
+        try s.signal(id, "active")
+        try s.env.eventually("the nudge for HEAD", timeout: 20) {
+            try s.observe()
+            return FakeAgents.received(by: id, in: s.env).contains { $0.contains("finding 3") }
+        }
+        try s.observe()
+        #expect(FakeAgents.received(by: id, in: s.env).filter { $0.contains("requests changes") }.count == 1)
+    }
+
     @Test("a queued verdict whose commit stops being HEAD before delivery is withdrawn, not typed")
     func staleBeforeDelivery() throws {
         let s = try Scenario("review-stale-queued")

@@ -22,6 +22,8 @@ struct ForgeReactions {
     let now: Timestamp
 
     static let reviewNudgeCap = 3
+    /// Every reaction's outbox reason starts with this (`forge:ci:#<n>:…`, `forge:review:#<n>`, …).
+    static let reasonPrefix = "forge:"
     /// Comments carrying this marker were posted by git-ao and are never sent back to an agent.
     static let ownCommentMarker = PullRequestObserver.ownMarker
 

@@ -77,12 +77,20 @@ struct OutboxDelivery {
 
         case .nudge:
             guard let session, !session.isTerminated else { return nil }
-            if NudgeGuard.hold(session) != nil { return nil }
+            // Staleness first, even while the agent is held: what is no longer true is withdrawn
+            // now, not typed in once the agent can take it.
             // A review verdict goes only while its commit is still the worker's HEAD.
             if let run = ReviewDeliveryPolicy.run(fromReason: item.reason), let stale = try ReviewDelivery.staleness(run, session: session, store: store) {
                 try store.withdrawStaleReviewNudge(item, run: run, head: stale, at: now)
                 return Report(session: item.sessionID, text: "review verdict of run \(run) not delivered: HEAD moved on")
             }
+            // GitHub feedback (CI, reviews, conflicts) about a pull request that has been merged
+            // or closed since it was queued asks for work nobody needs.
+            if (item.reason ?? "").hasPrefix(ForgeReactions.reasonPrefix), let pr = session.pr, pr.state == .merged || pr.state == .closed {
+                try store.supersedePendingNudges(for: session.id, reasonPrefix: ForgeReactions.reasonPrefix, at: now)
+                return Report(session: item.sessionID, text: "GitHub feedback not delivered: pull request #\(pr.number) is \(pr.state.rawValue)")
+            }
+            if NudgeGuard.hold(session) != nil { return nil }
             guard let tmux = Tmux.locate().map({ RuntimeProbing.server(of: session, tmux: $0) }) else { return nil }
             let text = item.body ?? ""
             let result: Delivery.Result
