@@ -172,8 +172,10 @@ public enum Lifecycle {
             next.lastSignalAt = now
         }
         if let id = signal.agentSessionID, !id.isEmpty { next.agentSessionID = id }
-        // A signal that says nothing about activity leaves escalation's `stuck` alone.
-        if signal.activity != nil || session.state == .detecting {
+        // A signal that says nothing about activity leaves escalation's `stuck` alone, and an
+        // agent idling after its work is done (its PR merged) stays parked as done: only new
+        // work (activity) or a question takes it out.
+        if (signal.activity != nil || session.state == .detecting) && !(session.state == .done && activity == .idle) {
             next.state = sessionState(for: activity, agentHasHooks: session.agentHasHooks)
         }
 

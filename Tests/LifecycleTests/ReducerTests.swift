@@ -207,6 +207,16 @@ struct ReducerTableTests {
              observation: .scm(PRStatus(number: 5, state: .open, ci: .failing, review: .approved, mergeability: .mergeable)), now: at(1)) { d, s in
             s?.pr?.summary == "ci_failed" && d.effects == [.resolveNotification(.readyToMerge)]
         },
+        Case(name: "a done session (its PR merged) stays done while its agent idles; new work takes it out",
+             given: session(.done, activity: .idle, pr: PRStatus(number: 5, state: .merged)),
+             observation: .activity(ActivitySignal(.idle, source: "screen")), now: at(1)) { d, s in
+            s?.state == .done
+        },
+        Case(name: "a done session whose agent starts new work is working again",
+             given: session(.done, activity: .idle, pr: PRStatus(number: 5, state: .merged)),
+             observation: .activity(ActivitySignal(.active, source: "hook")), now: at(1)) { d, s in
+            s?.state == .working
+        },
         Case(name: "a commit records the new HEAD", given: session(), observation: .head(CommitSHA("f00d"), cause: .commit), now: at(1)) { d, s in
             s?.headSHA == CommitSHA("f00d") && d.event == .commit
         },
