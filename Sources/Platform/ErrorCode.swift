@@ -38,6 +38,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case prClaimedByActiveSession = "PR_CLAIMED_BY_ACTIVE_SESSION"
     case reviewAlreadySubmitted = "REVIEW_ALREADY_SUBMITTED"
     case reviewRunStale = "REVIEW_RUN_STALE"
+    case reviewRunIsCommand = "REVIEW_RUN_IS_COMMAND"
     case noReviewer = "NO_REVIEWER"
     case issueNotOpen = "ISSUE_NOT_OPEN"
     case issueHasLiveSession = "ISSUE_HAS_LIVE_SESSION"
@@ -83,7 +84,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
-             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .noReviewer,
+             .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .reviewRunIsCommand, .noReviewer,
              .issueNotOpen, .issueHasLiveSession, .intakeDisabled:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:

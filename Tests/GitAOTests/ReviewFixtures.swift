@@ -6,7 +6,7 @@ import Testing
 enum ReviewFixtures {
     /// A command reviewer: records where and at which commit it ran, then fails when the tree
     /// holds a REVIEW_FAIL file (printing it), hangs with a child when it holds REVIEW_HANG,
-    /// and approves otherwise.
+    /// leaves a child running when it holds REVIEW_CHILD, and approves otherwise.
     static let commandReviewer = """
         #!/bin/bash
         out="$FAKE_AGENT_OUT/review-$AO_REVIEW_RUN"
@@ -19,6 +19,10 @@ enum ReviewFixtures {
             sleep 300 &
             echo $! > "$out.child"
             wait
+        fi
+        if [ -f REVIEW_CHILD ]; then
+            sleep 300 &
+            echo $! > "$out.child"
         fi
         if [ -n "$FAKE_REVIEW_SLEEP" ]; then sleep "$FAKE_REVIEW_SLEEP"; fi
         if [ -f REVIEW_FAIL ]; then

@@ -13,6 +13,11 @@ extension Messages {
                 hint: "Review the latest run instead: git ao review list")
     }
 
+    static func reviewRunIsCommand(_ id: Int64) -> AOError {
+        AOError(.reviewRunIsCommand, "review run \(id) is a command reviewer's: its verdict is its command's exit status, and nobody else can submit one.",
+                hint: "Wait for it (git ao review show \(id)), or cancel it: git ao review cancel \(id)")
+    }
+
     static func reviewAlreadySubmitted(_ id: Int64, verdict: ReviewRun.Verdict) -> AOError {
         AOError(.reviewAlreadySubmitted, "review run \(id) already has the verdict \(verdict.rawValue) with another body.",
                 hint: "A verdict is final. Submitting the same verdict and body again changes nothing; start a new run with: git ao review trigger <id>")

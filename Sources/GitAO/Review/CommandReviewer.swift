@@ -19,6 +19,9 @@ struct CommandReviewer {
 
     static func logPath(aoDirectory: String, run id: Int64) -> String { aoDirectory + "/logs/review-\(id).log" }
 
+    /// The most of its output a verdict's body carries (and so the worker's nudge).
+    static let bodyLimit = 16 * 1024
+
     /// Held by the process that runs a run's command, from before it starts to after its verdict
     /// is recorded: a run whose file exists but is not locked lost that process (see ReviewWatchdog).
     static func executorLockPath(aoDirectory: String, run id: Int64) -> String { aoDirectory + "/run/review-\(id).lock" }
@@ -95,10 +98,12 @@ struct CommandReviewer {
         let header = "git-ao review run \(run.id): \(argv.map(shellQuoted).joined(separator: " ")) in \(worktree) at \(run.targetSHA)\n"
         appendLog(logPath, header)
         let outcome: GroupedProcess.Outcome
+        var group: pid_t?
         do {
             outcome = try GroupedProcess.run(argv, environment: environment, directory: worktree, logPath: logPath,
-                                             timeout: settings.timeout, started: { group in
-                                                 try? store.setReviewRunProcess(run.id, processGroup: group, worktree: worktree)
+                                             timeout: settings.timeout, started: { started in
+                                                 group = started
+                                                 try? store.setReviewRunProcess(run.id, processGroup: started, worktree: worktree)
                                              })
         } catch {
             appendLog(logPath, "could not start: \(error)\n")
@@ -113,13 +118,23 @@ struct CommandReviewer {
         case .interrupted:
             try store.failReviewRun(run.id, note: "interrupted", at: now)
         case .exited(let status):
+            // What the reviewer left running in its group (a test server, a watcher) goes with
+            // it: its worktree is about to be removed, and nothing may outlive the run.
+            if let group { GroupedProcess.endAbandonedGroup(group, marker: CommandReviewer.marker(run: run.id)) }
+            // Its last line may lack a newline: ours must not join it.
+            if let last = readBytes(logPath)?.last, last != UInt8(ascii: "\n") { appendLog(logPath, "\n") }
             appendLog(logPath, "exit status \(status)\n")
             // A superseded or cancelled run was ended on purpose: its status stands.
             guard try store.reviewRun(run.id)?.isRunning == true else { break }
             if status == 0 {
                 _ = try? ReviewVerdicts(workspace: workspace, store: store).record(run.id, verdict: .approved, body: nil)
             } else {
-                let tail = lastLines(of: logPath, count: 61).dropLast().joined(separator: "\n")
+                var tail = lastLines(of: logPath, count: 61).dropLast().joined(separator: "\n")
+                // Very long lines: the end is what matters, and the whole output is in the log.
+                if tail.utf8.count > CommandReviewer.bodyLimit {
+                    tail = "(cut to its last \(CommandReviewer.bodyLimit / 1024) KiB; the whole output: git ao review show \(run.id))\n"
+                        + String(decoding: tail.utf8.suffix(CommandReviewer.bodyLimit), as: UTF8.self)
+                }
                 let body = "`\(argv.first ?? "")` exited with status \(status). Last lines of its output:\n" + tail
                 _ = try? ReviewVerdicts(workspace: workspace, store: store).record(run.id, verdict: .changesRequested, body: body)
             }

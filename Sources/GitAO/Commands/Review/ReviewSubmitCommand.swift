@@ -46,6 +46,8 @@ struct ReviewSubmitCommand: ParsableCommand {
         if verdict == .changesRequested && (body ?? "").trimmingSpaces.isEmpty { throw Messages.reviewBodyRequired() }
         let store = try workspace.requireStore()
         let found = try workspace.storeCall { try ReviewCommand.run(self.handle, store: store) }
+        // A command reviewer's verdict is its exit status: a worker cannot approve its own gate.
+        if found.reviewer == Reviewer.command.key && found.isRunning { throw Messages.reviewRunIsCommand(found.id) }
         let recorded = try ReviewVerdicts(workspace: workspace, store: store).record(found.id, verdict: verdict, body: body)
         guard !global.quiet else { return }
         if !recorded.changed {
