@@ -34,6 +34,17 @@ package struct ForgeConfiguration: Sendable, Equatable {
             }
             throw Messages.invalidConfig(key: ConfigKeys.githubAPIURL, value: base, expected: "an http(s) URL such as https://github.example.com/api/v3")
         }
+        // Credentials in the URL would be printed and stored wherever the URL is: the token goes
+        // in AO_GITHUB_TOKEN (or gh), never in the URL.
+        let authority = base.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
+        if authority.contains("@") {
+            // The first '@' is the authority's (it comes before any path).
+            let scheme = base.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "https"
+            let shown = scheme + "://***" + String(base[base.firstIndex(of: "@")!...])
+            let expected = "a URL without credentials (the token goes in AO_GITHUB_TOKEN or GITHUB_TOKEN)"
+            if fromEnvironment != nil { throw Messages.invalidEnvironment(variable: apiURLVariable, value: shown, expected: expected) }
+            throw Messages.invalidConfig(key: ConfigKeys.githubAPIURL, value: shown, expected: expected)
+        }
         return ForgeConfiguration(apiBase: base, caInfo: config.nonEmpty(ConfigKeys.githubCAInfo),
                                   remoteName: config.nonEmpty(ConfigKeys.remote) ?? "origin")
     }

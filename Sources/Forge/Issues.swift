@@ -116,7 +116,7 @@ package enum IssueBranch {
     package static func name(prefix: String, number: Int, title: String) -> String {
         let head = "\(prefix)issue-\(number)"
         let room = maxLength - head.count - 1
-        var slug = slug(title)
+        var slug = slug(UntrustedText.clean(title))
         guard room > 0, !slug.isEmpty else { return head }
         if slug.count > room {
             slug = String(slug.prefix(room))

@@ -49,7 +49,7 @@ package struct PullRequestObserver {
         threads.compactMap { thread in
             var thread = thread
             thread.comments = thread.comments.filter { comment in
-                !(comment.reviewID.map(ownReviewIDs.contains) ?? false) && !comment.body.contains(ownMarker)
+                !(comment.reviewID.map(ownReviewIDs.contains) ?? false) && !isOwn(comment.body)
             }
             return thread.comments.isEmpty ? nil : thread
         }
@@ -57,6 +57,13 @@ package struct PullRequestObserver {
 
     /// What marks a review or comment body as git-ao's own.
     package static let ownMarker = "<!-- git-ao -->"
+
+    /// A body git-ao posted: the marker is its first line (a review whose id was never stored,
+    /// say its poster was killed after GitHub took it). A person who quotes git-ao's text, marker
+    /// and all, writes it further down (or after `> `), and is still heard.
+    package static func isOwn(_ body: String) -> Bool {
+        body.hasPrefix(ownMarker + "\n") || body == ownMarker
+    }
 
     private var base: String { "/repos/\(repository.owner)/\(repository.name)" }
 
@@ -273,7 +280,7 @@ package struct PullRequestObserver {
         facts.checks = Self.checks(runs: runs, statuses: status["statuses"]?.array ?? [])
         facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
         facts.review = Self.decision(reviews: reviewList.filter { review in
-            !(review["id"]?.int64.map(ownReviewIDs.contains) ?? false) && !(review["body"]?.string ?? "").contains(Self.ownMarker)
+            !(review["id"]?.int64.map(ownReviewIDs.contains) ?? false) && !Self.isOwn(review["body"]?.string ?? "")
         }, requested: pr)
         facts.threads = known?.threads ?? []
         facts.threadsKnown = known?.threadsKnown ?? false

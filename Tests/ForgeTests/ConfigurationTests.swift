@@ -51,6 +51,21 @@ struct ConfigurationTests {
         #expect(throws: AOError.self) { try ForgeConfiguration.resolve(environment: [:], config: bad) }
     }
 
+    @Test("credentials in the API URL are refused, and the error does not repeat them")
+    func credentialsInURL() throws {
+        for (environment, config) in [(["AO_GITHUB_API_URL": "http://user:s3cret@127.0.0.1:1/api"], GitConfig()),
+                                      ([:], GitConfig(entries: [.init(key: "ao.github.apiurl", value: "https://x-token:s3cret@ghe.example.com/api/v3")]))] {
+            do {
+                _ = try ForgeConfiguration.resolve(environment: environment, config: config)
+                Issue.record("accepted credentials in \(environment) \(config)")
+            } catch let error as AOError {
+                #expect(!error.message.contains("s3cret") && error.message.contains("***@"), "\(error.message)")
+            }
+        }
+        // An '@' in the path is not a credential.
+        #expect(try ForgeConfiguration.resolve(environment: ["AO_GITHUB_API_URL": "http://127.0.0.1:1/api/@v3"], config: GitConfig()).apiBase == "http://127.0.0.1:1/api/@v3")
+    }
+
     @Test("a token is never printed, only where it came from")
     func tokenDescription() {
         let token = GitHubToken(value: "ghp_secret", origin: .gitHubToken)

@@ -53,6 +53,8 @@ struct IssueIntakeRulesTests {
         #expect(IssueBranch.name(prefix: "", number: 12, title: "Straße ÆØÅ łódź") == "issue-12-strasse-aeoa-lodz")
         let long = IssueBranch.name(prefix: "ao/", number: 12345, title: String(repeating: "very long words ", count: 20))
         #expect(long.count <= 60 && !long.hasSuffix("-") && long.hasPrefix("ao/issue-12345-very-long"))
+        // Escape sequences are removed before the slug is made, not spelled into it.
+        #expect(IssueBranch.name(prefix: "ao/", number: 41, title: "Fix \u{1B}[31mred\u{1B}[0m \u{1B}[200~paste\u{1B}[201~ now") == "ao/issue-41-fix-red-paste-now")
         // A prefix that leaves no room: the slug goes, issue-<n> stays whole.
         let prefix = "team/" + String(repeating: "x", count: 52) + "/"
         #expect(IssueBranch.name(prefix: prefix, number: 77, title: "Fix it") == prefix + "issue-77")

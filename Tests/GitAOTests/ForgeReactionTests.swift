@@ -86,10 +86,11 @@ struct ForgeReactionTests {
         try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?")])], tag: "a")
         try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?")])], tag: "b")
         #expect(try nudges(w, id).count == 1)
-        // A comment git-ao posted itself does not count as new.
-        try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?"), (2, "me", false, "fixed <!-- git-ao -->")])], tag: "c")
+        // A comment git-ao posted itself (its marker first) does not count as new...
+        try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?"), (2, "me", false, "<!-- git-ao -->\nfixed")])], tag: "c")
         #expect(try nudges(w, id).count == 1)
-        try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?"), (3, "alice", false, "still?")])], tag: "d")
+        // ...but a person quoting it, marker and all, is heard.
+        try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?"), (3, "alice", false, "> <!-- git-ao -->\n> fixed\n\nstill?")])], tag: "d")
         try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?"), (4, "copilot", true, "nit")])], tag: "e")
         #expect(try nudges(w, id).count == 3)
         try pass(w, pr: pr, threads: [thread([(1, "alice", false, "why?"), (5, "alice", false, "again")])], tag: "f")
@@ -98,7 +99,7 @@ struct ForgeReactionTests {
         #expect(events.contains("needs_input"))
         let received = FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n")
         #expect(received.contains("src/main.swift:9") && received.contains("PRRT_1") && received.contains("copilot [bot]: nit"))
-        #expect(!received.contains("<!-- git-ao -->"))
+        #expect(received.contains("still?"))
     }
 
     @Test("a conflict is sent once per episode and re-armed when it ends", .timeLimit(.minutes(3)))

@@ -24,8 +24,6 @@ struct ForgeReactions {
     static let reviewNudgeCap = 3
     /// Every reaction's outbox reason starts with this (`forge:ci:#<n>:…`, `forge:review:#<n>`, …).
     static let reasonPrefix = "forge:"
-    /// Comments carrying this marker were posted by git-ao and are never sent back to an agent.
-    static let ownCommentMarker = PullRequestObserver.ownMarker
 
     func react(_ session: Session, prs: [PullRequestFacts]) throws {
         guard !session.isTerminated, session.state != .done else { return }
@@ -74,7 +72,7 @@ struct ForgeReactions {
         let topic = "forge:review:#\(pr.number)"
         let threads = pr.threads.compactMap { thread -> ReviewThread? in
             var thread = thread
-            thread.comments = thread.comments.filter { !$0.body.contains(Self.ownCommentMarker) }
+            thread.comments = thread.comments.filter { !PullRequestObserver.isOwn($0.body) }
             return thread.comments.isEmpty ? nil : thread
         }
         guard !threads.isEmpty else {
