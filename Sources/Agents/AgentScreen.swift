@@ -55,6 +55,11 @@ package struct ScreenSigns: Equatable, Sendable {
     /// for the prompt, since text typed into a busy program arrives as separate lines.
     package var judgesInputLine: Bool
 
+    /// Whether the rules say what the agent's prompt looks like (a built-in agent's, or a custom
+    /// agent's promptPattern): then anywhere else it is busy, however still its screen, and a
+    /// nudge or message waits for that prompt. Without it, "the screen stopped changing" decides.
+    package var knowsItsPrompt: Bool { judgesInputLine || prompt != nil }
+
     package init(ready: Rule? = nil, prompt: Rule? = nil, questions: [Rule] = [], judgesInputLine: Bool = false) {
         self.ready = ready
         self.prompt = prompt

@@ -69,6 +69,7 @@ struct AgentScreenTests {
         #expect(custom.screenSigns.read(["ready!", "", "continue? [y/n]"]) == .question("continue? [y/n]"))
         #expect(custom.screenSigns.read(["ready!", "$ "]) == .ready)
         #expect(!custom.screenSigns.judgesInputLine)
+        #expect(custom.screenSigns.knowsItsPrompt && !none.screenSigns.knowsItsPrompt)
         // A configured readyPattern replaces aider's ready rule and keeps its others.
         let aider = AgentDefinition(name: "aider", kind: .aider, readyPattern: "fake agent ready")
         #expect(aider.screenSigns.ready == .anywhere("fake agent ready"))

@@ -165,6 +165,26 @@ struct ObservationTests {
         #expect(try s.axes(id).activity == "idle")
     }
 
+    @Test("a custom agent with a promptPattern is busy while its prompt is not shown, however still its screen, and gets no nudge then")
+    func promptPatternBusy() throws {
+        let s = try Scenario("obs-pattern-busy")
+        defer { s.close() }
+        try s.env.installScript("worker", "#!/bin/bash\nprintf '* working hard...\\n'\nwhile [ ! -f \"$FAKE_AGENT_OUT/done\" ]; do sleep 0.2; done\nprintf 'ready> '\nread line\nprintf '%s\\n' \"$line\" > \"$FAKE_AGENT_OUT/got\"\nsleep 600\n")
+        try s.env.git(["config", "ao.agent.worker.command", "worker"], in: s.repo)
+        try s.env.git(["config", "ao.agent.worker.promptPattern", "ready>"], in: s.repo)
+        let id = try s.spawn("--agent", "worker")
+        try s.env.eventually("its busy screen") { try s.env.run(["tmux", "capture-pane", "-p", "-t", "=ao-\(id):"]).stdout.contains("working hard") }
+        try s.ao("send", "--queue", id, "hello")
+        for _ in 0..<4 { try s.observe() }
+        #expect(try s.axes(id).activity == "active")
+        #expect(s.env.read(s.env.outputDirectory.appendingPathComponent("got")) == nil, "a message was typed into a busy agent")
+        try s.env.write("", to: s.env.outputDirectory.appendingPathComponent("done"))
+        try s.env.eventually("the queued message, once at its prompt", timeout: 20) {
+            try s.observe()
+            return s.env.read(s.env.outputDirectory.appendingPathComponent("got"))?.contains("hello") == true
+        }
+    }
+
     @Test("a seeded session whose spawn process died ends as spawn_failed")
     func abandonedSpawn() throws {
         let s = try Scenario("obs-abandoned")

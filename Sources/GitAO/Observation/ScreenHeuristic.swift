@@ -30,9 +30,9 @@ enum ScreenHeuristic {
         if let prompt = signs.prompt, prompt.matches(screen: screen, inputLine: line) {
             return ActivitySignal(.idle, source: "screen: prompt pattern")
         }
-        // A built-in agent's rules know its prompt: anywhere else it is busy, even when its
-        // screen is still (a long model wait without a spinner).
-        if signs.judgesInputLine { return ActivitySignal(.active, source: "screen: not at its prompt") }
+        // Rules that know the agent's prompt (a built-in agent's, a custom promptPattern): anywhere
+        // else it is busy, even when its screen is still (a long model wait without a spinner).
+        if signs.knowsItsPrompt { return ActivitySignal(.active, source: "screen: not at its prompt") }
         guard let memory else { return nil }  // first look: nothing to compare with yet
         if memory.hash != hash { return ActivitySignal(.active, source: "screen: output changed") }
         if unchanged >= idleAfterPasses { return ActivitySignal(.idle, source: "screen: unchanged for \(unchanged) passes") }

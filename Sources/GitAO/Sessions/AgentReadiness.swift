@@ -34,16 +34,16 @@ enum AgentReadiness {
         return answer ?? .timedOut
     }
 
-    /// For a running agent whose screen rules judge its input line (aider): waits up to `timeout`
+    /// For a running agent whose screen rules know its prompt (aider, a custom promptPattern): waits up to `timeout`
     /// for its prompt. nil when the agent has no such rules (the message is pasted at once, as
     /// before), else what was seen last.
     static func waitBeforeMessage(_ agent: AgentDefinition?, delivery: Delivery, timeout: Double,
                                   interrupted: () -> Bool = { false }) throws -> ScreenSigns.Reading? {
-        guard let agent, agent.screenSigns.judgesInputLine else { return nil }
+        guard let agent, agent.screenSigns.knowsItsPrompt else { return nil }
         let signs = agent.screenSigns
         var last = ScreenSigns.Reading.other
         let seen: ScreenSigns.Reading? = try delivery.watchScreen(timeout: timeout, interval: 0.2, interrupted: interrupted) { screen, cursorRow in
-            last = signs.read(screen, cursorRow: cursorRow)
+            last = signs.read(screen, cursorRow: signs.judgesInputLine ? cursorRow : nil)
             switch last {
             case .ready, .atPrompt, .question: return last
             case .other: return nil
@@ -66,9 +66,9 @@ enum AgentReadiness {
 
     /// Nudges: one look, no wait; a nudge is held while the agent is not at its prompt.
     static func canTakeNudge(_ session: Session, delivery: Delivery, config: GitConfig) throws -> Bool {
-        guard let agent = try? AgentCatalog(config: config).definition(session.agent), agent.screenSigns.judgesInputLine else { return true }
+        guard let agent = try? AgentCatalog(config: config).definition(session.agent), agent.screenSigns.knowsItsPrompt else { return true }
         let signs = agent.screenSigns
-        let reading = try delivery.look { screen, cursorRow in signs.read(screen, cursorRow: cursorRow) }
+        let reading = try delivery.look { screen, cursorRow in signs.read(screen, cursorRow: signs.judgesInputLine ? cursorRow : nil) }
         return reading == .ready || reading == .atPrompt
     }
 }
