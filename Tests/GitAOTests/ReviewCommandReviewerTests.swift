@@ -172,6 +172,32 @@ struct ReviewCommandReviewerTests {
         }
     }
 
+    @Test("after a rebase onto a newer base, a review covers the branch's own commits: its base is the new merge base")
+    func baseAfterRebase() throws {
+        let s = try Scenario("review-rebase-base")
+        defer { s.close() }
+        try ReviewFixtures.install(s)
+        try ReviewFixtures.useCommand(s)
+        try s.ao("init")
+        let id = try s.spawn("--prompt", "start")
+        let worktree = try s.worktreePath(of: id)
+        let first = try ReviewFixtures.commit(s, in: worktree, ["mine.txt": "mine\n"], message: "my work")
+        try s.env.eventually("the first review", timeout: 30) { try ReviewFixtures.runs(s, session: id).contains { $0["sha"] as? String == first } }
+        let originalBase = try #require(try ReviewFixtures.runs(s, session: id).first?["base"] as? String)
+        // The base branch moves on (a commit on top of it, as a fetch would bring); the agent rebases onto it.
+        let baseRef = try #require(try s.session(id)["base_ref"] as? String)
+        let full = try s.env.git(["rev-parse", "--symbolic-full-name", baseRef], in: s.repo).trimmingCharacters(in: .newlines)
+        let main = try s.env.git(["commit-tree", "\(baseRef)^{tree}", "-p", baseRef, "-m", "upstream"], in: s.repo).trimmingCharacters(in: .newlines)
+        try s.env.git(["update-ref", full, main], in: s.repo)
+        try s.env.git(["rebase", "-q", baseRef], in: worktree)
+        let rebased = try s.env.git(["rev-parse", "HEAD"], in: worktree).trimmingCharacters(in: .newlines)
+        try s.env.eventually("the review of the rebased commit", timeout: 30) {
+            try ReviewFixtures.runs(s, session: id).contains { $0["sha"] as? String == rebased && $0["verdict"] != nil }
+        }
+        let run = try #require(try ReviewFixtures.runs(s, session: id).first { $0["sha"] as? String == rebased })
+        #expect(rebased != first && run["base"] as? String == main && main != originalBase, "\(run) main=\(main) baseRef=\(baseRef)")
+    }
+
     @Test("4 concurrent triggers for the same sha start one run; the others say why they did nothing")
     func dedupe() throws {
         let s = try Scenario("review-dedupe")

@@ -42,7 +42,7 @@ struct ReviewTrigger {
         try failAbandonedRuns(session, reviewer: reviewer)
         let start = try workspace.storeCall {
             try store.startReviewRun(session: session.id, reviewer: reviewer.key, branch: session.branch.rawValue, target: target,
-                                     base: session.baseSHA.rawValue, anyVerdict: automatic,
+                                     base: ReviewTrigger.base(of: session, target: target, commonDir: workspace.location.commonDir), anyVerdict: automatic,
                                      logPath: { reviewer == .command ? CommandReviewer.logPath(aoDirectory: aoDirectory, run: $0) : nil },
                                      at: Clock.now())
         }
@@ -108,6 +108,18 @@ struct ReviewTrigger {
                 HookLog.append("review of session \(id) by \(reviewer): \(AOError.wrapping(error).message)", aoDirectory: workspace.location.aoDirectory)
             }
         }
+    }
+
+    /// Where the branch's own work starts: the merge base of `target` with the base branch as it
+    /// is now, so a branch rebased onto a newer base is reviewed for its own commits, not the
+    /// base's. The session's recorded base when git cannot say (the base branch is gone) or the
+    /// target is already in the base branch (nothing of its own left to show).
+    static func base(of session: Session, target: String, commonDir: String) -> String {
+        let recorded = session.baseSHA.rawValue
+        guard !session.baseRef.isEmpty,
+              let result = try? GitCLI.run(["merge-base", target, session.baseRef], in: commonDir, timeout: 30), result.succeeded else { return recorded }
+        let found = result.stdoutText.trimmingSpaces
+        return GitRefs.isSHA(found) && found != target ? found : recorded
     }
 
     /// The commit checked out in the session's worktree now.
