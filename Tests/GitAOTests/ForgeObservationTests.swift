@@ -30,6 +30,19 @@ struct ForgeObservationTests {
 
         func branch(_ id: String) throws -> String { try s.session(id)["branch"] as! String }
 
+        /// One pass in which `pr` has been merged (and so left the open list).
+        func passMerged(_ pr: [String: Any], tag: String) throws {
+            server.reset()
+            var merged = pr
+            merged["state"] = "closed"
+            merged["merged"] = true
+            merged["merged_at"] = "2026-01-03T00:00:00Z"
+            let number = pr["number"] as! Int
+            server.expect(base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"list-\(tag)\""))
+            server.expect(base + "/pulls/\(number)", .json(merged, etag: "\"pr\(number)-\(tag)\""))
+            try observe("--refresh")
+        }
+
         /// The five reads of a PR; checks and statuses `checksTimes` times (they are read on
         /// every poll, the others only when the PR changed).
         func serve(pr: [String: Any], runs: [[String: Any]] = [], reviews: [[String: Any]] = [], times: Int? = 1, checksTimes: Int? = 1) {
@@ -148,14 +161,7 @@ struct ForgeObservationTests {
         try w.observe("--refresh")
         #expect(try w.s.session(id)["pr_state"] as? String == "open")
 
-        w.server.reset()
-        var merged = pr
-        merged["state"] = "closed"
-        merged["merged"] = true
-        merged["merged_at"] = "2026-01-03T00:00:00Z"
-        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l2\""))
-        w.server.expect(w.base + "/pulls/5", .json(merged, etag: "\"pr5-merged\""))
-        try w.observe("--refresh")
+        try w.passMerged(pr, tag: "merged")
         let session = try w.s.session(id)
         #expect(session["pr_state"] as? String == "merged")
         #expect(session["state"] as? String == "done")

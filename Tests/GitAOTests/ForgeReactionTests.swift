@@ -163,14 +163,7 @@ struct ForgeReactionTests {
         try pass(w, pr: pr, runs: [GitHubFixtures.checkRun(id: 80, name: "lint", headSHA: sha, conclusion: "failure", actions: false)], tag: "a")
         #expect(try nudges(w, id).isEmpty)
         // Merged while the agent was still blocked.
-        w.server.reset()
-        var merged = pr
-        merged["state"] = "closed"
-        merged["merged"] = true
-        merged["merged_at"] = "2026-01-03T00:00:00Z"
-        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"list-m\""))
-        w.server.expect(w.base + "/pulls/8", .json(merged, etag: "\"pr8-merged\""))
-        try w.observe("--refresh")
+        try w.passMerged(pr, tag: "merged")
         #expect(try w.s.session(id)["pr_state"] as? String == "merged")
         try w.s.signal(id, "active")
         _ = try? w.s.ao(arguments: ["observe"], environment: w.github)

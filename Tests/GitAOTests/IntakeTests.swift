@@ -243,7 +243,7 @@ struct IntakeTests {
         #expect(result.succeeded, "\(result)")
         let session = try result.json()
         #expect(session["issue"] as? String == "github:acme/widgets#31")
-        #expect(session["branch"] as? String == "ao/issue-31-grosse-9-kib-31mred")
+        #expect(session["branch"] as? String == "ao/issue-31-grosse-9-kib-red")
         let prompt = session["prompt"] as? String ?? ""
         #expect(!prompt.contains("THE-END") && prompt.contains("cut here at 8 KiB") && !prompt.contains("\u{1B}"))
         let id = session["id"] as! String
