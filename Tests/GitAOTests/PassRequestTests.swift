@@ -170,7 +170,8 @@ struct PassRequestTests {
         let head = try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["a.txt": "a\n"], message: "work")
         var token = ""
         try s.env.eventually("the debounce claim", timeout: 20) {
-            token = try s.sql("SELECT pending_token FROM review WHERE session_id = '\(id)'").trimmingCharacters(in: .whitespacesAndNewlines)
+            // sqlite3 may meet a busy database while the hook and its pass write: ask again.
+            token = ((try? s.sql("SELECT pending_token FROM review WHERE session_id = '\(id)'")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             return !token.isEmpty
         }
         let pid = try #require(pid_t(token.split(separator: "-").first ?? ""))

@@ -46,7 +46,7 @@ struct ObserveCommand: ParsableCommand {
             // everything it covers.
             let request = PassRequest.watch(aoDirectory: workspace.location.aoDirectory, session: only)
             if request == nil && reviewCommit == nil { return }
-            Clock.sleep(PassRequest.settle)
+            if let request { request.waitForQuiet() } else { Clock.sleep(PassRequest.settle) }
             var reviews = reviewCommit.map { [$0] } ?? []
             // In the background nobody waits: a pass that holds the lock (GitHub may be slow) is
             // waited for, since this request is served by no one else.

@@ -18,8 +18,11 @@ import Platform
 /// dead, or was asked for more than `staleAfter` ago and never came (killed, or never started).
 /// The file is never replaced on that takeover: a hook's write to it cannot be lost.
 enum PassRequest {
-    /// How long a pass lets a burst gather before it consumes the requests.
-    static let settle = 0.1
+    /// How long a request must have been quiet (no hook added to it) before its pass takes it,
+    /// so a burst (a rebase, `git am`, a loop of commits) gets one pass; and the longest a pass
+    /// waits for a burst to end.
+    static let settle = 0.03
+    static let longestSettle = 0.5
     /// An unwatched request file older than this lost its pass.
     static let staleAfter: Int64 = 3_000
 
@@ -33,7 +36,8 @@ enum PassRequest {
     /// not carry it (the pass must then review it itself), else nil.
     static func post(aoDirectory: String, session: SessionID, review sha: String?, start: (String?) -> pid_t?) {
         let path = path(aoDirectory: aoDirectory, session: session)
-        let line = sha.map { "review \($0)\n" } ?? ""
+        // Every hook writes a line, so the file's modification time says when the last one came.
+        let line = sha.map { "review \($0)\n" } ?? "event\n"
         for _ in 0..<16 {
             let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
             if created >= 0 {
@@ -63,7 +67,7 @@ enum PassRequest {
             let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else { continue }  // consumed in between: make a new one
             defer { close(fd) }
-            if !line.isEmpty { _ = writeAll(fd, Array(line.utf8)) }
+            _ = writeAll(fd, Array(line.utf8))
             // Unlinked: a pass consumed it, perhaps before our write; a new request, then.
             guard isLinked(fd) else { continue }
             // Still linked after our write: whoever consumes it reads our write and everything
@@ -132,6 +136,21 @@ enum PassRequest {
         }
 
         deinit { if fd >= 0 { close(fd) } }
+
+        /// Waits until no hook has added to the request for `settle` seconds (at most
+        /// `longestSettle` in all): the burst it belongs to is over.
+        func waitForQuiet() {
+            let deadline = Clock.monotonicSeconds() + PassRequest.longestSettle
+            var pause = PassRequest.settle
+            while pause > 0 && Clock.monotonicSeconds() < deadline {
+                Clock.sleep(min(pause, max(0, deadline - Clock.monotonicSeconds())))
+                var info = stat()
+                guard fd >= 0, fstat(fd, &info) == 0 else { return }
+                let written = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+                let quiet = Double(Clock.epochMilliseconds()) / 1000 - written
+                pause = PassRequest.settle - quiet
+            }
+        }
 
         /// Unlinks the request and returns the commits it asks to review (oldest first); none
         /// when another pass consumed it first. Call it with the observation lock held, before
