@@ -185,6 +185,19 @@ struct PassRequestTests {
         }
     }
 
+    @Test("a request that names no session is dropped by the pass it gets, not retried by every pass")
+    func garbageRequest() throws {
+        let s = try Scenario("pass-garbage")
+        defer { s.close() }
+        _ = try s.spawn()
+        let pending = s.repo.appendingPathComponent(".git/ao/pending")
+        try FileManager.default.createDirectory(at: pending, withIntermediateDirectories: true)
+        let garbage = pending.appendingPathComponent("nosuch")
+        try s.env.write("junk\n", to: garbage)
+        try s.observe()
+        try s.env.eventually("the garbage request dropped", timeout: 20) { !FileManager.default.fileExists(atPath: garbage.path) }
+    }
+
     @Test("a commit after a pass was killed before it served its request still gets its pass and its review")
     func killedPassEndToEnd() throws {
         let s = try Scenario("pass-killed")

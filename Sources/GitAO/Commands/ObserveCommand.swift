@@ -38,7 +38,15 @@ struct ObserveCommand: ParsableCommand {
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
-        let only = try session.map { try workspace.resolveSession($0).id }
+        let only: SessionID?
+        do {
+            only = try session.map { try workspace.resolveSession($0).id }
+        } catch let error as AOError where requested && error.code == .sessionNotFound {
+            // A request for no session (its name is garbage, or the session is gone): dropped,
+            // or every later pass would start one more pass for it.
+            if let session { PassRequest.discard(aoDirectory: workspace.location.aoDirectory, name: session) }
+            throw error
+        }
         let pass = ObservePass(workspace: workspace, only: only, refresh: refresh)
         let outcome: ObservePass.Outcome
         if requested, let only {

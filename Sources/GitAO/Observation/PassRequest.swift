@@ -92,6 +92,12 @@ enum PassRequest {
         return true
     }
 
+    /// Removes the request named `name` (one that names no session).
+    static func discard(aoDirectory: String, name: String) {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { return }
+        unlink(aoDirectory + "/pending/" + name)
+    }
+
     /// Every pass's side: requests of any session whose pass died (killed, or gave up on a
     /// busy observation lock) get a pass now, instead of waiting for that session's next hook.
     /// Returns the sessions it started passes for.
