@@ -28,7 +28,7 @@ package struct ForgeConfiguration: Sendable, Equatable {
     package static func resolve(environment: [String: String], config: GitConfig) throws -> ForgeConfiguration {
         let fromEnvironment = environment[apiURLVariable].flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
         let base = fromEnvironment ?? config.nonEmpty(ConfigKeys.githubAPIURL) ?? defaultAPIBase
-        guard WebURL(base) != nil else {
+        guard let url = WebURL(base) else {
             if fromEnvironment != nil {
                 throw Messages.invalidEnvironment(variable: apiURLVariable, value: base, expected: "an http(s) URL such as https://github.example.com/api/v3")
             }
@@ -36,11 +36,8 @@ package struct ForgeConfiguration: Sendable, Equatable {
         }
         // Credentials in the URL would be printed and stored wherever the URL is: the token goes
         // in AO_GITHUB_TOKEN (or gh), never in the URL.
-        let authority = base.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
-        if authority.contains("@") {
-            // The first '@' is the authority's (it comes before any path).
-            let scheme = base.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "https"
-            let shown = scheme + "://***" + String(base[base.firstIndex(of: "@")!...])
+        if url.hasUserInfo {
+            let shown = url.masked
             let expected = "a URL without credentials (the token goes in AO_GITHUB_TOKEN or GITHUB_TOKEN)"
             if fromEnvironment != nil { throw Messages.invalidEnvironment(variable: apiURLVariable, value: shown, expected: expected) }
             throw Messages.invalidConfig(key: ConfigKeys.githubAPIURL, value: shown, expected: expected)

@@ -7,6 +7,10 @@ package struct WebURL: Sendable, Equatable {
     package let port: Int
     /// Path and query, starting with `/` (or empty).
     package let path: String
+    /// Credentials before the host (`user:password@`), when the URL carries any.
+    package let hasUserInfo: Bool
+    /// The URL as written, with any credentials replaced by `***`, for messages.
+    package let masked: String
 
     package init?(_ text: String) {
         guard let schemeEnd = text.firstRange(of: "://") else { return nil }
@@ -16,7 +20,8 @@ package struct WebURL: Sendable, Equatable {
         let isDelimiter: (Character) -> Bool = { $0 == "/" || $0 == "?" || $0 == "#" }
         let authorityEnd = rest.firstIndex(where: isDelimiter) ?? rest.endIndex
         var authority = rest[..<authorityEnd]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let at = authority.lastIndex(of: "@")
+        if let at { authority = authority[authority.index(after: at)...] }
         var host = String(authority)
         var port = scheme == "https" ? 443 : 80
         if authority.hasPrefix("[") {
@@ -35,6 +40,8 @@ package struct WebURL: Sendable, Equatable {
         self.host = host.lowercased()
         self.port = port
         self.path = String(rest[authorityEnd...])
+        self.hasUserInfo = at != nil
+        self.masked = at.map { text[..<schemeEnd.upperBound] + "***" + text[$0...] } ?? text
     }
 
     /// Two URLs share an origin when scheme, host and port are equal.
