@@ -70,6 +70,12 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// sentences ("42 s", "5 min", "3 h", "2 d"). Negative spans read as zero.
     public enum AgeStyle: Sendable { case compact, spoken }
 
+    /// A configured period as it was given, never rounded: whole minutes in min, else seconds
+    /// ("5 min", "90 s").
+    public var period: String {
+        seconds >= 60 && seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"
+    }
+
     public func age(_ style: AgeStyle) -> String {
         let s = max(0, seconds)
         let value: Int64

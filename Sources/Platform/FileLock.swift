@@ -36,6 +36,17 @@ package final class FileLock {
         writeAll(fd, Array("\(getpid())\n".utf8))
     }
 
+    /// Whether some process holds the lock at `path` now: nil when there is no such file (nobody
+    /// took it yet). Never creates the file and never keeps a lock.
+    package static func isHeld(_ path: String) -> Bool? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
     /// The process id written by the holder, if any.
     package static func owner(of path: String) -> Int32? {
         readFile(path).flatMap { Int32($0.trimmingSpaces) }

@@ -111,6 +111,19 @@ package func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t 
 
 package func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+/// The names in the directory at `path`, without `.` and `..`; none when it cannot be read.
+/// A name that is not UTF-8 is decoded with U+FFFD in place of its bad bytes.
+package func directoryNames(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
 package func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

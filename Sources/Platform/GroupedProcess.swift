@@ -59,13 +59,9 @@ package enum GroupedProcess {
     /// is ended later by whoever notices, and a process id reused since then is never hit.
     @discardableResult
     package static func endAbandonedGroup(_ group: pid_t, marker: String) -> Bool {
-        guard group > 1, let directory = opendir("/proc") else { return false }
-        defer { closedir(directory) }
+        guard group > 1 else { return false }
         let wanted = Array(marker.utf8)
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        for name in directoryNames("/proc") {
             guard let pid = Int32(name), let stat = readBytes("/proc/\(pid)/stat"),
                   let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
             // After "pid (comm) ": state, ppid, pgrp.

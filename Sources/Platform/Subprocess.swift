@@ -137,6 +137,12 @@ package enum Subprocess {
         return LaunchFailure(program: path, code: errno)
     }
 
+    /// Whether no process `pid` exists any more (one that exists but belongs to another user is
+    /// not gone).
+    package static func isGone(_ pid: pid_t) -> Bool {
+        kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     /// The absolute path of `name` on this process's PATH.
     package static func onPath(_ name: String) -> String? {
         findExecutable(name, searchPath: Environment.value("PATH"))

@@ -45,15 +45,12 @@ package final class LaunchChannel {
     /// Removes pipes of earlier attempts for `name` whose process is gone (killed with -9, say):
     /// names carry the pid, so a live attempt's pipes are never touched.
     static func removeAbandoned(directory: String, name: String) {
-        guard let dir = opendir(directory) else { return }
-        defer { closedir(dir) }
         var abandoned: [String] = []
-        while let entry = readdir(dir) {
-            let file = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        for file in directoryNames(directory) {
             guard file.hasPrefix(name + "."), file.hasSuffix(".plan") || file.hasSuffix(".ack") else { continue }
             let parts = file.dropFirst(name.count + 1).split(separator: ".")
             guard parts.count == 3, let pid = Int32(parts[0]), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { abandoned.append(directory + "/" + file) }
+            if Subprocess.isGone(pid) { abandoned.append(directory + "/" + file) }
         }
         for path in abandoned { unlink(path) }
     }

@@ -55,6 +55,14 @@ func directoryEntries(_ fd: Int32) -> [[CChar]] {
     return names
 }
 
+/// The names in the directory at `path`, as text (see `entryText`); none when it cannot be read.
+func directoryNames(atPath path: String) -> [String] {
+    let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { return [] }
+    defer { Glibc.close(fd) }
+    return directoryEntries(fd).map(entryText)
+}
+
 /// A NUL-terminated name as text, for matching and for messages (bytes that are not UTF-8 become U+FFFD).
 func entryText(_ name: [CChar]) -> String {
     String(decoding: name.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)

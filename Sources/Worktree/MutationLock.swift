@@ -44,16 +44,7 @@ extension Repository {
     /// yet and names nothing, where libgit2 would say every branch is checked out there.
     func anyHeadNames(branch: String) -> Bool {
         let wanted = "ref: refs/heads/" + branch
-        var heads = [commonDir + "/HEAD"]
-        if let dir = opendir(commonDir + "/worktrees") {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
-                if name != "." && name != ".." { heads.append(commonDir + "/worktrees/" + name + "/HEAD") }
-            }
-            closedir(dir)
-        }
+        let heads = [commonDir + "/HEAD"] + directoryNames(atPath: commonDir + "/worktrees").map { commonDir + "/worktrees/" + $0 + "/HEAD" }
         return heads.contains { head in
             guard let file = fopen(head, "r") else { return false }
             defer { fclose(file) }

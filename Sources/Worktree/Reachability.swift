@@ -69,14 +69,9 @@ extension Repository {
 
     /// Every regular file below `directory` (no symbolic links followed).
     static func files(under directory: String, depth: Int = 0) -> [String] {
-        guard depth < 16, let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
+        guard depth < 16 else { return [] }
         var result: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name == "." || name == ".." { continue }
+        for name in directoryNames(atPath: directory) {
             let path = directory + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }

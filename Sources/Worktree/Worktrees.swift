@@ -196,15 +196,8 @@ extension Repository {
         guard let main = try? mainRepository() else { return [] }
         let root = main.commonDir + "/worktrees"
         var removed: [String] = []
-        guard let dir = opendir(root) else { return [] }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(cString: raw.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
         let now = time(nil)
-        for name in names {
+        for name in directoryNames(atPath: root) {
             let admin = root + "/" + name
             var info = stat()
             guard lstat(admin, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }

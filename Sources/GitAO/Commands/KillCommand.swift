@@ -145,7 +145,7 @@ struct KillCommand: ParsableCommand {
     static func stillRunning(_ pid: Int32, within seconds: Double) -> Int32? {
         let deadline = Clock.monotonicSeconds() + seconds
         while Clock.monotonicSeconds() < deadline {
-            if Glibc.kill(pid, 0) != 0 && errno == ESRCH { return nil }
+            if Subprocess.isGone(pid) { return nil }
             // A zombie has exited; only its parent has not collected it yet.
             if let stat = readFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")"),
                stat[stat.index(after: close)...].trimmingSpaces.hasPrefix("Z") { return nil }

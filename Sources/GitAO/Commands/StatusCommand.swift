@@ -182,9 +182,7 @@ struct StatusModel {
             let every = max(githubInterval, state.pollInterval ?? githubInterval)
             let ago = last <= now ? "\((now - last).age(.compact)) ago" : "at \(isoTimestamp(last))"
             let when = next <= now ? "by the next observation pass" : "by the first observation pass after \(isoTimestamp(next))"
-            let seconds = every.seconds
-            let period = seconds >= 60 && seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"
-            return "GitHub (\(repository)): asked \(ago); asked again \(when) (every \(period))."
+            return "GitHub (\(repository)): asked \(ago); asked again \(when) (every \(every.period))."
         }
     }
 

@@ -28,11 +28,7 @@ enum CIFollower {
     /// The pid of the session's running follower, if one runs (no file is created to find out).
     static func running(aoDirectory: String, session: SessionID) -> Int32? {
         let path = lockPath(aoDirectory: aoDirectory, session: session)
-        guard fileExists(path) else { return nil }
-        if let lock = try? FileLock.acquire(path, wait: 0) {
-            lock.release()
-            return nil
-        }
+        guard FileLock.isHeld(path) == true else { return nil }
         return FileLock.owner(of: path)
     }
 

@@ -104,15 +104,8 @@ enum PassRequest {
     @discardableResult
     static func sweep(aoDirectory: String, start: (SessionID) -> pid_t?) -> [SessionID] {
         let folder = aoDirectory + "/pending"
-        guard let dir = opendir(folder) else { return [] }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(cString: raw.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." && !name.contains("/") { names.append(name) }
-        }
-        closedir(dir)
         var started: [SessionID] = []
-        for name in names {
+        for name in directoryNames(folder) {
             let fd = open(folder + "/" + name, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             guard fd >= 0 else { continue }
             defer { close(fd) }
@@ -198,7 +191,7 @@ enum PassRequest {
     /// watching (the caller holds the lock a watching pass, or the hook making the file, holds).
     /// A file with no `created` line lost its hook while being made.
     private static func isStale(_ content: String) -> Bool {
-        if let pid = value(of: "pass", in: content).last.flatMap({ pid_t($0) }), pid > 0, kill(pid, 0) != 0, errno == ESRCH { return true }
+        if let pid = value(of: "pass", in: content).last.flatMap({ pid_t($0) }), pid > 0, Subprocess.isGone(pid) { return true }
         guard let created = value(of: "created", in: content).last.flatMap({ Int64($0) }) else { return true }
         return Clock.epochMilliseconds() - created > staleAfter
     }

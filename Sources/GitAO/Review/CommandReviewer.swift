@@ -29,13 +29,7 @@ struct CommandReviewer {
     /// Whether the process running `run`'s command still lives: nil when it cannot tell yet (no
     /// process has taken the run: a detached executor may still be starting).
     static func executorIsAlive(_ run: ReviewRun, aoDirectory: String) -> Bool? {
-        let path = executorLockPath(aoDirectory: aoDirectory, run: run.id)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
-        flock(fd, LOCK_UN)
-        return false
+        FileLock.isHeld(executorLockPath(aoDirectory: aoDirectory, run: run.id))
     }
 
     /// Ends a superseded or cancelled command reviewer's process group, and removes its

@@ -89,7 +89,7 @@ struct ReviewTrigger {
         guard let session = try store.session(id), !session.isTerminated else { return }
         let reviewers = settings.reviewers(for: session, override: try store.reviewAgentOverride(for: id), config: config)
         guard !reviewers.isEmpty else { return }
-        let token = "\(getpid())-\(Clock.epochMilliseconds())"
+        let token = ReviewTrigger.claimToken()
         for reviewer in reviewers {
             try workspace.storeCall { try store.claimReviewTrigger(session: id, reviewer: reviewer.key, sha: sha, token: token, at: Clock.now()) }
         }
@@ -120,6 +120,14 @@ struct ReviewTrigger {
               let result = try? GitCLI.run(["merge-base", target, session.baseRef], in: commonDir, timeout: 30), result.succeeded else { return recorded }
         let found = result.stdoutText.trimmingSpaces
         return GitRefs.isSHA(found) && found != target ? found : recorded
+    }
+
+    /// A debounce claim's token, `<pid>-<epoch-ms>`: this process's, and unique to this claim.
+    static func claimToken() -> String { "\(getpid())-\(Clock.epochMilliseconds())" }
+
+    /// The process that made a claim (see `claimToken`).
+    static func claimant(of token: String) -> pid_t? {
+        token.split(separator: "-").first.flatMap { pid_t($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
     /// The commit checked out in the session's worktree now.

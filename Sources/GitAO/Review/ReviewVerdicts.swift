@@ -47,12 +47,9 @@ struct ReviewVerdicts {
         ]).joined(separator: "\n")
     }
 
-    /// Eight hex digits from the run (FNV-1a): the same for every delivery of one run.
+    /// Eight hex digits of the run's evidence hash: the same for every delivery of one run.
     static func fenceTag(_ run: ReviewRun) -> String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in "\(run.id):\(run.targetSHA):\(run.createdAt.milliseconds)".utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 8 - hex.count) + hex
+        String(evidenceHash("\(run.id):\(run.targetSHA):\(run.createdAt.milliseconds)").prefix(8))
     }
 
     @Sendable static func capMessage(_ run: ReviewRun) -> String {

@@ -47,7 +47,7 @@ struct ReviewWatchdog {
             case .agent?:
                 guard let session = try store.session(run.sessionID) else { continue }
                 if Double(age) / 1000 > timeout {
-                    why = "the agent reviewer did not submit a verdict within \(ReviewWatchdog.duration(timeout)) (ao.review.timeout)"
+                    why = "the agent reviewer did not submit a verdict within \(TimeSpan(milliseconds: Int64(timeout * 1000)).period) (ao.review.timeout)"
                     reviewerToEnd = session
                 } else if run.worktreePath == nil {
                     // Not yet given to its reviewer (launching, waiting for its prompt).
@@ -86,16 +86,12 @@ struct ReviewWatchdog {
         let debounce = (try? ReviewSettings(config: config))?.debounce ?? 20
         var started: [SessionID] = []
         for claim in claims where !started.contains(claim.session) {
-            guard let pid = claim.token.split(separator: "-").first.flatMap({ pid_t($0) }), pid > 0,
-                  kill(pid, 0) != 0 && errno == ESRCH,
+            guard let pid = ReviewTrigger.claimant(of: claim.token),
+                  Subprocess.isGone(pid),
                   Double(now.milliseconds - claim.at.milliseconds) / 1000 >= debounce else { continue }
             ReviewTrigger.startInBackground(location: workspace.location, arguments: ["review", "after-commit", claim.session.rawValue, claim.sha])
             started.append(claim.session)
         }
         return started
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        seconds >= 60 && seconds.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(seconds / 60)) min" : "\(Int(seconds)) s"
     }
 }

@@ -42,7 +42,7 @@ enum SpawnStopper {
                     if now.isTerminated { return .undone("Session \(session.id) ended while its spawn was being stopped (\(now.terminalReason?.rawValue ?? "unknown")).") }
                     return .completed(now)
                 }
-                if Glibc.kill(pid, 0) != 0 && errno == ESRCH { break }
+                if Subprocess.isGone(pid) { break }
                 Clock.sleep(0.05)
             }
             if isGitAO(pid) {

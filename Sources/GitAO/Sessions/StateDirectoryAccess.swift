@@ -61,17 +61,12 @@ enum StateDirectoryAccess {
 
     /// The entries of `directory` and of its subdirectories (one level: prompts/, run/).
     private static func entries(_ directory: String, depth: Int = 0) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
         var result: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name == "." || name == ".." { continue }
+        for name in directoryNames(directory) {
             let path = directory + "/" + name
             result.append(path)
-            if depth == 0, entry.pointee.d_type == UInt8(DT_DIR) { result += entries(path, depth: 1) }
+            var info = stat()
+            if depth == 0, lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { result += entries(path, depth: 1) }
         }
         return result.sorted()
     }
