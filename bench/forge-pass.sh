@@ -12,7 +12,7 @@ sessions=${2:-50}
 need hyperfine python3 tmux git curl
 sandbox
 
-fixtures="$bench_root/../shared/fixtures/github"
+fixtures="$bench_root/Tests/Fixtures/github"
 [ -d "$fixtures" ] || { echo "bench: no fixtures at $fixtures" >&2; exit 69; }
 
 make_repo() {

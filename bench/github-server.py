@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A loopback GitHub for bench/forge-pass.sh: open pull requests for the given branches, built from
-the recorded payloads in ../shared/fixtures/github, every response delayed by --latency, ETags on
+the recorded payloads in Tests/Fixtures/github, every response delayed by --latency, ETags on
 every REST response (If-None-Match -> 304). GET /__stats returns the counts; POST /__change?pr=N
 makes pull request N look updated (new updated_at, new ETags for its reads); POST /__reset-stats."""
 import argparse, copy, json, sys, threading, time

@@ -1,12 +1,12 @@
 import Foundation
 
-/// GitHub objects built from the real recorded payloads in `../shared/fixtures/github` (see its
-/// README): tests change only the fields a scenario needs, so every decoder meets GitHub's real
+/// GitHub objects built from the real recorded payloads in `Tests/Fixtures/github` (see its
+/// README and licence: copies of octokit/webhooks' payload examples kept in the repository): tests change only the fields a scenario needs, so every decoder meets GitHub's real
 /// nulls and extra fields.
 public enum GitHubFixtures {
-    /// `<package root>/../shared/fixtures/github`, where CI clones `shared/` beside the repository.
+    /// `<package root>/Tests/Fixtures/github`: inside the repository, so a clone alone runs its tests.
     public static var directory: URL {
-        TestEnvironment.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/github")
+        TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/github")
     }
 
     /// The object under `key` in a payload file, e.g. `("pull_request/opened.payload.json", "pull_request")`.
