@@ -51,7 +51,8 @@ package enum ConfigKeys {
         Key(name: githubCAInfo, defaultValue: "", summary: "CA bundle (PEM file) that signs the GitHub server's certificate, for a private certificate authority"),
         Key(name: githubInterval, defaultValue: "30s", summary: "GitHub is asked at most once per this interval per repository (observe --refresh forces a poll)"),
         Key(name: githubFollowFor, defaultValue: "60m", summary: "how long the follower started by a session's git push keeps polling its pull request's checks"),
-        Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads started by bots (Copilot and the like) are not treated as work"),
+        Key(name: githubBotReviews, defaultValue: "deliver", summary: "ignore: review threads and change-request review bodies from bots (Copilot and the like) are not treated as work"),
+        Key(name: githubLogWait, defaultValue: "3m", summary: "how long a CI nudge waits for a failed job's log that could not be fetched (tried again at each poll) before it goes without it"),
         Key(name: "ao.intake.enabled", defaultValue: "false", summary: "turns issue intake on: eligible open GitHub issues become sessions, one per issue"),
         Key(name: "ao.intake.labels", defaultValue: "", summary: "multi-valued: every listed label must be on an issue for intake to take it"),
         Key(name: "ao.intake.assignee", defaultValue: "", summary: "a login, * for any assignee, none for unassigned issues"),
@@ -81,5 +82,6 @@ package enum ConfigKeys {
     package static let githubCAInfo = "ao.github.caInfo"
     package static let githubInterval = "ao.github.interval"
     package static let githubBotReviews = "ao.github.botReviews"
+    package static let githubLogWait = "ao.github.logWait"
     package static let githubFollowFor = "ao.github.followFor"
 }

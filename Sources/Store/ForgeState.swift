@@ -68,13 +68,6 @@ public struct ForgeRepositoryState: Equatable, Sendable {
     }
 }
 
-/// A reaction already sent: the signature of the fact behind it and how many were sent.
-public struct ReactionRecord: Equatable, Sendable {
-    public var signature: String
-    public var sentCount: Int
-    public var at: Timestamp
-}
-
 extension StateStore {
     // MARK: ETags
 
@@ -196,74 +189,6 @@ extension StateStore {
             let insert = try connection.prepare("INSERT INTO forge_pr_facts (session_id, number, facts, observed_at) VALUES (?, ?, ?, ?)")
             for (number, text) in facts.sorted(by: { $0.key < $1.key }) {
                 try insert.run([.text(id.rawValue), .int(Int64(number)), .text(text), .int(now.milliseconds)])
-            }
-        }
-    }
-
-    // MARK: Reactions
-
-    public func reaction(_ kind: String, subject: String, for id: SessionID) throws -> ReactionRecord? {
-        let rows = try connection.prepare("SELECT signature, sent_count, at FROM forge_reactions WHERE session_id = ? AND kind = ? AND subject = ?")
-        try rows.bind([.text(id.rawValue), .text(kind), .text(subject)])
-        guard try rows.step() else { return nil }
-        return ReactionRecord(signature: rows.text(0) ?? "", sentCount: Int(rows.int(1)), at: Timestamp(milliseconds: rows.int(2)))
-    }
-
-    /// Records that a reaction with `signature` was queued, counting it.
-    public func recordReaction(_ kind: String, subject: String, signature: String, for id: SessionID, at now: Timestamp) throws {
-        try connection.immediateTransaction {
-            try connection.prepare("""
-                INSERT INTO forge_reactions (session_id, kind, subject, signature, sent_count, at) VALUES (?, ?, ?, ?, 1, ?)
-                ON CONFLICT(session_id, kind, subject) DO UPDATE SET signature = excluded.signature,
-                    sent_count = sent_count + 1, at = excluded.at
-                """).run([.text(id.rawValue), .text(kind), .text(subject), .text(signature), .int(now.milliseconds)])
-        }
-    }
-
-    /// Forgets a reaction (a conflict episode that ended re-arms the conflict nudge).
-    public func clearReaction(_ kind: String, subject: String, for id: SessionID) throws {
-        try connection.immediateTransaction {
-            try connection.prepare("DELETE FROM forge_reactions WHERE session_id = ? AND kind = ? AND subject = ?")
-                .run([.text(id.rawValue), .text(kind), .text(subject)])
-        }
-    }
-
-    // MARK: Outbox items for reactions
-
-    /// Marks undelivered nudges whose reason starts with `reasonPrefix` as superseded: the fact
-    /// behind them changed before they could be delivered. Returns how many.
-    @discardableResult
-    public func supersedePendingNudges(for id: SessionID, reasonPrefix: String, except kept: String? = nil, at now: Timestamp) throws -> Int {
-        try connection.immediateTransaction {
-            let pending = try pendingOutbox(session: id).filter {
-                $0.kind == .nudge && ($0.reason ?? "").hasPrefix(reasonPrefix) && $0.reason != kept
-            }
-            guard !pending.isEmpty else { return 0 }
-            let revision = try session(id)?.revision ?? 0
-            for item in pending {
-                try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'superseded' WHERE id = ? AND delivered_at IS NULL")
-                    .run([.int(now.milliseconds), .int(item.id)])
-                try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
-                                             data: "{\"reason\":\"\(item.reason ?? "")\"}"))
-            }
-            return pending.count
-        }
-    }
-
-    /// Queues a reaction's nudge and records the signatures of the facts it is about, in one
-    /// transaction: a crash cannot leave a nudge without its record (sent twice) or a record
-    /// without its nudge (never sent).
-    public func enqueueReaction(_ text: String, reason: String, records: [(kind: String, subject: String, signature: String)],
-                                for id: SessionID, at now: Timestamp) throws {
-        try connection.immediateTransaction {
-            try enqueue(.nudge(text: text, reason: reason), for: id, at: now)
-            let record = try connection.prepare("""
-                INSERT INTO forge_reactions (session_id, kind, subject, signature, sent_count, at) VALUES (?, ?, ?, ?, 1, ?)
-                ON CONFLICT(session_id, kind, subject) DO UPDATE SET signature = excluded.signature,
-                    sent_count = sent_count + 1, at = excluded.at
-                """)
-            for entry in records {
-                try record.run([.text(id.rawValue), .text(entry.kind), .text(entry.subject), .text(entry.signature), .int(now.milliseconds)])
             }
         }
     }

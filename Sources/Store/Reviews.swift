@@ -66,11 +66,7 @@ public struct ReviewDeliveryPolicy: Sendable {
     }
 
     /// The outbox reason of a review nudge names its run, so delivery can re-check it.
-    public static func reason(run id: Int64) -> String { "review:\(id)" }
-    public static func run(fromReason reason: String?) -> Int64? {
-        guard let reason, reason.hasPrefix("review:") else { return nil }
-        return Int64(reason.dropFirst("review:".count))
-    }
+    public static func reason(run id: Int64) -> String { NudgeReason([.reviewRun(id)]).encoded }
 }
 
 extension StateStore {
@@ -267,30 +263,29 @@ extension StateStore {
             var note: String?
             var delivered: Int64?
             if verdict == .changesRequested {
-                // Verdicts on older commits still waiting in the outbox (the worker was busy or
-                // blocked) are stale now: they are withdrawn, and never count towards the cap.
-                let waiting = try readRuns("""
-                    WHERE branch = ? AND reviewer = ? AND status = 'delivered' AND target_sha != ? AND id IN
-                        (SELECT CAST(substr(reason, 8) AS INTEGER) FROM outbox WHERE kind = 'nudge' AND delivered_at IS NULL AND reason LIKE 'review:%')
-                    """, [.text(run.branch), .text(run.reviewer), .text(run.targetSHA)])
-                for old in waiting {
-                    try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'stale review verdict' WHERE kind = 'nudge' AND reason = ? AND delivered_at IS NULL")
-                        .run([.int(now.milliseconds), .text(ReviewDeliveryPolicy.reason(run: old.id))])
+                // Verdicts of this reviewer on this branch still waiting in the outbox.
+                let waitingRuns = try pendingOutbox().filter { $0.kind == .nudge }.compactMap { NudgeReason.decode($0.reason).reviewRun }
+                let waiting = try waitingRuns.compactMap { try readRuns("WHERE id = ?", [.int($0)]).first }
+                    .filter { $0.branch == run.branch && $0.reviewer == run.reviewer && $0.status == .delivered }
+                for old in ReviewVerdictRules.withdrawnByNewer(waiting: waiting.map { ($0.id, $0.targetSHA) }, target: run.targetSHA) {
+                    try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'stale review verdict' WHERE kind = 'nudge' AND reason IN (?, ?) AND delivered_at IS NULL")
+                        .run([.int(now.milliseconds), .text(ReviewDeliveryPolicy.reason(run: old)), .text("review:\(old)")])
                     try connection.prepare("UPDATE review_run SET status = 'complete', delivered_at = NULL, note = ?, updated_at = ? WHERE id = ?")
-                        .run([.text("stale: a verdict on \(run.targetSHA.prefix(12)) came before delivery; recorded, not delivered"), .int(now.milliseconds), .int(old.id)])
+                        .run([.text("stale: a verdict on \(run.targetSHA.prefix(12)) came before delivery; recorded, not delivered"), .int(now.milliseconds), .int(old)])
                 }
-                let delivered_count = try connection.scalar("SELECT count(*) FROM review_run WHERE branch = ? AND reviewer = ? AND status = 'delivered'",
-                                                            [.text(run.branch), .text(run.reviewer)]) ?? 0
-                if session == nil || session?.isTerminated == true {
-                    note = "not delivered: the session has ended"
-                } else if let head = workerHead ?? session?.headSHA?.rawValue, head != run.targetSHA {
-                    note = "stale: the worker's HEAD moved on to \(head.prefix(12)); recorded, not delivered"
-                } else if delivered_count >= Int64(policy.cap) {
-                    note = "not delivered: \(policy.cap) review nudges already reached \(run.branch) from this reviewer; the human was asked"
-                    try enqueue(.notify(.needsInput, message: policy.capMessage(run)), for: run.sessionID, at: now)
-                } else {
+                let deliveredCount = try connection.scalar("SELECT count(*) FROM review_run WHERE branch = ? AND reviewer = ? AND status = 'delivered'",
+                                                           [.text(run.branch), .text(run.reviewer)]) ?? 0
+                switch ReviewVerdictRules.changesRequested(sessionAlive: session.map { !$0.isTerminated } ?? false,
+                                                           workerHead: workerHead ?? session?.headSHA?.rawValue, target: run.targetSHA,
+                                                           branch: run.branch, delivered: Int(deliveredCount), cap: policy.cap) {
+                case .deliver:
                     status = .delivered
                     delivered = now.milliseconds
+                case .keep(let why):
+                    note = why
+                case .capped(let why):
+                    note = why
+                    try enqueue(.notify(.needsInput, message: policy.capMessage(run)), for: run.sessionID, at: now)
                 }
             }
             try connection.prepare("UPDATE review_run SET status = ?, verdict = ?, body = ?, note = ?, updated_at = ?, completed_at = ?, delivered_at = ?, process_group = NULL WHERE id = ?")
@@ -319,20 +314,7 @@ extension StateStore {
     }
 
     private func reviewEventData(_ run: ReviewRun) -> String {
-        func quoted(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default:
-                    if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) }
-                    else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
-        }
+        let quoted = jsonQuoted
         var fields = ["\"run\":\"\(run.id)\"", "\"reviewer\":\(quoted(run.reviewer))", "\"sha\":\(quoted(run.targetSHA))", "\"status\":\(quoted(run.status.rawValue))"]
         if let verdict = run.verdict { fields.append("\"verdict\":\(quoted(verdict.rawValue))") }
         if let note = run.note { fields.append("\"note\":\(quoted(note))") }

@@ -57,7 +57,7 @@ struct ForgeReactionTests {
         #expect(received.contains("\"ext-ci\" timed_out"))
     }
 
-    @Test("a log that cannot be fetched is said in place of the tail", .timeLimit(.minutes(2)))
+    @Test("a log that cannot be fetched is said in place of the tail once ao.github.logWait is over", .timeLimit(.minutes(2)))
     func logUnavailable() throws {
         let w = try World("react-nolog")
         defer { w.close() }
@@ -65,6 +65,8 @@ struct ForgeReactionTests {
         try FakeAgents.waitForStart(id, in: w.s.env)
         let sha = String(repeating: "2", count: 40)
         let pr = GitHubFixtures.pullRequest(number: 4, branch: try w.branch(id), headSHA: sha)
+        // No wait for the log to come (the default waits ao.github.logWait, 3 minutes).
+        try w.s.env.git(["config", "ao.github.logWait", "0s"], in: w.s.repo)
         w.server.reset()
         // Logs can 404 until the job has finished.
         try pass(w, pr: pr, runs: [GitHubFixtures.checkRun(id: 44, name: "build", headSHA: sha, conclusion: "failure")], tag: "a",

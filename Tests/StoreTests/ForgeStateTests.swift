@@ -93,19 +93,43 @@ struct ForgeStateTests {
         #expect(try store.forgeRepositoryState(repo).tokenUnhealthySince == nil)
     }
 
-    @Test("pull request facts and reaction signatures")
-    func factsAndReactions() throws {
+    @Test("pull request facts")
+    func facts() throws {
         defer { env.close() }
         let store = try open()
         let id = SessionID("s1")
         try store.replacePullRequestFacts([3: "{\"number\":3}", 4: "{}"], for: id, at: Timestamp(seconds: 1))
         try store.replacePullRequestFacts([4: "{\"number\":4}"], for: id, at: Timestamp(seconds: 2))
         #expect(try store.pullRequestFacts(for: id) == [4: "{\"number\":4}"])
-        #expect(try store.reaction("ci", subject: "build", for: id) == nil)
-        try store.recordReaction("ci", subject: "build", signature: "sig1", for: id, at: Timestamp(seconds: 3))
-        try store.recordReaction("ci", subject: "build", signature: "sig2", for: id, at: Timestamp(seconds: 4))
-        #expect(try store.reaction("ci", subject: "build", for: id) == ReactionRecord(signature: "sig2", sentCount: 2, at: Timestamp(seconds: 4)))
-        try store.clearReaction("ci", subject: "build", for: id)
-        #expect(try store.reaction("ci", subject: "build", for: id) == nil)
+    }
+
+    @Test("feedback: the memory a decision leaves is read back whole; nudges carry their topics; superseded ones leave the outbox")
+    func feedbackMemory() throws {
+        defer { env.close() }
+        let store = try open()
+        let id = SessionID("s1")
+        let key = CheckKey(head: String(repeating: "a", count: 40), check: "build: linux x64")
+        var memory = FeedbackMemory()
+        memory.failures[key] = "failure"
+        memory.logWaits[CheckKey(head: key.head, check: "lint")] = Timestamp(seconds: 5)
+        memory.threads["PRRT_1"] = 7
+        memory.reviewBodies = [42]
+        memory.reviewNudges = [3: 2]
+        memory.reviewCapped = [4]
+        memory.conflict = .local
+        let nudge = FeedbackNudge.ciFailure(head: key.head, prs: [3], checks: [.init(name: key.check, conclusion: "failure", job: nil, withLog: false)])
+        try store.updateFeedback(for: id, at: Timestamp(seconds: 6)) { old, pending in
+            #expect(old == FeedbackMemory() && pending.isEmpty)
+            return (FeedbackDecision(memory: memory, nudges: [nudge]), ["text"])
+        }
+        #expect(try store.feedbackMemory(for: id) == memory)
+        let pending = try store.pendingOutbox(session: id)
+        #expect(pending.map(\.body) == ["text"])
+        #expect(NudgeReason.decode(pending.first?.reason) == nudge.reason)
+        try store.updateFeedback(for: id, at: Timestamp(seconds: 7)) { old, waiting in
+            #expect(waiting.map(\.reason) == [nudge.reason])
+            return (FeedbackDecision(memory: old, supersede: waiting.map(\.id)), [])
+        }
+        #expect(try store.pendingOutbox(session: id).isEmpty)
     }
 }

@@ -29,7 +29,7 @@ struct ConflictPredictor {
             guard let head = refs["refs/heads/\(session.branch.rawValue)"],
                   let (baseName, base) = Self.base(of: session.baseRef, refs: refs) else { continue }
             if let previous = known[session.id], previous.headSHA == head, previous.baseSHA == base {
-                try ConflictEpisode(store: store, now: now).update(session, local: previous)
+                try react(session, local: previous, now: now)
                 continue
             }
             // Options first, then `--`-free revisions: both are object ids we just read.
@@ -50,8 +50,14 @@ struct ConflictPredictor {
             }
             try store.setConflictPrediction(prediction, for: session.id, at: now)
             known[session.id] = prediction
-            try ConflictEpisode(store: store, now: now).update(session, local: prediction)
+            try react(session, local: prediction, now: now)
         }
+    }
+
+    /// The conflict rule over the local prediction and the pull requests as last stored.
+    private func react(_ session: Session, local: ConflictPrediction, now: Timestamp) throws {
+        let prs = try store.pullRequestFacts(for: session.id).values.compactMap(PullRequestFacts.decode)
+        try ForgeReactions(store: store, client: nil, repository: nil, now: now).react(session, prs: prs, local: local, scope: .conflict)
     }
 
     /// The ref and commit the session's base names: `origin/main` as a remote-tracking ref,
@@ -62,38 +68,6 @@ struct ConflictPredictor {
         if let sha = refs["refs/heads/\(baseRef)"] { return (baseRef, sha) }
         if baseRef.count == 40, baseRef.allSatisfy(\.isHexDigit) { return (baseRef, baseRef) }
         return nil
-    }
-}
-
-/// One conflict episode per session, whichever saw it first: the local prediction or GitHub's
-/// `dirty`. The agent is asked to rebase once per episode; the episode ends (and re-arms) when
-/// neither says the branch conflicts any more.
-struct ConflictEpisode {
-    let store: StateStore
-    let now: Timestamp
-    static let topic = "forge:conflict"
-
-    /// `local`: the latest local prediction (nil: none). GitHub's view comes from the session's
-    /// PR axis unless given.
-    func update(_ session: Session, local: ConflictPrediction?, github: Mergeability? = nil) throws {
-        guard !session.isTerminated, session.state != .done else { return }
-        // GitHub's view: nil when there is no open PR; `unknown` while GitHub is still computing,
-        // which neither starts nor ends an episode.
-        let fromGitHub = github ?? (session.pr?.isOpen == true ? session.pr?.mergeability : nil)
-        let githubSays: Bool? = fromGitHub.flatMap { $0 == .conflicting ? true : ($0 == .unknown ? nil : false) }
-        let githubComputing = fromGitHub == .unknown
-        let localSays = local?.conflicting
-        if localSays == true || githubSays == true {
-            guard try store.reaction("conflict", subject: "episode", for: session.id) == nil else { return }
-            let base = local?.baseRef ?? session.baseRef
-            let text = ReactionMessages.conflict(base: base, paths: local?.conflicting == true ? local!.paths : [],
-                                                 pr: session.pr?.isOpen == true ? session.pr?.number : nil)
-            try store.enqueueReaction(text, reason: Self.topic, records: [("conflict", "episode", localSays == true ? "local" : "github")],
-                                      for: session.id, at: now)
-        } else if !githubComputing && (localSays == false || githubSays == false) {
-            try store.clearReaction("conflict", subject: "episode", for: session.id)
-            try store.supersedePendingNudges(for: session.id, reasonPrefix: Self.topic, at: now)
-        }
     }
 }
 

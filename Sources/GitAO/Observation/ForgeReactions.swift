@@ -3,111 +3,81 @@ import Lifecycle
 import Platform
 import Store
 
-/// Turns what GitHub said into nudges for the agent, through the outbox (so the NudgeGuard,
-/// delivery confirmation and at-least-once delivery apply), each at most once per fact:
-///
-/// - CI failure: per failed check, signature (head sha, conclusion); a re-run failing the same
-///   way on the same commit is not sent again;
-/// - review threads: per thread, the newest comment delivered; at most `reviewNudgeCap` nudges
-///   per pull request, then one needs_input notification for the human instead;
-/// - merge conflict: once per episode; the episode ends (and re-arms) when GitHub reports the
-///   branch mergeable again.
-///
-/// A nudge still waiting (the agent is blocked, asking, or exited) is superseded when its fact
-/// changes: replaced by one that says what is true now, or dropped when nothing is left to say.
+/// Turns what GitHub said, and the local conflict prediction, into nudges for the agent. The
+/// rules (what, when, how often) are `FeedbackRules` in Lifecycle; this fetches the job logs they
+/// may want, renders the text of what they chose, and has the store persist the decision with
+/// the nudges in one transaction. Delivery then goes through the outbox (guarded, confirmed).
 struct ForgeReactions {
     let store: StateStore
-    let client: GitHubClient
-    let repository: RepositorySlug
+    /// nil: no GitHub access in this pass (a local prediction): no log can be fetched.
+    let client: GitHubClient?
+    let repository: RepositorySlug?
     let now: Timestamp
+    /// `ao.github.logWait`.
+    var logWait = FeedbackRules.logWait
 
-    static let reviewNudgeCap = 3
-    /// Every reaction's outbox reason starts with this (`forge:ci:#<n>:…`, `forge:review:#<n>`, …).
-    static let reasonPrefix = "forge:"
-
-    func react(_ session: Session, prs: [PullRequestFacts]) throws {
+    /// Reacts to the session's pull requests as GitHub reports them now, and to the stored local
+    /// prediction. `scope: .conflict` (a pass that learned only a new local prediction) leaves
+    /// every other fact to the next GitHub poll.
+    func react(_ session: Session, prs: [PullRequestFacts], local: ConflictPrediction?, scope: FeedbackRules.Scope = .all) throws {
         guard !session.isTerminated, session.state != .done else { return }
-        for pr in prs where pr.state == .open || pr.state == .draft {
-            try reactToCI(session.id, pr)
-            try reactToReviews(session.id, pr)
-            try reactToConflict(session, pr)
+        let facts = Self.facts(prs, local: local)
+        var logs: [Int64: LogFetch] = [:]
+        var tails: [Int64: String] = [:]
+        if scope == .all, let client, let repository {
+            let wanted = FeedbackRules.logsWanted(facts, memory: try store.feedbackMemory(for: session.id))
+            if !wanted.isEmpty && !client.stopped {
+                tails = client.jobLogTails(repository, jobs: wanted)
+                for job in wanted { logs[job] = tails[job] == nil ? .failed : .fetched }
+            }
+        }
+        try store.updateFeedback(for: session.id, at: now) { memory, pending in
+            let decision = FeedbackRules.decide(session: session, facts: facts, memory: memory, pending: pending, logs: logs, now: now, scope: scope, logWait: logWait)
+            let texts = decision.nudges.map { render($0, session: session, prs: prs, local: local, tails: tails) }
+            return (decision, texts)
         }
     }
 
-    // MARK: CI
-
-    private func reactToCI(_ id: SessionID, _ pr: PullRequestFacts) throws {
-        let prefix = "forge:ci:#\(pr.number):"
-        let topic = prefix + pr.headSHA
-        // A nudge about an earlier commit is stale.
-        try store.supersedePendingNudges(for: id, reasonPrefix: prefix, except: topic, at: now)
-        // A check that passed ends its failure: failing again later is news. A check still
-        // running (a re-run) keeps it, so a re-run failing the same way is not sent twice.
-        for check in pr.checks where check.outcome == .passed || check.outcome == .skipped {
-            try store.clearReaction("ci", subject: "#\(pr.number):\(check.name)", for: id)
-        }
-        let failed = pr.checks.filter { $0.outcome == .failed }
-        guard !failed.isEmpty else {
-            if pr.ci == .passing || pr.ci == .none { try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now) }
-            return
-        }
-        let fresh = try failed.filter { try store.reaction("ci", subject: "#\(pr.number):\($0.name)", for: id)?.signature != signature(pr, $0) }
-        guard !fresh.isEmpty else { return }
-        let superseded = try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now)
-        let send = superseded > 0 ? failed : fresh
-        let jobs = send.compactMap(\.actionsJobID)
-        let tails = client.stopped || jobs.isEmpty ? [:] : client.jobLogTails(repository, jobs: jobs)
-        let items = send.map { check in
-            ReactionMessages.FailedCheck(check: check, log: check.actionsJobID.flatMap { tails[$0] }, logFailed: check.actionsJobID != nil)
-        }
-        try store.enqueueReaction(ReactionMessages.ciFailure(pr: pr.number, headSHA: pr.headSHA, checks: items), reason: topic,
-                                  records: send.map { ("ci", "#\(pr.number):\($0.name)", signature(pr, $0)) }, for: id, at: now)
+    /// What the rules need of the facts: ids, outcomes and states.
+    static func facts(_ prs: [PullRequestFacts], local: ConflictPrediction?) -> FeedbackFacts {
+        FeedbackFacts(pullRequests: prs.map { pr in
+            FeedbackFacts.PullRequest(
+                number: pr.number, state: pr.state, head: pr.headSHA, mergeability: pr.mergeability,
+                checks: pr.checks.map { .init(name: $0.name, outcome: $0.outcome, conclusion: $0.conclusion, job: $0.actionsJobID) },
+                threadsKnown: pr.threadsKnown,
+                threads: foreignThreads(pr).map { .init(id: $0.id, newestComment: $0.comments.map(\.id).max() ?? 0) },
+                changeRequests: [])
+        }, localConflict: local?.conflicting)
     }
 
-    private func signature(_ pr: PullRequestFacts, _ check: CheckFact) -> String { "\(pr.headSHA)|\(check.conclusion)" }
-
-    // MARK: Reviews
-
-    private func reactToReviews(_ id: SessionID, _ pr: PullRequestFacts) throws {
-        let topic = "forge:review:#\(pr.number)"
-        let threads = pr.threads.compactMap { thread -> ReviewThread? in
+    /// Threads without comments carrying git-ao's own marker (a thread left with none is dropped).
+    static func foreignThreads(_ pr: PullRequestFacts) -> [ReviewThread] {
+        pr.threads.compactMap { thread in
             var thread = thread
             thread.comments = thread.comments.filter { !PullRequestObserver.isOwn($0.body) }
             return thread.comments.isEmpty ? nil : thread
         }
-        guard !threads.isEmpty else {
-            // Only when GitHub answered the thread query: a failed query is not "resolved".
-            if pr.threadsKnown { try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now) }
-            return
-        }
-        let fresh = try threads.filter { try store.reaction("thread", subject: "#\(pr.number):\($0.id)", for: id)?.signature != newest($0) }
-        guard !fresh.isEmpty else { return }
-        let sent = try store.reaction("review-count", subject: "#\(pr.number)", for: id)?.sentCount ?? 0
-        if sent >= Self.reviewNudgeCap {
-            if try store.reaction("review-capped", subject: "#\(pr.number)", for: id) == nil {
-                try store.enqueueNotification(.needsInput, message: "pull request #\(pr.number) of session \(id) has more review feedback after \(Self.reviewNudgeCap) nudges to the agent: please look at it",
-                                              for: id, at: now)
-                try store.recordReaction("review-capped", subject: "#\(pr.number)", signature: "capped", for: id, at: now)
+    }
+
+    private func render(_ nudge: FeedbackNudge, session: Session, prs: [PullRequestFacts], local: ConflictPrediction?,
+                        tails: [Int64: String]) -> String {
+        switch nudge {
+        case .ciFailure(let head, let numbers, let checks):
+            let known = prs.filter { $0.headSHA == head && numbers.contains($0.number) }.flatMap(\.checks)
+            let items = checks.map { failed -> ReactionMessages.FailedCheck in
+                let check = known.first { $0.name == failed.name } ?? CheckFact(name: failed.name, outcome: .failed, conclusion: failed.conclusion)
+                return ReactionMessages.FailedCheck(check: check, log: failed.withLog ? failed.job.flatMap { tails[$0] } : nil,
+                                                    logFailed: failed.job != nil && !failed.withLog)
             }
-            return
+            return ReactionMessages.ciFailure(prs: numbers, headSHA: head, checks: items, logWait: logWait)
+        case .reviewFeedback(let number, let threadIDs, _):
+            let pr = prs.first { $0.number == number }
+            let threads = pr.map(Self.foreignThreads)?.filter { threadIDs.contains($0.id) } ?? []
+            return ReactionMessages.review(pr: number, threads: threads, bodies: [])
+        case .conflict(let numbers, _):
+            let base = local?.baseRef ?? session.baseRef
+            let shown = numbers.isEmpty ? prs.filter { $0.state == .open || $0.state == .draft }.map(\.number).sorted() : numbers
+            return ReactionMessages.conflict(base: base, paths: local?.conflicting == true ? local!.paths : [], prs: shown)
         }
-        let superseded = try store.supersedePendingNudges(for: id, reasonPrefix: topic, at: now)
-        let send = superseded > 0 ? threads : fresh
-        var records = send.map { (kind: "thread", subject: "#\(pr.number):\($0.id)", signature: newest($0)) }
-        if superseded == 0 { records.append(("review-count", "#\(pr.number)", "\(sent + 1)")) }
-        try store.enqueueReaction(ReactionMessages.review(pr: pr.number, threads: send), reason: topic, records: records, for: id, at: now)
-    }
-
-    /// A thread's signature: its newest comment. A thread is sent again only when it has a
-    /// comment newer than the last one delivered.
-    private func newest(_ thread: ReviewThread) -> String {
-        String(thread.comments.map(\.id).max() ?? 0)
-    }
-
-    // MARK: Conflicts
-
-    private func reactToConflict(_ session: Session, _ pr: PullRequestFacts) throws {
-        let local = try store.conflictPredictions()[session.id]
-        try ConflictEpisode(store: store, now: now).update(session, local: local, github: pr.mergeability)
     }
 }

@@ -84,7 +84,8 @@ struct ForgeStep {
                                   pollInterval: client.pollInterval.map { TimeSpan.seconds(Int64($0)) }, error: problem)
         for line in client.problems { HookLog.append("github: \(line)", aoDirectory: workspace.location.aoDirectory) }
 
-        let reactions = ForgeReactions(store: store, client: client, repository: slug, now: now)
+        var reactions = ForgeReactions(store: store, client: client, repository: slug, now: now)
+        reactions.logWait = try config.timeSpan(ConfigKeys.githubLogWait) ?? FeedbackRules.logWait
         for session in live {
             switch results[session.id.rawValue] {
             case .failed(let why)?:
@@ -110,7 +111,7 @@ struct ForgeStep {
             record(applied)
             current = applied.session ?? session
         }
-        try reactions.react(current, prs: prs)
+        try reactions.react(current, prs: prs, local: try store.conflictPredictions()[session.id])
     }
 
     /// The CI follower's poll: the checks and statuses of the session's open pull request at
@@ -148,8 +149,9 @@ struct ForgeStep {
             HookLog.append("github: CI follower of session \(session.id): pull request #\(pr.number): \(failure)", aoDirectory: workspace.location.aoDirectory)
         case .success(let updated):
             let prs = known.map { $0.number == updated.number ? updated : $0 }
-            try absorb(prs, of: session, stored: stored, reactions: ForgeReactions(store: store, client: client, repository: slug, now: now),
-                       now: now, record: record)
+            var reactions = ForgeReactions(store: store, client: client, repository: slug, now: now)
+            reactions.logWait = try config.timeSpan(ConfigKeys.githubLogWait) ?? FeedbackRules.logWait
+            try absorb(prs, of: session, stored: stored, reactions: reactions, now: now, record: record)
         }
         return true
     }

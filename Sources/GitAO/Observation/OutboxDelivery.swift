@@ -77,20 +77,22 @@ struct OutboxDelivery {
 
         case .nudge:
             guard let session, !session.isTerminated else { return nil }
-            // Staleness first, even while the agent is held: what is no longer true is withdrawn
-            // now, not typed in once the agent can take it.
-            // A review verdict goes only while its commit is still the worker's HEAD.
-            if let run = ReviewDeliveryPolicy.run(fromReason: item.reason), let stale = try ReviewDelivery.staleness(run, session: session, store: store) {
-                try store.withdrawStaleReviewNudge(item, run: run, head: stale, at: now)
-                return Report(session: item.sessionID, text: "review verdict of run \(run) not delivered: HEAD moved on")
+            let reason = NudgeReason.decode(item.reason)
+            let target = try reason.reviewRun.flatMap { try store.reviewRun($0) }?.targetSHA
+            let head = target == nil ? nil : (ReviewTrigger.head(of: session) ?? session.headSHA?.rawValue)
+            switch DeliveryRules.verdict(reason, session: session, reviewTarget: target, workerHead: head) {
+            case .withdraw(let why):
+                if let run = reason.reviewRun {
+                    try store.withdrawStaleReviewNudge(item, run: run, head: head, at: now)
+                } else {
+                    try store.withdrawNudges([item.id], for: session.id, why: why, at: now)
+                }
+                return Report(session: item.sessionID, text: "\(reason.summary) not delivered: \(why)")
+            case .hold:
+                return nil
+            case .deliver:
+                break
             }
-            // GitHub feedback (CI, reviews, conflicts) about a pull request that has been merged
-            // or closed since it was queued asks for work nobody needs.
-            if (item.reason ?? "").hasPrefix(ForgeReactions.reasonPrefix), let pr = session.pr, pr.state == .merged || pr.state == .closed {
-                try store.supersedePendingNudges(for: session.id, reasonPrefix: ForgeReactions.reasonPrefix, at: now)
-                return Report(session: item.sessionID, text: "GitHub feedback not delivered: pull request #\(pr.number) is \(pr.state.rawValue)")
-            }
-            if NudgeGuard.hold(session) != nil { return nil }
             guard let tmux = Tmux.locate().map({ RuntimeProbing.server(of: session, tmux: $0) }) else { return nil }
             let text = item.body ?? ""
             let result: Delivery.Result
@@ -108,7 +110,7 @@ struct OutboxDelivery {
             // it again would double it.
             try store.markDelivered(item, at: now, event: event(kind, ["text": text, "reason": item.reason, "enter_presses": String(result.presses)]),
                                     error: result.confirmed ? nil : "not confirmed")
-            return Report(session: item.sessionID, text: result.confirmed ? "nudged (\(item.reason ?? "queued message"))" : "nudge not confirmed")
+            return Report(session: item.sessionID, text: result.confirmed ? "nudged (\(reason.summary))" : "nudge not confirmed")
         }
     }
 }

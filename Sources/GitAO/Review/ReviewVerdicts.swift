@@ -57,17 +57,6 @@ struct ReviewVerdicts {
     }
 }
 
-/// The delivery-time check of a review nudge waiting in the outbox.
-enum ReviewDelivery {
-    /// The worker's HEAD when it moved past the run's commit (the verdict is stale), else nil.
-    static func staleness(_ run: Int64, session: Session, store: StateStore) throws -> String? {
-        guard let found = try store.reviewRun(run) else { return nil }
-        let head = ReviewTrigger.head(of: session) ?? session.headSHA?.rawValue
-        guard let head, head != found.targetSHA else { return nil }
-        return head
-    }
-}
-
 /// One word for a session's latest review, for `status` and `show`.
 enum ReviewSummary {
     static func word(_ run: ReviewRun) -> String {
