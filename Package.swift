@@ -7,7 +7,7 @@ import PackageDescription
 //     -> Forge         -> Platform, Lifecycle, CCurl
 //     -> Agents        -> Platform, Lifecycle
 //     -> TmuxRuntime   -> Platform
-//     -> Store         -> CSQLite, Lifecycle
+//     -> Store         -> CSQLite, Lifecycle, Platform
 //     -> Worktree      -> CGit2
 //     -> Platform      -> CSystem
 //     -> Lifecycle     (pure domain, standard library only)
@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "Lifecycle", path: "Sources/Lifecycle"),
         .target(name: "Worktree", dependencies: ["CGit2"], path: "Sources/Worktree"),
-        .target(name: "Store", dependencies: ["CSQLite", "Lifecycle"], path: "Sources/Store"),
+        .target(name: "Store", dependencies: ["CSQLite", "Lifecycle", "Platform"], path: "Sources/Store"),
         .target(name: "Platform", dependencies: ["CSystem"], path: "Sources/Platform"),
         .target(name: "TmuxRuntime", dependencies: ["Platform"], path: "Sources/TmuxRuntime"),
         .target(name: "Agents", dependencies: ["Platform", "Lifecycle"], path: "Sources/Agents"),

@@ -1,4 +1,5 @@
 import Lifecycle
+import Platform
 
 /// Where the feedback rules' memory lives: one `forge_reactions` row per thing remembered. The
 /// store only reads and writes what `FeedbackRules` decided; it decides nothing.
@@ -32,7 +33,7 @@ extension StateStore {
                 try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'superseded' WHERE id = ? AND delivered_at IS NULL")
                     .run([.int(now.milliseconds), .int(superseded)])
                 try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
-                                             data: "{\"reason\":\(jsonQuoted(item.reason.encoded))}"))
+                                             data: "{\"reason\":\(JSONValue.quote(item.reason.encoded))}"))
             }
             for (nudge, text) in zip(decision.nudges, texts) {
                 try enqueue(.nudge(text: text, reason: nudge.reason.encoded), for: id, at: now)
@@ -114,28 +115,8 @@ extension StateStore {
                 try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL")
                     .run([.int(now.milliseconds), .text(why), .int(item.id)])
                 try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
-                                             data: "{\"reason\":\(jsonQuoted(item.reason.encoded)),\"why\":\(jsonQuoted(why))}"))
+                                             data: "{\"reason\":\(JSONValue.quote(item.reason.encoded)),\"why\":\(JSONValue.quote(why))}"))
             }
         }
     }
-}
-
-/// `text` as a JSON string literal, for event data written by the store.
-func jsonQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }

@@ -1,4 +1,5 @@
 import Lifecycle
+import Platform
 
 /// One review of one commit of a session, by one reviewer.
 public struct ReviewRun: Equatable, Sendable {
@@ -314,7 +315,7 @@ extension StateStore {
     }
 
     private func reviewEventData(_ run: ReviewRun) -> String {
-        let quoted = jsonQuoted
+        let quoted = JSONValue.quote
         var fields = ["\"run\":\"\(run.id)\"", "\"reviewer\":\(quoted(run.reviewer))", "\"sha\":\(quoted(run.targetSHA))", "\"status\":\(quoted(run.status.rawValue))"]
         if let verdict = run.verdict { fields.append("\"verdict\":\(quoted(verdict.rawValue))") }
         if let note = run.note { fields.append("\"note\":\(quoted(note))") }
