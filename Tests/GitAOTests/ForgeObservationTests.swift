@@ -209,11 +209,14 @@ struct ForgeObservationTests {
         #expect(trusted.contains("GitHub (acme/widgets): asked ") && !trusted.contains("failed"), "\(trusted)")
     }
 
-    @Test("a failed fetch changes nothing; 401 is sticky until an authenticated 200", .timeLimit(.minutes(2)))
+    @Test("a failed fetch changes nothing; 401 is sticky until any authenticated success, a 304 included", .timeLimit(.minutes(2)))
     func unauthorizedSticky() throws {
         let w = try World("forge-401")
         defer { w.close() }
         let id = try w.s.spawn()
+        // A healthy poll first, so the list's ETag is stored.
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))
+        try w.observe("--refresh")
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json(["message": "Bad credentials"], status: 401))
         try w.observe("--refresh")
         let status = try w.s.ao("status", "--json")
@@ -221,11 +224,18 @@ struct ForgeObservationTests {
         #expect(try w.s.ao("status").stdout.contains("token was refused (401)"))
         #expect(try w.s.ao(arguments: ["doctor"], environment: w.github).stdout.contains("GitHub refused the token (401)"))
         #expect(try w.s.session(id)["pr_number"] == nil)
-        // A pass of 304s would not clear it; a 200 does.
+        // The token is fixed and nothing changed: GitHub answers 304, which proves the token.
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))
         try w.observe("--refresh")
-        #expect(!(try w.s.ao("status").stdout.contains("token was refused")))
+        #expect(w.server.requests.last?.header("if-none-match") == "\"l\"", "answered 304")
+        let after = try w.s.ao("status")
+        #expect(!after.stdout.contains("token was refused"), "\(after.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try w.s.ao("status", "--json").stdout.utf8)) as? [String: Any]
+        #expect(((json?["github"] as? [[String: Any]])?.first?["token_unhealthy_since"] as? String) == nil)
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github).stdout
+        #expect(!doctor.contains("GitHub refused the token"), "\(doctor)")
         try w.server.verify()
+        try w.expectNoTokenLeak([status, after])
     }
 
     @Test("no token: GitHub is off, said once, and nothing is asked")
