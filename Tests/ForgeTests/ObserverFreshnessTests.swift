@@ -21,4 +21,19 @@ struct ObserverFreshnessTests {
         #expect(world.lastClient?.authenticated == true)
         try world.server.verify()
     }
+
+    @Test("a Link that leads back to an earlier page fails the list at once instead of reading it again and again")
+    func paginationLoop() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let target = world.base + "/pulls?state=open&per_page=100"
+        world.server.expect(target, GitHubTestServer.Response.json([Any]()).linkingNext(to: world.server.baseURL + target + "&page=2"))
+        world.server.expect(target + "&page=2", GitHubTestServer.Response.json([Any]()).linkingNext(to: world.server.baseURL + target))
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            throw TestFailure("expected a failed observation")
+        }
+        #expect(why.contains("leads back"), "\(why)")
+        #expect(world.server.requests.count == 2)
+        try world.server.verify()
+    }
 }
