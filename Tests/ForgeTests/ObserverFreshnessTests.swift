@@ -10,6 +10,108 @@ import Testing
 /// their combined state, and a token proved by its 304s.
 @Suite("GitHub observation: links and freshness")
 struct ObserverFreshnessTests {
+    @Test("a fork's PR linked by number gets its checks, reviews and threads, whatever the session's branch is called",
+          arguments: [false, true])
+    func forkLinkedByNumber(forkDeleted: Bool) throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        // As `spawn --pr 191` left it: the number and head are known, nothing else yet.
+        let head = sha("f")
+        let pr = GitHubFixtures.pullRequest(number: 191, branch: "feature", headSHA: head, headRepository: "forker/Hello-World",
+                                            headRepositoryDeleted: forkDeleted, mergeable: true, mergeableState: "clean")
+        world.list([pr])
+        world.serve(pr: pr, runs: [GitHubFixtures.checkRun(id: 5, name: "unit", headSHA: head, conclusion: "failure", actions: false)],
+                    reviews: [GitHubFixtures.review(id: 1, login: "alice", state: "CHANGES_REQUESTED")])
+        world.threads([GitHubFixtures.graphQLThreadsPage([
+            GitHubFixtures.graphQLThread(id: "T1", line: 2, comments: [(11, "alice", false, "rename")]),
+        ])])
+        let linked = TrackedSession(id: "a", branch: "ao/pr-191", known: [PullRequestFacts(number: 191, state: .open, headSHA: head)])
+        // A session on a same-named branch that is not linked: the fork's PR is not its.
+        let namesake = TrackedSession(id: "b", branch: "feature")
+        let result = world.observe([linked, namesake])
+        let a = try #require(try facts(result["a"]).first)
+        #expect(a.state == .open && a.ci == .failing && a.review == .changesRequested && a.mergeability == .mergeable)
+        #expect(a.threads.map(\.id) == ["T1"] && a.threadsKnown)
+        #expect(try facts(result["b"]).isEmpty)
+        try world.server.verify()
+    }
+
+    @Test("mergeability is asked on every poll: clean, dirty, clean with updated_at unchanged, each seen within one poll")
+    func mergeabilityFlips() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("a")
+        let clean = GitHubFixtures.pullRequest(number: 3, branch: "ao/a", headSHA: head, mergeable: true, mergeableState: "clean")
+        var dirty = clean
+        dirty["mergeable"] = false
+        dirty["mergeable_state"] = "dirty"
+        world.list([clean], times: 3)
+        world.serve(pr: clean)
+        world.threads([GitHubFixtures.graphQLThreadsPage([])])
+        var known = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"])
+        #expect(known.first?.mergeability == .mergeable)
+        let b = world.base
+        for (body, etag, expected) in [(dirty, "\"pr3-dirty\"", Mergeability.conflicting), (clean, "\"pr3-clean\"", .mergeable)] {
+            world.server.expect("\(b)/pulls/3", .json(body, etag: etag))
+            world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"runs3-1\""))
+            world.server.expect("\(b)/commits/\(head)/status?per_page=100",
+                                .json(["state": "pending", "statuses": [Any](), "sha": head], etag: "\"st3-1\""))
+            known = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a", known: known)])["a"])
+            #expect(known.first?.mergeability == expected)
+            #expect(known.first?.updatedAt == "2026-01-01T00:00:00Z")
+            #expect(world.lastClient?.graphQLCount == 0)
+        }
+        // Reviews and comments were not asked again: updated_at did not move.
+        #expect(world.server.requests.filter { $0.target.contains("/reviews") }.count == 1)
+        try world.server.verify()
+    }
+
+    @Test("legacy statuses are read 100 a page through every page: a failure on page 2 fails CI")
+    func statusesPaged() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("9")
+        let pr = GitHubFixtures.pullRequest(number: 4, branch: "ao/a", headSHA: head, mergeable: true, mergeableState: "clean")
+        world.list([pr])
+        let b = world.base
+        world.server.expect("\(b)/pulls/4", .json(pr, etag: "\"pr4\""))
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"r4\""))
+        let successes = (1...30).map { GitHubFixtures.commitStatus(id: $0, context: "ci/shard-\($0)", state: "success") }
+        world.server.expectPages("\(b)/commits/\(head)/status?per_page=100", [
+            .json(GitHubFixtures.combinedStatus(sha: head, state: "failure", totalCount: 31, statuses: successes), etag: "\"s4-1\""),
+            .json(GitHubFixtures.combinedStatus(sha: head, state: "failure", totalCount: 31,
+                                                statuses: [GitHubFixtures.commitStatus(id: 31, context: "ci/slow", state: "failure", description: "2 tests failed")]),
+                  etag: "\"s4-2\""),
+        ])
+        world.server.expect("\(b)/pulls/4/reviews?per_page=100", .json([Any](), etag: "\"v4\""))
+        world.server.expect("\(b)/pulls/4/comments?per_page=100", .json([Any](), etag: "\"c4\""))
+        world.threads([GitHubFixtures.graphQLThreadsPage([])])
+        let pr4 = try #require(try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"]).first)
+        #expect(pr4.ci == .failing)
+        #expect(pr4.checks.count == 31)
+        #expect(pr4.checks.filter { $0.outcome == .failed }.map(\.name) == ["ci/slow"])
+        try world.server.verify()
+    }
+
+    @Test("a failing combined state with no failing status listed is a failed check of its own (the CI follower's read too)")
+    func combinedStateFails() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("8")
+        let b = world.base
+        // GitHub says failure over 31 statuses, but the one page it gave holds 30 successes.
+        let successes = (1...30).map { GitHubFixtures.commitStatus(id: $0, context: "ci/shard-\($0)", state: "success") }
+        world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"r8\""))
+        world.server.expect("\(b)/commits/\(head)/status?per_page=100",
+                            .json(GitHubFixtures.combinedStatus(sha: head, state: "failure", totalCount: 31, statuses: successes), etag: "\"s8\""))
+        let known = PullRequestFacts(number: 8, state: .open, headSHA: head, mergeability: .mergeable, ci: .passing)
+        let followed = try PullRequestObserver(client: world.client(), repository: world.slug).checks(of: known).get()
+        #expect(followed.ci == .failing)
+        let failed = followed.checks.filter { $0.outcome == .failed }
+        #expect(failed.count == 1 && failed.first?.conclusion == "failure", "\(followed.checks)")
+        try world.server.verify()
+    }
+
     @Test("a 304 proves the token as well as a 200 does")
     func notModifiedAuthenticates() throws {
         let world = try ForgeWorld()

@@ -43,14 +43,14 @@ struct ForgeObservationTests {
             try observe("--refresh")
         }
 
-        /// The five reads of a PR; checks and statuses `checksTimes` times (they are read on
-        /// every poll, the others only when the PR changed).
+        /// The five reads of a PR; the PR itself, its checks and statuses `checksTimes` times
+        /// (they are read on every poll, the others only when the PR changed).
         func serve(pr: [String: Any], runs: [[String: Any]] = [], reviews: [[String: Any]] = [], times: Int? = 1, checksTimes: Int? = 1) {
             let number = pr["number"] as! Int
             let sha = (pr["head"] as! [String: Any])["sha"] as! String
-            server.expect("\(base)/pulls/\(number)", times: times, .json(pr, etag: "\"pr\(number)\""))
+            server.expect("\(base)/pulls/\(number)", times: checksTimes, .json(pr, etag: "\"pr\(number)\""))
             server.expect("\(base)/commits/\(sha)/check-runs?per_page=100", times: checksTimes, .json(GitHubFixtures.checkRuns(runs), etag: "\"runs\(number)\""))
-            server.expect("\(base)/commits/\(sha)/status", times: checksTimes, .json(["state": "pending", "statuses": [Any]()], etag: "\"st\(number)\""))
+            server.expect("\(base)/commits/\(sha)/status?per_page=100", times: checksTimes, .json(["state": "pending", "statuses": [Any]()], etag: "\"st\(number)\""))
             server.expect("\(base)/pulls/\(number)/reviews?per_page=100", times: times, .json(reviews, etag: "\"rv\(number)\""))
             server.expect("\(base)/pulls/\(number)/comments?per_page=100", times: times, .json([Any](), etag: "\"cm\(number)\""))
         }
@@ -127,7 +127,7 @@ struct ForgeObservationTests {
         // Forced: every REST request is conditional and answered 304; no GraphQL.
         outputs.append(try w.observe("--refresh"))
         let second = w.server.requests.dropFirst(8)
-        #expect(second.count == 3, "the list, the checks and the statuses")
+        #expect(second.count == 4, "the list, the PR, its checks and its statuses")
         // The same facts are not sent again.
         let nudges = (try w.s.eventKinds(id)).filter { $0 == "nudged" }.count
         #expect(nudges == 2)
