@@ -274,6 +274,7 @@ package struct PullRequestObserver {
             !(review["id"]?.int64.map(ownReviewIDs.contains) ?? false) && !Self.isOwn(review["body"]?.string ?? "")
         }
         facts.review = Self.decision(reviews: foreignReviews, requested: pr)
+        facts.changeRequests = Self.changeRequests(reviews: foreignReviews, includeBots: includeBotThreads)
         facts.threads = known?.threads ?? []
         facts.threadsKnown = known?.threadsKnown ?? false
 

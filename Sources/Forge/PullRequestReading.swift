@@ -2,7 +2,7 @@ import Lifecycle
 import Platform
 
 /// GitHub's answers about one pull request read as facts: its state and mergeability, its
-/// checks and legacy statuses, the review decision, and what is
+/// checks and legacy statuses, the review decision and the change requests, and what is
 /// git-ao's own. Pure functions of the JSON, so the observer's plan stays readable.
 extension PullRequestObserver {
     /// What marks a review or comment body as git-ao's own.
@@ -98,5 +98,20 @@ extension PullRequestObserver {
         let requestedPeople = pr["requested_reviewers"]?.array ?? []
         let requestedTeams = pr["requested_teams"]?.array ?? []
         return requestedPeople.isEmpty && requestedTeams.isEmpty ? .none : .reviewRequired
+    }
+
+    /// The reviews that request changes and say something in their body, from a list that no
+    /// longer holds git-ao's own. Approvals and plain comments are not feedback to act on; a
+    /// dismissed review is listed as DISMISSED and so drops out; a bot's is dropped when
+    /// `includeBots` is false (`ao.github.botReviews=ignore`).
+    static func changeRequests(reviews: [JSONValue], includeBots: Bool) -> [ReviewSummary] {
+        reviews.compactMap { review in
+            guard review["state"]?.string?.uppercased() == "CHANGES_REQUESTED", let id = review["id"]?.int64,
+                  let body = review["body"]?.string, !body.trimmingSpaces.isEmpty else { return nil }
+            let isBot = review.at("user", "type")?.string == "Bot"
+            if isBot && !includeBots { return nil }
+            return ReviewSummary(id: id, author: review.at("user", "login")?.string ?? "", isBot: isBot, body: body,
+                                 url: review["html_url"]?.string, submittedAt: review["submitted_at"]?.string ?? "")
+        }
     }
 }

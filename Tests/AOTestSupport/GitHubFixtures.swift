@@ -79,14 +79,18 @@ public enum GitHubFixtures {
         ["total_count": runs.count, "check_runs": runs]
     }
 
-    /// A review from the recorded `submitted` payload.
-    public static func review(id: Int, login: String, state: String, submittedAt: String = "2026-01-01T00:00:00Z") -> [String: Any] {
+    /// A review from the recorded `submitted` payload (whose body is null unless `body` is given).
+    public static func review(id: Int, login: String, state: String, submittedAt: String = "2026-01-01T00:00:00Z",
+                              body: String? = nil, bot: Bool = false) -> [String: Any] {
         var review = object("pull_request_review/submitted.payload.json", "review")
         review["id"] = id
         review["state"] = state
         review["submitted_at"] = submittedAt
+        if let body { review["body"] = body }
+        review["html_url"] = "https://github.com/acme/widgets/pull/1#pullrequestreview-\(id)"
         var user = review["user"] as! [String: Any]
         user["login"] = login
+        if bot { user["type"] = "Bot" }
         review["user"] = user
         return review
     }
