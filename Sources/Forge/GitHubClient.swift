@@ -129,6 +129,12 @@ package final class GitHubClient {
         }
     }
 
+    /// Records a problem the caller found in answers that were themselves fine (a linked pull
+    /// request GitHub no longer knows), so the log, `status` and `doctor` say it.
+    package func report(_ problem: String) {
+        problems.append(problem)
+    }
+
     package func malformed(_ target: String, _ reason: String) -> FetchFailure {
         let failure = FetchFailure.malformed(endpoint: Self.endpoint(target), reason: reason)
         problems.append(failure.description)

@@ -145,6 +145,14 @@ package struct PullRequestObserver {
             let read: (values: [JSONValue], discussionUnchanged: Bool)
             switch parsed(Array(fetched[range]), targets: Array(targets[range])) {
             case .failure(let failure):
+                // A known PR GitHub no longer has (removed, or hidden from this token): its last
+                // facts stand, the problem is said, and the session's other PRs are observed.
+                // 404 is neither "closed" nor a reason to stop reading the rest.
+                if failure == .notFound, case .reread(let known?) = item.read {
+                    client.report("pull request #\(item.number): \(failure); its last known facts are kept")
+                    facts[item.session]!.append(known)
+                    continue
+                }
                 results[item.session] = .failed("pull request #\(item.number): \(failure)")
                 continue
             case .success(let answer): read = answer

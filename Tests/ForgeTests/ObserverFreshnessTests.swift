@@ -138,4 +138,37 @@ struct ObserverFreshnessTests {
         #expect(world.server.requests.count == 2)
         try world.server.verify()
     }
+
+    @Test("a linked PR GitHub now answers 404 for keeps its last facts, says so, and does not stop the session's other PR")
+    func linkedPullRequestGone() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let head = sha("b")
+        let other = GitHubFixtures.pullRequest(number: 2, branch: "ao/a", headSHA: head, mergeable: true, mergeableState: "clean")
+        world.list([other])
+        world.serve(pr: other)
+        world.threads([GitHubFixtures.graphQLThreadsPage([])])
+        world.server.expect(world.base + "/pulls/191", .json(["message": "Not Found"], status: 404))
+        let gone = PullRequestFacts(number: 191, state: .open, headSHA: sha("f"), mergeability: .mergeable, ci: .failing)
+        let observed = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a", known: [gone])])["a"])
+        #expect(observed.map(\.number).sorted() == [2, 191])
+        #expect(observed.first { $0.number == 191 } == gone)
+        #expect(world.lastClient?.problems.contains { $0.contains("#191") && $0.contains("404") } == true)
+        try world.server.verify()
+    }
+
+    @Test("a number too large for an Int is no number, never a crash")
+    func hugeNumbers() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        var pr = GitHubFixtures.pullRequest(number: 1, branch: "ao/a", headSHA: sha("a"))
+        pr["number"] = 1e300
+        world.list([pr])
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a", known: [PullRequestFacts(number: 7, state: .merged, headSHA: "")])])["a"] else {
+            throw TestFailure("expected a failed observation")
+        }
+        #expect(why.contains("number"), "\(why)")
+        #expect(try JSONValue.parse(Array("[1e300, -1e300, 12.0, 1.5]".utf8)).array?.map(\.int) == [nil, nil, 12, nil])
+        try world.server.verify()
+    }
 }
