@@ -23,14 +23,15 @@ package enum SessionObservation: Sendable, Equatable {
     case failed(String)
 }
 
-/// One observation pass over one repository's sessions: discovery through the open-PR list
-/// (with the fork guard), a re-read of pull requests that left the list, then each PR's facts,
-/// checks, statuses and reviews in one concurrent batch, and review threads through GraphQL
-/// only for pull requests where something changed.
+/// One observation pass over one repository's sessions: discovery through the open-PR list (a
+/// PR linked by number, or on the session's branch in this repository: the fork guard), a
+/// re-read of pull requests that left the list, then each PR's facts, checks, statuses and
+/// reviews in one concurrent batch, and review threads through GraphQL only for pull requests
+/// where something changed. docs/github.md has the why of each read.
 package struct PullRequestObserver {
     package let client: GitHubClient
     package let repository: RepositorySlug
-    /// `ao.github.botReviews=ignore` drops threads started by bots.
+    /// `ao.github.botReviews=ignore` drops threads started by bots, and bots' change requests.
     package var includeBotThreads = true
     /// The ids of the reviews git-ao posted (`ao.review.post`): those reviews, and comments
     /// belonging to them, are git-ao's own and never count as feedback.
