@@ -6,13 +6,14 @@ import Testing
 /// poll then reads its checks, reviews and threads although its head is not the session's branch.
 @Suite("spawn --pr on a fork, observed")
 struct ForkPullRequestTests {
-    @Test("a fork's PR spawned with --pr gets CI, reviews and threads on the first poll", .timeLimit(.minutes(2)))
-    func forkObserved() throws {
-        let (w, _) = try SpawnFromPRTests().world("pr-fork-observed")
+    @Test("a fork's PR spawned with --pr gets CI, reviews and threads on the first poll (its fork deleted too)",
+          .timeLimit(.minutes(2)), arguments: [false, true])
+    func forkObserved(forkDeleted: Bool) throws {
+        let (w, _) = try SpawnFromPRTests().world("pr-fork-observed-\(forkDeleted)")
         defer { w.close() }
         let head = String(repeating: "f", count: 40)
         let pr = GitHubFixtures.pullRequest(number: 32, branch: "feature", headSHA: head, headRepository: "forker/Hello-World",
-                                            mergeable: true, mergeableState: "clean")
+                                            headRepositoryDeleted: forkDeleted, mergeable: true, mergeableState: "clean")
         w.server.expect(w.base + "/pulls/32", .json(pr))
         let spawned = try w.s.ao(arguments: ["spawn", "--no-attach", "--pr", "32"], environment: w.github)
         #expect(spawned.succeeded, "\(spawned)")
