@@ -58,7 +58,7 @@ package struct PullRequestObserver {
         /// the base moves without touching `updated_at`), check runs and statuses (3 targets).
         case unchanged(PullRequestFacts)
         /// A known open PR that left the open list: the PR alone (merged or closed?).
-        case reread(PullRequestFacts?)
+        case reread(PullRequestFacts)
 
         var count: Int {
             switch self {
@@ -83,8 +83,12 @@ package struct PullRequestObserver {
         // head repository at all. Otherwise only a PR whose head is the session's branch in this
         // very repository is: a fork's PR from a same-named branch is someone else's.
         var openBySession: [String: [JSONValue]] = [:]
+        // The list's pages are read one after another, so a PR opened meanwhile pushes another
+        // onto the next page, where it is listed twice: once is enough.
+        var seen = Set<Int>()
         for pr in listed {
             let number = pr["number"]?.int
+            if let number, !seen.insert(number).inserted { continue }
             let ref = pr.at("head", "ref")?.string
             let ownRepository = pr.at("head", "repo", "full_name")?.string?.lowercased() == repository.fullName.lowercased()
             for session in sessions {
@@ -149,7 +153,7 @@ package struct PullRequestObserver {
                 // A known PR GitHub no longer has (removed, or hidden from this token): its last
                 // facts stand, the problem is said, and the session's other PRs are observed.
                 // 404 is neither "closed" nor a reason to stop reading the rest.
-                if failure == .notFound, case .reread(let known?) = item.read {
+                if failure == .notFound, case .reread(let known) = item.read {
                     client.report("pull request #\(item.number): \(failure); its last known facts are kept")
                     facts[item.session]!.append(known)
                     continue
@@ -161,7 +165,7 @@ package struct PullRequestObserver {
             switch item.read {
             case .reread(let known):
                 // Left the open list: merged or closed (or it moved away from this branch).
-                var gone = known ?? PullRequestFacts(number: item.number, state: .closed, headSHA: "")
+                var gone = known
                 let state = Self.state(of: read.values[0])
                 gone.state = state == .merged || state == .closed ? state : gone.state
                 facts[item.session]!.append(gone)

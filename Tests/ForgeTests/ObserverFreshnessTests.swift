@@ -171,4 +171,17 @@ struct ObserverFreshnessTests {
         #expect(try JSONValue.parse(Array("[1e300, -1e300, 12.0, 1.5]".utf8)).array?.map(\.int) == [nil, nil, 12, nil])
         try world.server.verify()
     }
+
+    @Test("a PR listed on two pages (the list shifted while it was read) is read once")
+    func listedTwice() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let pr = GitHubFixtures.pullRequest(number: 5, branch: "ao/a", headSHA: sha("5"), mergeable: true, mergeableState: "clean")
+        let newer = GitHubFixtures.pullRequest(number: 6, branch: "other", headSHA: sha("6"))
+        world.server.expectPages(world.base + "/pulls?state=open&per_page=100", [.json([newer, pr]), .json([pr])])
+        world.serve(pr: pr)
+        world.threads([GitHubFixtures.graphQLThreadsPage([])])
+        #expect(try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"]).map(\.number) == [5])
+        try world.server.verify()
+    }
 }
