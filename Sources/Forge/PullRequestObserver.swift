@@ -148,7 +148,7 @@ package struct PullRequestObserver {
             if case .failed = results[item.session] { continue }
             let range = item.first..<item.first + item.read.count
             let read: (values: [JSONValue], discussionUnchanged: Bool)
-            switch parsed(Array(fetched[range]), targets: Array(targets[range])) {
+            switch parsed(Array(fetched[range]), targets: Array(targets[range]), pullRequest: item.number) {
             case .failure(let failure):
                 // A known PR GitHub no longer has (removed, or hidden from this token): its last
                 // facts stand, the problem is said, and the session's other PRs are observed.
@@ -215,7 +215,7 @@ package struct PullRequestObserver {
     package func checks(of known: PullRequestFacts) -> Result<PullRequestFacts, FetchFailure> {
         guard Self.isObjectID(known.headSHA) else { return .failure(client.malformed(base + "/pulls", "no usable head sha")) }
         let targets = [checkRunsTarget(known.headSHA), statusTarget(known.headSHA)]
-        return parsed(client.getPaged(targets, paged: [0, 1]), targets: targets, pullRequestFirst: false).flatMap { read in
+        return parsed(client.getPaged(targets, paged: [0, 1]), targets: targets, pullRequest: nil).flatMap { read in
             guard let runs = read.values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
             var facts = known
             facts.checks = Self.checks(runs: runs, status: read.values[1])
@@ -228,10 +228,10 @@ package struct PullRequestObserver {
         Dictionary(uniqueKeysWithValues: sessions.map { ($0.id, SessionObservation.failed(reason)) })
     }
 
-    /// The parsed answers of one PR's reads (with `pullRequestFirst`, the first is the PR itself
+    /// The parsed answers of one PR's reads (with `pullRequest`, the first is that PR itself
     /// and must carry a number), and whether its reviews and review comments (reads 3 and 4)
     /// were 304s, that is, nothing was said.
-    private func parsed(_ results: [Result<Fetched, FetchFailure>], targets: [String], pullRequestFirst: Bool = true)
+    private func parsed(_ results: [Result<Fetched, FetchFailure>], targets: [String], pullRequest: Int?)
         -> Result<(values: [JSONValue], discussionUnchanged: Bool), FetchFailure> {
         var values: [JSONValue] = []
         var discussionUnchanged = true
@@ -243,8 +243,11 @@ package struct PullRequestObserver {
                 values.append(value)
             }
         }
-        if pullRequestFirst, values.first?["number"]?.int == nil {
-            return .failure(client.malformed(targets[0], "no pull request number"))
+        // Facts are filed under the number GitHub gives: an answer about another PR would
+        // put one PR's state under another's number.
+        if let pullRequest, values.first?["number"]?.int != pullRequest {
+            return .failure(client.malformed(targets[0], values.first?["number"]?.int == nil ? "no pull request number"
+                                                 : "an answer about another pull request"))
         }
         return .success((values, discussionUnchanged))
     }

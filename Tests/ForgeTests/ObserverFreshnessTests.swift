@@ -184,4 +184,26 @@ struct ObserverFreshnessTests {
         #expect(try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"]).map(\.number) == [5])
         try world.server.verify()
     }
+
+    @Test("an answer for /pulls/{n} about another PR is a failed fetch, never facts filed under the wrong number")
+    func answerAboutAnotherPullRequest() throws {
+        let world = try ForgeWorld()
+        defer { world.close() }
+        let pr = GitHubFixtures.pullRequest(number: 5, branch: "ao/a", headSHA: sha("5"))
+        world.list([pr])
+        world.serve(pr: pr)
+        world.server.reset()
+        world.list([pr])
+        let other = GitHubFixtures.pullRequest(number: 6, branch: "ao/a", headSHA: sha("5"), state: "closed", merged: true)
+        world.server.expect(world.base + "/pulls/5", .json(other))
+        world.server.expect(world.base + "/commits/\(sha("5"))/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([])))
+        world.server.expect(world.base + "/commits/\(sha("5"))/status?per_page=100", .json(["state": "pending", "statuses": [Any]()]))
+        world.server.expect(world.base + "/pulls/5/reviews?per_page=100", .json([Any]()))
+        world.server.expect(world.base + "/pulls/5/comments?per_page=100", .json([Any]()))
+        guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
+            throw TestFailure("expected a failed observation")
+        }
+        #expect(why.contains("another pull request"), "\(why)")
+        try world.server.verify()
+    }
 }
