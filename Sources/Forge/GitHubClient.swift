@@ -129,8 +129,8 @@ package final class GitHubClient {
         }
     }
 
-    /// Records a problem the caller found in answers that were themselves fine (a linked pull
-    /// request GitHub no longer knows), so the log, `status` and `doctor` say it.
+    /// Records a problem the caller judged from the answers without failing its pass (a linked
+    /// pull request GitHub no longer knows), so the log, `status` and `doctor` still say it.
     package func report(_ problem: String) {
         problems.append(problem)
     }
