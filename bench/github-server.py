@@ -44,7 +44,7 @@ def routes():
         sha = pr["head"]["sha"]
         table[f"{base}/pulls/{n}"] = ("pr", n)
         table[f"{base}/commits/{sha}/check-runs?per_page=100"] = ("runs", n)
-        table[f"{base}/commits/{sha}/status"] = ("status", n)
+        table[f"{base}/commits/{sha}/status?per_page=100"] = ("status", n)
         table[f"{base}/pulls/{n}/reviews?per_page=100"] = ("reviews", n)
         table[f"{base}/pulls/{n}/comments?per_page=100"] = ("comments", n)
     return table

@@ -26,6 +26,9 @@ extension GitHubClient {
         var pages: [Int: [JSONValue]] = [:]
         var allNotModified: [Int: Bool] = [:]
         var pending: [(index: Int, url: String)] = []
+        // Pages already asked for, per target: a Link that leads back to one of them is a loop
+        // (a misbehaving proxy or server), failed at once instead of read 50 times.
+        var visited: [Int: Set<String>] = [:]
         for index in paged.sorted() {
             guard case .success(let fetched) = results[index], let next = fetched.next else { continue }
             // The token goes with every page: a Link to another origin is never followed.
@@ -34,8 +37,13 @@ extension GitHubClient {
                 continue
             }
             guard let first = try? JSONValue.parse(fetched.body) else { continue } // the caller reports it
+            guard next != urlOf(targets[index]) else {
+                results[index] = .failure(malformed(targets[index], "a next page that leads back to an earlier one"))
+                continue
+            }
             pages[index] = [first]
             allNotModified[index] = fetched.notModified
+            visited[index] = [urlOf(targets[index])]
             pending.append((index, next))
         }
         var round = 1
@@ -61,9 +69,15 @@ extension GitHubClient {
                     }
                     pages[item.index]!.append(value)
                     allNotModified[item.index] = allNotModified[item.index]! && fetched.notModified
+                    visited[item.index, default: []].insert(item.url)
                     if let url = fetched.next {
                         guard isAPIOrigin(url) else {
                             results[item.index] = .failure(malformed(item.url, "a next page on another host"))
+                            pages[item.index] = nil
+                            continue
+                        }
+                        guard !(visited[item.index]?.contains(url) ?? false) else {
+                            results[item.index] = .failure(malformed(targets[item.index], "a next page that leads back to an earlier one"))
                             pages[item.index] = nil
                             continue
                         }
@@ -79,6 +93,9 @@ extension GitHubClient {
         }
         return results
     }
+
+    /// A target as the absolute URL it is asked at.
+    private func urlOf(_ target: String) -> String { target.hasPrefix("http") ? target : configuration.url(target) }
 
     /// Whether `url` is on the API base's origin (scheme, host, port), where the token may go.
     func isAPIOrigin(_ url: String) -> Bool {

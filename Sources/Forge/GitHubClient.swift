@@ -65,7 +65,10 @@ package final class GitHubClient {
 
     /// Set by a 401: the token is unhealthy.
     package private(set) var unauthorized = false
-    /// Set by an authenticated 200 (not a 304): the token works.
+    /// Set by any authenticated success, a 304 included: GitHub checks the token before it
+    /// compares ETags (a refused token is a 401 whatever If-None-Match says), so a 304 proves
+    /// the token as well as a 200 does. A repaired token whose every answer is unchanged must
+    /// clear the 401 mark.
     package private(set) var authenticated = false
     /// When GitHub may be asked again, after a rate limit (epoch seconds).
     package private(set) var rateLimitedUntil: Int64?
@@ -124,6 +127,12 @@ package final class GitHubClient {
         do { return .success(try JSONValue.parse(fetched.body)) } catch {
             return .failure(malformed(target, "\(error)"))
         }
+    }
+
+    /// Records a problem the caller judged from the answers without failing its pass (a linked
+    /// pull request GitHub no longer knows), so the log, `status` and `doctor` still say it.
+    package func report(_ problem: String) {
+        problems.append(problem)
     }
 
     package func malformed(_ target: String, _ reason: String) -> FetchFailure {
@@ -254,6 +263,7 @@ package final class GitHubClient {
             }
             return .done(.success(Fetched(body: response.body, notModified: false, next: next)))
         case 304:
+            authenticated = true
             notModifiedCount += 1
             guard let cached = cache[url] else {
                 problems.append("\(Self.endpoint(url)): 304 without a cached body")

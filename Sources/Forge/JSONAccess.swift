@@ -4,7 +4,8 @@ import Platform
 /// read as nil, so an odd payload degrades to "unknown" instead of a crash.
 extension JSONValue {
     var int: Int? {
-        if case .number(let text) = self { return Int(text) ?? Double(text).map { Int($0) } }
+        // `Int(exactly:)`: `Int(1e300)` traps, and a number GitHub wrote as 1e300 is no count or id.
+        if case .number(let text) = self { return Int(text) ?? Double(text).flatMap { Int(exactly: $0) } }
         return nil
     }
 

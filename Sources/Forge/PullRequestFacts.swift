@@ -51,6 +51,29 @@ package struct ReviewThread: Sendable, Equatable {
     package var fromBot: Bool { comments.first?.isBot ?? false }
 }
 
+/// A review that requested changes with a summary body: feedback of its own, since a review
+/// can say everything in its body and leave no inline thread. Kept only for reviews that are
+/// not git-ao's own (and not a bot's under `ao.github.botReviews=ignore`); the reaction that
+/// delivers it keys on `id`, so each review is said once.
+package struct ReviewSummary: Sendable, Equatable {
+    package var id: Int64
+    package var author: String
+    /// The reviewer's account is a bot (`user.type == "Bot"`).
+    package var isBot: Bool
+    package var body: String
+    package var url: String?
+    package var submittedAt: String
+
+    package init(id: Int64, author: String, isBot: Bool, body: String, url: String? = nil, submittedAt: String = "") {
+        self.id = id
+        self.author = author
+        self.isBot = isBot
+        self.body = body
+        self.url = url
+        self.submittedAt = submittedAt
+    }
+}
+
 /// What one pass learned about one pull request.
 package struct PullRequestFacts: Sendable, Equatable {
     package var number: Int
@@ -67,10 +90,14 @@ package struct PullRequestFacts: Sendable, Equatable {
     package var threads: [ReviewThread]
     /// False when the last thread query failed: `threads` is then the last known list.
     package var threadsKnown: Bool
+    /// The changes-requested reviews with a body, as GitHub listed them when the PR last
+    /// changed (reviews move `updated_at`, so an unchanged PR keeps the known ones).
+    package var changeRequests: [ReviewSummary]
 
     package init(number: Int, state: PRStatus.State, headSHA: String, baseRef: String = "", title: String = "", url: String = "",
                  updatedAt: String = "", mergeability: Mergeability = .unknown, ci: CIState = .none, checks: [CheckFact] = [],
-                 review: ReviewDecision = .none, threads: [ReviewThread] = [], threadsKnown: Bool = false) {
+                 review: ReviewDecision = .none, threads: [ReviewThread] = [], threadsKnown: Bool = false,
+                 changeRequests: [ReviewSummary] = []) {
         self.number = number
         self.state = state
         self.headSHA = headSHA
@@ -84,6 +111,7 @@ package struct PullRequestFacts: Sendable, Equatable {
         self.review = review
         self.threads = threads
         self.threadsKnown = threadsKnown
+        self.changeRequests = changeRequests
     }
 
     /// The domain's view: the PR axis of a session.
@@ -121,11 +149,16 @@ extension PullRequestFacts {
                                   ("body", .string($0.body)), ("url", .from($0.url)), ("at", .string($0.createdAt))])
                      }))])
         }
+        let changeRequests: [JSONValue] = self.changeRequests.map {
+            .object([("id", .from($0.id)), ("author", .string($0.author)), ("bot", .bool($0.isBot)), ("body", .string($0.body)),
+                     ("url", .from($0.url)), ("at", .string($0.submittedAt))])
+        }
         let value = JSONValue.object([
             ("number", .from(number)), ("state", .string(state.rawValue)), ("head", .string(headSHA)), ("base", .string(baseRef)),
             ("title", .string(title)), ("url", .string(url)), ("updated_at", .string(updatedAt)),
             ("mergeability", .string(mergeability.rawValue)), ("ci", .string(ci.rawValue)), ("checks", .array(checks)),
             ("review", .string(review.rawValue)), ("threads", .array(threads)), ("threads_known", .bool(threadsKnown)),
+            ("change_requests", .array(changeRequests)),
         ])
         return value.serialized()
     }
@@ -155,6 +188,13 @@ extension PullRequestFacts {
             }
             return ReviewThread(id: id, path: thread["path"]?.string ?? "", line: thread["line"]?.int,
                                 outdated: thread["outdated"]?.bool ?? false, comments: comments)
+        }
+        // Facts stored before change requests were kept have none: the next change of the PR
+        // reads its reviews again.
+        facts.changeRequests = (value["change_requests"]?.array ?? []).compactMap { review in
+            guard let id = review["id"]?.int64 else { return nil }
+            return ReviewSummary(id: id, author: review["author"]?.string ?? "", isBot: review["bot"]?.bool ?? false,
+                                 body: review["body"]?.string ?? "", url: review["url"]?.string, submittedAt: review["at"]?.string ?? "")
         }
         return facts
     }

@@ -23,14 +23,15 @@ package enum SessionObservation: Sendable, Equatable {
     case failed(String)
 }
 
-/// One observation pass over one repository's sessions: discovery through the open-PR list
-/// (with the fork guard), a re-read of pull requests that left the list, then each PR's facts,
-/// checks, statuses and reviews in one concurrent batch, and review threads through GraphQL
-/// only for pull requests where something changed.
+/// One observation pass over one repository's sessions: discovery through the open-PR list (a
+/// PR linked by number, or on the session's branch in this repository: the fork guard), a
+/// re-read of pull requests that left the list, then each PR's facts, checks, statuses and
+/// reviews in one concurrent batch, and review threads through GraphQL only for pull requests
+/// where something changed. docs/github.md has the why of each read.
 package struct PullRequestObserver {
     package let client: GitHubClient
     package let repository: RepositorySlug
-    /// `ao.github.botReviews=ignore` drops threads started by bots.
+    /// `ao.github.botReviews=ignore` drops threads started by bots, and bots' change requests.
     package var includeBotThreads = true
     /// The ids of the reviews git-ao posted (`ao.review.post`): those reviews, and comments
     /// belonging to them, are git-ao's own and never count as feedback.
@@ -43,29 +44,30 @@ package struct PullRequestObserver {
         self.ownReviewIDs = ownReviewIDs
     }
 
-    /// Review threads without git-ao's own comments (those of a review it posted, or carrying
-    /// the own-comment marker); a thread left with none is dropped.
-    package static func withoutOwn(_ threads: [ReviewThread], ownReviewIDs: Set<Int64>) -> [ReviewThread] {
-        threads.compactMap { thread in
-            var thread = thread
-            thread.comments = thread.comments.filter { comment in
-                !(comment.reviewID.map(ownReviewIDs.contains) ?? false) && !isOwn(comment.body)
+    private var base: String { "/repos/\(repository.owner)/\(repository.name)" }
+
+    /// The combined status of a commit, a page of 100 statuses at a time (GitHub's default is 30).
+    private func statusTarget(_ sha: String) -> String { "\(base)/commits/\(sha)/status?per_page=100" }
+    private func checkRunsTarget(_ sha: String) -> String { "\(base)/commits/\(sha)/check-runs?per_page=100" }
+
+    /// How one pull request is read in this pass.
+    private enum Read {
+        /// New or changed: the PR, check runs, statuses, reviews and review comments (5 targets).
+        case full
+        /// Unchanged in the list: the PR (for its mergeability, which GitHub recomputes when
+        /// the base moves without touching `updated_at`), check runs and statuses (3 targets).
+        case unchanged(PullRequestFacts)
+        /// A known open PR that left the open list: the PR alone (merged or closed?).
+        case reread(PullRequestFacts)
+
+        var count: Int {
+            switch self {
+            case .full: return 5
+            case .unchanged: return 3
+            case .reread: return 1
             }
-            return thread.comments.isEmpty ? nil : thread
         }
     }
-
-    /// What marks a review or comment body as git-ao's own.
-    package static let ownMarker = "<!-- git-ao -->"
-
-    /// A body git-ao posted: the marker is its first line (a review whose id was never stored,
-    /// say its poster was killed after GitHub took it). A person who quotes git-ao's text, marker
-    /// and all, writes it further down (or after `> `), and is still heard.
-    package static func isOwn(_ body: String) -> Bool {
-        body.hasPrefix(ownMarker + "\n") || body == ownMarker
-    }
-
-    private var base: String { "/repos/\(repository.owner)/\(repository.name)" }
 
     package func observe(_ sessions: [TrackedSession]) -> [String: SessionObservation] {
         guard !sessions.isEmpty else { return [:] }
@@ -75,26 +77,36 @@ package struct PullRequestObserver {
         case .success(let page): listed = page.items
         }
 
-        // Discovery: a PR is the session's when its head is the session's branch in this very
-        // repository (a fork's PR from a same-named branch is someone else's).
+        // Discovery. A PR is the session's when it is linked by number (one the session already
+        // knows: `spawn --pr` records it at once, and a PR found once stays linked), whatever
+        // the branch is called: a fork's head ref names nothing here, and a deleted fork has no
+        // head repository at all. Otherwise only a PR whose head is the session's branch in this
+        // very repository is: a fork's PR from a same-named branch is someone else's.
         var openBySession: [String: [JSONValue]] = [:]
+        // The list's pages are read one after another, so a PR opened meanwhile pushes another
+        // onto the next page, where it is listed twice: once is enough.
+        var seen = Set<Int>()
         for pr in listed {
-            guard let ref = pr.at("head", "ref")?.string,
-                  let fullName = pr.at("head", "repo", "full_name")?.string,
-                  fullName.lowercased() == repository.fullName.lowercased() else { continue }
-            for session in sessions where session.branch == ref { openBySession[session.id, default: []].append(pr) }
+            let number = pr["number"]?.int
+            if let number, !seen.insert(number).inserted { continue }
+            let ref = pr.at("head", "ref")?.string
+            let ownRepository = pr.at("head", "repo", "full_name")?.string?.lowercased() == repository.fullName.lowercased()
+            for session in sessions {
+                let linked = number.map { number in session.known.contains { $0.number == number } } ?? false
+                if linked || (ownRepository && ref == session.branch) { openBySession[session.id, default: []].append(pr) }
+            }
         }
 
         // One batch. A PR that is new, or whose head or updated_at moved in the list (pushes,
-        // comments and reviews move it), or whose mergeability GitHub was still computing: its
-        // facts, checks, statuses, reviews and review comments. Any other open PR: only its checks
-        // and statuses, since CI finishing does not move updated_at. And a re-read of each known
-        // open PR that left the list (merged or closed?).
+        // comments and reviews move it), or whose mergeability GitHub was still computing: every
+        // read. Any other open PR: the PR itself and its checks and statuses, since neither CI
+        // finishing nor the base moving moves updated_at (all conditional: unchanged, they are
+        // 304s and cost no quota). And a re-read of each known open PR that left the list.
         var targets: [String] = []
-        // Check runs, reviews and review comments are lists: read to their last page.
+        // Check runs, statuses, reviews and review comments are lists: read to their last page.
         var paged = Set<Int>()
         var malformed: [String: String] = [:]
-        var plan: [(session: String, number: Int, listed: JSONValue?, first: Int, full: Bool)] = []
+        var plan: [(session: String, number: Int, read: Read, first: Int)] = []
         for session in sessions {
             for pr in openBySession[session.id] ?? [] {
                 // The head sha goes into URL paths: only an object id is accepted. A PR GitHub
@@ -108,20 +120,21 @@ package struct PullRequestObserver {
                     $0.headSHA == sha && $0.updatedAt == (pr["updated_at"]?.string ?? "") && $0.mergeability != .unknown && $0.threadsKnown
                         && ($0.state == .open || $0.state == .draft)
                 } ?? false
-                plan.append((session.id, number, pr, targets.count, !unchanged))
-                if unchanged {
-                    paged.insert(targets.count)
-                    targets += ["\(base)/commits/\(sha)/check-runs?per_page=100", "\(base)/commits/\(sha)/status"]
+                let first = targets.count
+                if unchanged, let known {
+                    plan.append((session.id, number, .unchanged(known), first))
+                    paged.formUnion([first + 1, first + 2])
+                    targets += ["\(base)/pulls/\(number)", checkRunsTarget(sha), statusTarget(sha)]
                 } else {
-                    paged.formUnion([targets.count + 1, targets.count + 3, targets.count + 4])
-                    targets += ["\(base)/pulls/\(number)", "\(base)/commits/\(sha)/check-runs?per_page=100",
-                                "\(base)/commits/\(sha)/status", "\(base)/pulls/\(number)/reviews?per_page=100",
-                                "\(base)/pulls/\(number)/comments?per_page=100"]
+                    plan.append((session.id, number, .full, first))
+                    paged.formUnion([first + 1, first + 2, first + 3, first + 4])
+                    targets += ["\(base)/pulls/\(number)", checkRunsTarget(sha), statusTarget(sha),
+                                "\(base)/pulls/\(number)/reviews?per_page=100", "\(base)/pulls/\(number)/comments?per_page=100"]
                 }
             }
             let stillListed = Set((openBySession[session.id] ?? []).compactMap { $0["number"]?.int })
             for known in session.known where (known.state == .open || known.state == .draft) && !stillListed.contains(known.number) {
-                plan.append((session.id, known.number, nil, targets.count, true))
+                plan.append((session.id, known.number, .reread(known), targets.count))
                 targets.append("\(base)/pulls/\(known.number)")
             }
         }
@@ -133,32 +146,42 @@ package struct PullRequestObserver {
         for session in sessions { facts[session.id] = [] }
         for item in plan {
             if case .failed = results[item.session] { continue }
-            let known = sessions.first { $0.id == item.session }?.known.first { $0.number == item.number }
-            if item.listed == nil {
-                // Left the open list: merged or closed (or it moved away from this branch).
-                switch readPR(fetched[item.first], target: targets[item.first]) {
-                case .failure(let failure): results[item.session] = .failed("pull request #\(item.number): \(failure)")
-                case .success(let pr):
-                    var gone = known ?? PullRequestFacts(number: item.number, state: .closed, headSHA: "")
-                    gone.state = pr["merged"]?.bool == true || pr["merged_at"]?.string != nil ? .merged
-                        : (pr["state"]?.string == "open" ? gone.state : .closed)
-                    facts[item.session]!.append(gone)
+            let range = item.first..<item.first + item.read.count
+            let read: (values: [JSONValue], discussionUnchanged: Bool)
+            switch parsed(Array(fetched[range]), targets: Array(targets[range]), pullRequest: item.number) {
+            case .failure(let failure):
+                // A known PR GitHub no longer has (removed, or hidden from this token): its last
+                // facts stand, the problem is said, and the session's other PRs are observed.
+                // 404 is neither "closed" nor a reason to stop reading the rest.
+                if failure == .notFound, case .reread(let known) = item.read {
+                    client.report("pull request #\(item.number): \(failure); its last known facts are kept")
+                    facts[item.session]!.append(known)
+                    continue
                 }
+                results[item.session] = .failed("pull request #\(item.number): \(failure)")
                 continue
+            case .success(let answer): read = answer
             }
-            if !item.full, let known, let listed = item.listed {
-                switch checksOnly(Array(fetched[item.first..<item.first + 2]), targets: Array(targets[item.first..<item.first + 2]),
-                                  known: known, listed: listed) {
+            switch item.read {
+            case .reread(let known):
+                // Left the open list: merged or closed (or it moved away from this branch).
+                var gone = known
+                let state = Self.state(of: read.values[0])
+                gone.state = state == .merged || state == .closed ? state : gone.state
+                facts[item.session]!.append(gone)
+            case .unchanged(let known):
+                switch unchangedFacts(read.values, targets: Array(targets[range]), known: known) {
                 case .failure(let failure): results[item.session] = .failed("pull request #\(item.number): \(failure)")
                 case .success(let built): facts[item.session]!.append(built)
                 }
-                continue
-            }
-            switch buildFacts(Array(fetched[item.first..<item.first + 5]), targets: Array(targets[item.first..<item.first + 5]), known: known) {
-            case .failure(let failure): results[item.session] = .failed("pull request #\(item.number): \(failure)")
-            case .success(let (built, needsThreads)):
-                facts[item.session]!.append(built)
-                if needsThreads { threadWork.append((item.session, facts[item.session]!.count - 1)) }
+            case .full:
+                let known = sessions.first { $0.id == item.session }?.known.first { $0.number == item.number }
+                switch buildFacts(read.values, targets: Array(targets[range]), known: known, discussionUnchanged: read.discussionUnchanged) {
+                case .failure(let failure): results[item.session] = .failed("pull request #\(item.number): \(failure)")
+                case .success(let (built, needsThreads)):
+                    facts[item.session]!.append(built)
+                    if needsThreads { threadWork.append((item.session, facts[item.session]!.count - 1)) }
+                }
             }
         }
 
@@ -188,81 +211,66 @@ package struct PullRequestObserver {
     }
 
     /// The CI follower's own read: only the checks and statuses of one known pull request at its
-    /// known head (conditional, check runs to their last page); every other fact stays as known.
+    /// known head (conditional, to their last page); every other fact stays as known.
     package func checks(of known: PullRequestFacts) -> Result<PullRequestFacts, FetchFailure> {
         guard Self.isObjectID(known.headSHA) else { return .failure(client.malformed(base + "/pulls", "no usable head sha")) }
-        let targets = ["\(base)/commits/\(known.headSHA)/check-runs?per_page=100", "\(base)/commits/\(known.headSHA)/status"]
-        let fetched = client.getPaged(targets, paged: [0])
-        var values: [JSONValue] = []
-        for (result, target) in zip(fetched, targets) {
-            switch result.flatMap({ client.json($0, from: target) }) {
-            case .failure(let failure): return .failure(failure)
-            case .success(let value): values.append(value)
-            }
+        let targets = [checkRunsTarget(known.headSHA), statusTarget(known.headSHA)]
+        return parsed(client.getPaged(targets, paged: [0, 1]), targets: targets, pullRequest: nil).flatMap { read in
+            guard let runs = read.values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
+            var facts = known
+            facts.checks = Self.checks(runs: runs, status: read.values[1])
+            facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
+            return .success(facts)
         }
-        guard let runs = values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
-        var facts = known
-        facts.checks = Self.checks(runs: runs, statuses: values[1]["statuses"]?.array ?? [])
-        facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
-        return .success(facts)
     }
 
     private func failAll(_ sessions: [TrackedSession], _ reason: String) -> [String: SessionObservation] {
         Dictionary(uniqueKeysWithValues: sessions.map { ($0.id, SessionObservation.failed(reason)) })
     }
 
-    private func readPR(_ result: Result<Fetched, FetchFailure>, target: String) -> Result<JSONValue, FetchFailure> {
-        switch result {
-        case .failure(let failure): return .failure(failure)
-        case .success(let fetched):
-            switch client.json(fetched, from: target) {
+    /// The parsed answers of one PR's reads (with `pullRequest`, the first is that PR itself
+    /// and must carry a number), and whether its reviews and review comments (reads 3 and 4)
+    /// were 304s, that is, nothing was said.
+    private func parsed(_ results: [Result<Fetched, FetchFailure>], targets: [String], pullRequest: Int?)
+        -> Result<(values: [JSONValue], discussionUnchanged: Bool), FetchFailure> {
+        var values: [JSONValue] = []
+        var discussionUnchanged = true
+        for (position, (result, target)) in zip(results, targets).enumerated() {
+            switch result.flatMap({ fetched in client.json(fetched, from: target).map { (fetched, $0) } }) {
             case .failure(let failure): return .failure(failure)
-            case .success(let value):
-                guard value["number"]?.int != nil else { return .failure(client.malformed(target, "no pull request number")) }
-                return .success(value)
+            case .success(let (fetched, value)):
+                if position >= 3 { discussionUnchanged = discussionUnchanged && fetched.notModified }
+                values.append(value)
             }
         }
+        // Facts are filed under the number GitHub gives: an answer about another PR would
+        // put one PR's state under another's number.
+        if let pullRequest, values.first?["number"]?.int != pullRequest {
+            return .failure(client.malformed(targets[0], values.first?["number"]?.int == nil ? "no pull request number"
+                                                 : "an answer about another pull request"))
+        }
+        return .success((values, discussionUnchanged))
     }
 
-    /// An unchanged PR: the known facts with its checks and statuses read again.
-    private func checksOnly(_ results: [Result<Fetched, FetchFailure>], targets: [String], known: PullRequestFacts,
-                            listed: JSONValue) -> Result<PullRequestFacts, FetchFailure> {
-        var values: [JSONValue] = []
-        for (result, target) in zip(results, targets) {
-            switch result {
-            case .failure(let failure): return .failure(failure)
-            case .success(let fetched):
-                switch client.json(fetched, from: target) {
-                case .failure(let failure): return .failure(failure)
-                case .success(let value): values.append(value)
-                }
-            }
-        }
-        guard let runs = values[0]["check_runs"]?.array else { return .failure(client.malformed(targets[0], "no check_runs array")) }
+    /// An unchanged PR: the known facts with its state, mergeability and checks read again. The
+    /// head and updated_at stay as known even when this fresher answer moved them (the list lags
+    /// behind): the next pass then sees them move in the list and reads everything.
+    private func unchangedFacts(_ values: [JSONValue], targets: [String], known: PullRequestFacts) -> Result<PullRequestFacts, FetchFailure> {
+        let (pr, checkRuns, status) = (values[0], values[1], values[2])
+        guard let runs = checkRuns["check_runs"]?.array else { return .failure(client.malformed(targets[1], "no check_runs array")) }
         var facts = known
-        facts.state = listed["draft"]?.bool == true ? .draft : .open
-        facts.checks = Self.checks(runs: runs, statuses: values[1]["statuses"]?.array ?? [])
+        facts.state = Self.state(of: pr)
+        facts.mergeability = Mergeability.from(mergeable: pr["mergeable"]?.bool, state: pr["mergeable_state"]?.string)
+        facts.baseRef = pr.at("base", "ref")?.string ?? known.baseRef
+        facts.title = pr["title"]?.string ?? known.title
+        facts.checks = Self.checks(runs: runs, status: status)
         facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
         return .success(facts)
     }
 
     /// Facts from the five reads of one open PR, and whether its threads must be queried.
-    private func buildFacts(_ results: [Result<Fetched, FetchFailure>], targets: [String],
-                            known: PullRequestFacts?) -> Result<(PullRequestFacts, Bool), FetchFailure> {
-        var values: [JSONValue] = []
-        var discussionUnchanged = true
-        for (position, (result, target)) in zip(results, targets).enumerated() {
-            switch result {
-            case .failure(let failure): return .failure(failure)
-            case .success(let fetched):
-                // Reviews (3) and review comments (4): a 304 means nothing was said.
-                if position >= 3 { discussionUnchanged = discussionUnchanged && fetched.notModified }
-                switch client.json(fetched, from: target) {
-                case .failure(let failure): return .failure(failure)
-                case .success(let value): values.append(value)
-                }
-            }
-        }
+    private func buildFacts(_ values: [JSONValue], targets: [String], known: PullRequestFacts?,
+                            discussionUnchanged: Bool) -> Result<(PullRequestFacts, Bool), FetchFailure> {
         let (pr, checkRuns, status, reviews) = (values[0], values[1], values[2], values[3])
         guard let number = pr["number"]?.int, let head = pr.at("head", "sha")?.string else {
             return .failure(client.malformed(targets[0], "no number or head sha"))
@@ -270,18 +278,19 @@ package struct PullRequestObserver {
         guard let runs = checkRuns["check_runs"]?.array else { return .failure(client.malformed(targets[1], "no check_runs array")) }
         guard let reviewList = reviews.array else { return .failure(client.malformed(targets[3], "expected a JSON array")) }
 
-        var facts = PullRequestFacts(number: number, state: pr["draft"]?.bool == true ? .draft : .open, headSHA: head)
-        if pr["merged"]?.bool == true { facts.state = .merged } else if pr["state"]?.string == "closed" { facts.state = .closed }
+        var facts = PullRequestFacts(number: number, state: Self.state(of: pr), headSHA: head)
         facts.baseRef = pr.at("base", "ref")?.string ?? ""
         facts.title = pr["title"]?.string ?? ""
         facts.url = pr["html_url"]?.string ?? ""
         facts.updatedAt = pr["updated_at"]?.string ?? ""
         facts.mergeability = Mergeability.from(mergeable: pr["mergeable"]?.bool, state: pr["mergeable_state"]?.string)
-        facts.checks = Self.checks(runs: runs, statuses: status["statuses"]?.array ?? [])
+        facts.checks = Self.checks(runs: runs, status: status)
         facts.ci = CIState.rollUp(facts.checks.map(\.outcome))
-        facts.review = Self.decision(reviews: reviewList.filter { review in
+        let foreignReviews = reviewList.filter { review in
             !(review["id"]?.int64.map(ownReviewIDs.contains) ?? false) && !Self.isOwn(review["body"]?.string ?? "")
-        }, requested: pr)
+        }
+        facts.review = Self.decision(reviews: foreignReviews, requested: pr)
+        facts.changeRequests = Self.changeRequests(reviews: foreignReviews, includeBots: includeBotThreads)
         facts.threads = known?.threads ?? []
         facts.threadsKnown = known?.threadsKnown ?? false
 
@@ -290,53 +299,5 @@ package struct PullRequestObserver {
         let unchanged = known.map { $0.updatedAt == facts.updatedAt && $0.headSHA == facts.headSHA && $0.threadsKnown } ?? false
         let needsThreads = !(unchanged && discussionUnchanged)
         return .success((facts, needsThreads))
-    }
-
-    /// 40 (SHA-1) or 64 (SHA-256) lower-case hex digits.
-    static func isObjectID(_ text: String) -> Bool {
-        (text.utf8.count == 40 || text.utf8.count == 64) && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
-    }
-
-    /// Check runs (latest per name) and legacy statuses (latest per context) as check facts.
-    static func checks(runs: [JSONValue], statuses: [JSONValue]) -> [CheckFact] {
-        var result: [CheckFact] = []
-        var seen = Set<String>()
-        for run in runs {
-            // GitHub lists the newest run of a re-run check first.
-            guard let name = run["name"]?.string, seen.insert("run:" + name).inserted else { continue }
-            let conclusion = run["conclusion"]?.string
-            let isActions = run.at("app", "slug")?.string == "github-actions"
-            result.append(CheckFact(name: name, outcome: CheckOutcome.from(status: run["status"]?.string, conclusion: conclusion),
-                                    conclusion: conclusion ?? run["status"]?.string ?? "queued",
-                                    url: run["html_url"]?.string ?? run["details_url"]?.string,
-                                    actionsJobID: isActions ? run["id"]?.int64 : nil,
-                                    title: run.at("output", "title")?.string, summary: run.at("output", "summary")?.string))
-        }
-        for status in statuses {
-            guard let context = status["context"]?.string, seen.insert("status:" + context).inserted else { continue }
-            let state = status["state"]?.string
-            result.append(CheckFact(name: context, outcome: CheckOutcome.fromLegacy(state: state), conclusion: state ?? "pending",
-                                    url: status["target_url"]?.string, title: status["description"]?.string))
-        }
-        return result
-    }
-
-    /// The latest decisive review per reviewer: any changes requested wins, then any approval;
-    /// else a pending review request means review_required.
-    static func decision(reviews: [JSONValue], requested pr: JSONValue) -> ReviewDecision {
-        var latest: [String: String] = [:]
-        for review in reviews {
-            guard let login = review.at("user", "login")?.string, let state = review["state"]?.string?.uppercased() else { continue }
-            switch state {
-            case "APPROVED", "CHANGES_REQUESTED": latest[login] = state
-            case "DISMISSED": latest[login] = nil
-            default: continue // COMMENTED and PENDING do not change a reviewer's decision
-            }
-        }
-        if latest.values.contains("CHANGES_REQUESTED") { return .changesRequested }
-        if latest.values.contains("APPROVED") { return .approved }
-        let requestedPeople = pr["requested_reviewers"]?.array ?? []
-        let requestedTeams = pr["requested_teams"]?.array ?? []
-        return requestedPeople.isEmpty && requestedTeams.isEmpty ? .none : .reviewRequired
     }
 }

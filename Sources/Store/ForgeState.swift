@@ -19,7 +19,7 @@ public struct ForgeRepositoryState: Equatable, Sendable {
     /// An `X-Poll-Interval` GitHub asked for, when longer than the configured interval.
     public var pollInterval: TimeSpan?
     public var rateLimitedUntil: Timestamp?
-    /// Set by a 401; cleared only by a later authenticated 200.
+    /// Set by a 401; cleared by a later authenticated success (a 200, or a 304 to a conditional request).
     public var tokenUnhealthySince: Timestamp?
     /// The first problem of the latest poll; nil when it went through.
     public var lastError: String?
@@ -148,7 +148,7 @@ extension StateStore {
     }
 
     /// Records what a poll learned about the repository's GitHub access.
-    /// `unauthorized`: a 401 (sets the sticky mark); `authenticated`: an authenticated 200 (clears it).
+    /// `unauthorized`: a 401 (sets the sticky mark); `authenticated`: an authenticated success, 304 included (clears it).
     public func recordForgePoll(_ repository: String, at now: Timestamp, unauthorized: Bool, authenticated: Bool,
                                 rateLimitedUntil: Timestamp?, pollInterval: TimeSpan?, error: String?) throws {
         try connection.immediateTransaction {

@@ -22,7 +22,7 @@ public enum GitHubFixtures {
 
     /// An open pull request from the recorded `opened` payload.
     public static func pullRequest(number: Int, branch: String, headSHA: String, repository: String = "acme/widgets",
-                                   headRepository: String? = nil, state: String = "open", draft: Bool = false,
+                                   headRepository: String? = nil, headRepositoryDeleted: Bool = false, state: String = "open", draft: Bool = false,
                                    merged: Bool = false, mergeable: Bool? = nil, mergeableState: String = "unknown",
                                    updatedAt: String = "2026-01-01T00:00:00Z", base: String = "main",
                                    reviewRequested: Bool = false) -> [String: Any] {
@@ -41,7 +41,8 @@ public enum GitHubFixtures {
         head["sha"] = headSHA
         var headRepo = head["repo"] as! [String: Any]
         headRepo["full_name"] = headRepository ?? repository
-        head["repo"] = headRepo
+        // A fork deleted after its PR was opened: GitHub answers `head.repo: null`.
+        head["repo"] = headRepositoryDeleted ? NSNull() : headRepo
         pr["head"] = head
         var baseObject = pr["base"] as! [String: Any]
         baseObject["ref"] = base
@@ -78,16 +79,48 @@ public enum GitHubFixtures {
         ["total_count": runs.count, "check_runs": runs]
     }
 
-    /// A review from the recorded `submitted` payload.
-    public static func review(id: Int, login: String, state: String, submittedAt: String = "2026-01-01T00:00:00Z") -> [String: Any] {
+    /// A review from the recorded `submitted` payload (whose body is null unless `body` is given).
+    public static func review(id: Int, login: String, state: String, submittedAt: String = "2026-01-01T00:00:00Z",
+                              body: String? = nil, bot: Bool = false) -> [String: Any] {
         var review = object("pull_request_review/submitted.payload.json", "review")
         review["id"] = id
         review["state"] = state
         review["submitted_at"] = submittedAt
+        if let body { review["body"] = body }
+        review["html_url"] = "https://github.com/acme/widgets/pull/1#pullrequestreview-\(id)"
         var user = review["user"] as! [String: Any]
         user["login"] = login
+        if bot { user["type"] = "Bot" }
         review["user"] = user
         return review
+    }
+
+    /// A legacy commit status as `/commits/{sha}/status` lists it. The recorded payloads hold no
+    /// status object, so it is made of fields of recorded ones: the review's user as its
+    /// creator, the check run's timestamps; only `state`, `context` and the texts are the test's.
+    public static func commitStatus(id: Int, context: String, state: String, description: String? = nil) -> [String: Any] {
+        let run = object("check_run/completed.payload.json", "check_run")
+        let creator = object("pull_request_review/submitted.payload.json", "review")["user"] ?? NSNull()
+        return [
+            "id": id, "node_id": "SC_\(id)", "state": state, "context": context,
+            "description": description.map { $0 as Any } ?? NSNull(),
+            "target_url": "https://ci.example/\(context)/\(id)",
+            "url": "https://api.github.com/repos/acme/widgets/statuses/\(id)",
+            "avatar_url": NSNull(), "creator": creator,
+            "created_at": run["started_at"] ?? NSNull(), "updated_at": run["completed_at"] ?? NSNull(),
+        ]
+    }
+
+    /// One page of a commit's combined status: `state` and `total_count` describe every status,
+    /// `statuses` only this page's; the repository is the recorded pull request's base.
+    public static func combinedStatus(sha: String, state: String, totalCount: Int, statuses: [[String: Any]]) -> [String: Any] {
+        let pr = object("pull_request/opened.payload.json", "pull_request")
+        let repository = (pr["base"] as? [String: Any])?["repo"] ?? NSNull()
+        return [
+            "state": state, "sha": sha, "total_count": totalCount, "statuses": statuses, "repository": repository,
+            "commit_url": "https://api.github.com/repos/acme/widgets/commits/\(sha)",
+            "url": "https://api.github.com/repos/acme/widgets/commits/\(sha)/status",
+        ]
     }
 
     /// A review thread as GraphQL returns it, built from the recorded thread's first comment.

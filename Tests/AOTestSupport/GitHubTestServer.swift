@@ -133,6 +133,18 @@ public final class GitHubTestServer: @unchecked Sendable {
         expect(target, method: method, times: times) { _ in response }
     }
 
+    /// Registers a list that spans pages, as GitHub serves one: `target` answers the first page,
+    /// `target&page=2` (or `?page=2`) the second, and so on, each page but the last with a
+    /// `Link: rel="next"` to the following one (an absolute URL on this server).
+    public func expectPages(_ target: String, times: Int? = 1, _ pages: [Response]) {
+        let separator = target.contains("?") ? "&" : "?"
+        for (index, page) in pages.enumerated() {
+            let here = index == 0 ? target : target + separator + "page=\(index + 1)"
+            let next = target + separator + "page=\(index + 2)"
+            expect(here, times: times, index + 1 < pages.count ? page.linkingNext(to: baseURL + next) : page)
+        }
+    }
+
     /// Every request received so far, in arrival order.
     public var requests: [Request] { lock.withLock { received } }
 

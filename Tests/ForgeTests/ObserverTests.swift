@@ -45,7 +45,7 @@ final class ForgeWorld: @unchecked Sendable {
         let sha = (pr["head"] as! [String: Any])["sha"] as! String
         server.expect("\(base)/pulls/\(number)", times: times, .json(pr, etag: "\"pr\(number)-\(tag)\""))
         server.expect("\(base)/commits/\(sha)/check-runs?per_page=100", times: times, .json(GitHubFixtures.checkRuns(runs), etag: "\"runs\(number)-\(tag)\""))
-        server.expect("\(base)/commits/\(sha)/status", times: times,
+        server.expect("\(base)/commits/\(sha)/status?per_page=100", times: times,
                       .json(["state": statuses.isEmpty ? "pending" : "success", "statuses": statuses, "sha": sha], etag: "\"st\(number)-\(tag)\""))
         server.expect("\(base)/pulls/\(number)/reviews?per_page=100", times: times, .json(reviews, etag: "\"rv\(number)-\(tag)\""))
         server.expect("\(base)/pulls/\(number)/comments?per_page=100", times: times, .json(comments, etag: "\"cm\(number)-\(tag)\""))
@@ -98,11 +98,13 @@ struct ObserverTests {
         let pr = GitHubFixtures.pullRequest(number: 3, branch: "ao/a", headSHA: sha("a"), mergeable: true, mergeableState: "clean")
         world.list([pr], times: 2)
         world.serve(pr: pr, runs: [GitHubFixtures.checkRun(id: 9, name: "build", headSHA: sha("a"), conclusion: "success")])
-        // Checks and statuses are asked again (CI finishing does not move updated_at); the PR,
-        // its reviews and comments are not, since updated_at and the head did not move.
+        // The PR, its checks and statuses are asked again (neither CI finishing nor the base
+        // moving moves updated_at); its reviews and comments are not, since updated_at and the
+        // head did not move.
+        world.server.expect("/repos/acme/widgets/pulls/3", .json(pr, etag: "\"pr3-1\""))
         world.server.expect("/repos/acme/widgets/commits/\(sha("a"))/check-runs?per_page=100",
                             .json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 9, name: "build", headSHA: sha("a"), conclusion: "success")]), etag: "\"runs3-1\""))
-        world.server.expect("/repos/acme/widgets/commits/\(sha("a"))/status", .json(["state": "pending", "statuses": [Any](), "sha": sha("a")], etag: "\"st3-1\""))
+        world.server.expect("/repos/acme/widgets/commits/\(sha("a"))/status?per_page=100", .json(["state": "pending", "statuses": [Any](), "sha": sha("a")], etag: "\"st3-1\""))
         world.threads([GitHubFixtures.graphQLThreadsPage([])])
         let first = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"])
         let second = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a", known: first)])["a"])
@@ -110,8 +112,8 @@ struct ObserverTests {
         #expect(first.first?.ci == .passing)
         #expect(first.first?.mergeability == .mergeable)
         let client = try #require(world.lastClient)
-        #expect(client.requestCount == 3 && client.notModifiedCount == 3 && client.graphQLCount == 0)
-        #expect(!client.authenticated) // a 304 proves nothing about the token
+        #expect(client.requestCount == 4 && client.notModifiedCount == 4 && client.graphQLCount == 0)
+        #expect(client.authenticated) // GitHub checks the token before the ETag
         try world.server.verify()
     }
 
@@ -214,7 +216,7 @@ struct ObserverTests {
         let b = world.base
         let url = world.server.baseURL
         world.server.expect("\(b)/pulls/8", .json(pr, etag: "\"pr8\""))
-        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"st8\""))
+        world.server.expect("\(b)/commits/\(head)/status?per_page=100", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"st8\""))
         // Page 1 of the check runs passes; page 2 holds the failure; page 3 one more run.
         world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100",
                             GitHubTestServer.Response.json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 1, name: "build", headSHA: head, conclusion: "success")]),
@@ -264,10 +266,11 @@ struct ObserverTests {
                 request.header("if-none-match") == "\"\(etag)\"" ? GitHubTestServer.Response(status: 304) : .text("not conditional", status: 500)
             }
         }
-        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"st8\""))
+        world.server.expect("\(b)/pulls/8", .json(pr, etag: "\"pr8\""))
+        world.server.expect("\(b)/commits/\(head)/status?per_page=100", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"st8\""))
         let again = try facts(world.observe([TrackedSession(id: "a", branch: "ao/a", known: observed)])["a"])
         #expect(again.first?.checks.map(\.name) == ["build", "test", "lint"])
-        #expect(world.lastClient?.notModifiedCount == 5)
+        #expect(world.lastClient?.notModifiedCount == 6)
         try world.server.verify()
     }
 
@@ -284,7 +287,7 @@ struct ObserverTests {
         world.server.expect("\(b)/pulls/9", .json(pr, etag: "\"pr9\""))
         world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100",
                             GitHubTestServer.Response.json(GitHubFixtures.checkRuns([]), etag: "\"r\"").linkingNext(to: elsewhere.baseURL + "/steal?page=2"))
-        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
+        world.server.expect("\(b)/commits/\(head)/status?per_page=100", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
         world.server.expect("\(b)/pulls/9/reviews?per_page=100", .json([Any](), etag: "\"v\""))
         world.server.expect("\(b)/pulls/9/comments?per_page=100", .json([Any](), etag: "\"c\""))
         guard case .failed(let why)? = world.observe([TrackedSession(id: "a", branch: "ao/a")])["a"] else {
@@ -305,7 +308,7 @@ struct ObserverTests {
         let b = world.base
         world.server.expect("\(b)/pulls/10", .json(pr, etag: "\"pr10\""))
         world.server.expect("\(b)/commits/\(head)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"r\""))
-        world.server.expect("\(b)/commits/\(head)/status", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
+        world.server.expect("\(b)/commits/\(head)/status?per_page=100", .json(["state": "success", "statuses": [Any](), "sha": head], etag: "\"s\""))
         world.server.expect("\(b)/pulls/10/reviews?per_page=100",
                             GitHubTestServer.Response.json([GitHubFixtures.review(id: 1, login: "alice", state: "APPROVED")], etag: "\"v\"")
                                 .linkingNext(to: world.server.baseURL + "\(b)/pulls/10/reviews?per_page=100&page=2"))
@@ -402,7 +405,7 @@ struct ObserverTests {
         world.list([pr])
         world.server.expect(world.base + "/pulls/7", .text("{\"number\": 7, \"head\": "))
         world.server.expect(world.base + "/commits/\(sha("a"))/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([])))
-        world.server.expect(world.base + "/commits/\(sha("a"))/status", .json(["statuses": []]))
+        world.server.expect(world.base + "/commits/\(sha("a"))/status?per_page=100", .json(["statuses": []]))
         world.server.expect(world.base + "/pulls/7/reviews?per_page=100", .json([]))
         world.server.expect(world.base + "/pulls/7/comments?per_page=100", .json([]))
         let known = [PullRequestFacts(number: 7, state: .open, headSHA: sha("a"))]

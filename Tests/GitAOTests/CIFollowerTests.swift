@@ -32,7 +32,7 @@ struct CIFollowerTests {
                             : GitHubFixtures.checkRun(id: 5, name: "test", headSHA: sha, conclusion: "failure", actions: false, title: "3 failures")
             return .json(GitHubFixtures.checkRuns([run]), etag: "\"runs-\(min(n, 2))\"")
         }
-        w.server.expect("\(base)/commits/\(sha)/status", times: nil, .json(["state": "pending", "statuses": [Any]()], etag: "\"st\""))
+        w.server.expect("\(base)/commits/\(sha)/status?per_page=100", times: nil, .json(["state": "pending", "statuses": [Any]()], etag: "\"st\""))
         w.server.expect("\(base)/pulls/21/reviews?per_page=100", times: nil, .json([Any](), etag: "\"rv\""))
         w.server.expect("\(base)/pulls/21/comments?per_page=100", times: nil, .json([Any](), etag: "\"cm\""))
         w.server.expect("/graphql", method: "POST", times: nil, .json(GitHubFixtures.graphQLThreadsPage([])))

@@ -43,14 +43,14 @@ struct ForgeObservationTests {
             try observe("--refresh")
         }
 
-        /// The five reads of a PR; checks and statuses `checksTimes` times (they are read on
-        /// every poll, the others only when the PR changed).
+        /// The five reads of a PR; the PR itself, its checks and statuses `checksTimes` times
+        /// (they are read on every poll, the others only when the PR changed).
         func serve(pr: [String: Any], runs: [[String: Any]] = [], reviews: [[String: Any]] = [], times: Int? = 1, checksTimes: Int? = 1) {
             let number = pr["number"] as! Int
             let sha = (pr["head"] as! [String: Any])["sha"] as! String
-            server.expect("\(base)/pulls/\(number)", times: times, .json(pr, etag: "\"pr\(number)\""))
+            server.expect("\(base)/pulls/\(number)", times: checksTimes, .json(pr, etag: "\"pr\(number)\""))
             server.expect("\(base)/commits/\(sha)/check-runs?per_page=100", times: checksTimes, .json(GitHubFixtures.checkRuns(runs), etag: "\"runs\(number)\""))
-            server.expect("\(base)/commits/\(sha)/status", times: checksTimes, .json(["state": "pending", "statuses": [Any]()], etag: "\"st\(number)\""))
+            server.expect("\(base)/commits/\(sha)/status?per_page=100", times: checksTimes, .json(["state": "pending", "statuses": [Any]()], etag: "\"st\(number)\""))
             server.expect("\(base)/pulls/\(number)/reviews?per_page=100", times: times, .json(reviews, etag: "\"rv\(number)\""))
             server.expect("\(base)/pulls/\(number)/comments?per_page=100", times: times, .json([Any](), etag: "\"cm\(number)\""))
         }
@@ -127,7 +127,7 @@ struct ForgeObservationTests {
         // Forced: every REST request is conditional and answered 304; no GraphQL.
         outputs.append(try w.observe("--refresh"))
         let second = w.server.requests.dropFirst(8)
-        #expect(second.count == 3, "the list, the checks and the statuses")
+        #expect(second.count == 4, "the list, the PR, its checks and its statuses")
         // The same facts are not sent again.
         let nudges = (try w.s.eventKinds(id)).filter { $0 == "nudged" }.count
         #expect(nudges == 2)
@@ -209,11 +209,14 @@ struct ForgeObservationTests {
         #expect(trusted.contains("GitHub (acme/widgets): asked ") && !trusted.contains("failed"), "\(trusted)")
     }
 
-    @Test("a failed fetch changes nothing; 401 is sticky until an authenticated 200", .timeLimit(.minutes(2)))
+    @Test("a failed fetch changes nothing; 401 is sticky until any authenticated success, a 304 included", .timeLimit(.minutes(2)))
     func unauthorizedSticky() throws {
         let w = try World("forge-401")
         defer { w.close() }
         let id = try w.s.spawn()
+        // A healthy poll first, so the list's ETag is stored.
+        w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))
+        try w.observe("--refresh")
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json(["message": "Bad credentials"], status: 401))
         try w.observe("--refresh")
         let status = try w.s.ao("status", "--json")
@@ -221,11 +224,18 @@ struct ForgeObservationTests {
         #expect(try w.s.ao("status").stdout.contains("token was refused (401)"))
         #expect(try w.s.ao(arguments: ["doctor"], environment: w.github).stdout.contains("GitHub refused the token (401)"))
         #expect(try w.s.session(id)["pr_number"] == nil)
-        // A pass of 304s would not clear it; a 200 does.
+        // The token is fixed and nothing changed: GitHub answers 304, which proves the token.
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([Any](), etag: "\"l\""))
         try w.observe("--refresh")
-        #expect(!(try w.s.ao("status").stdout.contains("token was refused")))
+        #expect(w.server.requests.last?.header("if-none-match") == "\"l\"", "answered 304")
+        let after = try w.s.ao("status")
+        #expect(!after.stdout.contains("token was refused"), "\(after.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try w.s.ao("status", "--json").stdout.utf8)) as? [String: Any]
+        #expect(((json?["github"] as? [[String: Any]])?.first?["token_unhealthy_since"] as? String) == nil)
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github).stdout
+        #expect(!doctor.contains("GitHub refused the token"), "\(doctor)")
         try w.server.verify()
+        try w.expectNoTokenLeak([status, after])
     }
 
     @Test("no token: GitHub is off, said once, and nothing is asked")

@@ -19,7 +19,7 @@ struct ForgeReactionTests {
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([pr], etag: "\"list-\(tag)\""))
         w.server.expect("\(w.base)/pulls/\(number)", .json(pr, etag: "\"pr-\(tag)\""))
         w.server.expect("\(w.base)/commits/\(sha)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns(runs), etag: "\"runs-\(tag)\""))
-        w.server.expect("\(w.base)/commits/\(sha)/status", .json(["state": "pending", "statuses": [Any]()], etag: "\"st-\(tag)\""))
+        w.server.expect("\(w.base)/commits/\(sha)/status?per_page=100", .json(["state": "pending", "statuses": [Any]()], etag: "\"st-\(tag)\""))
         w.server.expect("\(w.base)/pulls/\(number)/reviews?per_page=100", .json([Any](), etag: "\"rv-\(tag)\""))
         w.server.expect("\(w.base)/pulls/\(number)/comments?per_page=100", .json([Any](), etag: "\"cm-\(tag)\""))
         w.server.expect("/graphql", method: "POST", .json(GitHubFixtures.graphQLThreadsPage(threads)))

@@ -67,7 +67,7 @@ struct ReviewPostTests {
         w.server.expect(w.base + "/pulls?state=open&per_page=100", .json([moved], etag: "\"l2\""))
         w.server.expect("\(w.base)/pulls/12", .json(moved, etag: "\"pr2\""))
         w.server.expect("\(w.base)/commits/\(headSHA)/check-runs?per_page=100", .json(GitHubFixtures.checkRuns([]), etag: "\"r2\""))
-        w.server.expect("\(w.base)/commits/\(headSHA)/status", .json(["state": "pending", "statuses": [Any]()], etag: "\"s2\""))
+        w.server.expect("\(w.base)/commits/\(headSHA)/status?per_page=100", .json(["state": "pending", "statuses": [Any]()], etag: "\"s2\""))
         var own = GitHubFixtures.review(id: 777, login: "me", state: "COMMENTED")
         own["body"] = body
         w.server.expect("\(w.base)/pulls/12/reviews?per_page=100", .json([own], etag: "\"v2\""))
