@@ -11,7 +11,7 @@ struct FeedbackTruthTests {
     /// One forced poll in which GitHub lists `prs` (all open, each with fresh ETags), each head's
     /// check runs as `runs[head]`, and the job logs as given.
     func poll(_ w: World, prs originals: [[String: Any]], runs: [String: [[String: Any]]] = [:], tag: String,
-              logs: [Int: GitHubTestServer.Response] = [:]) throws {
+              logs: [Int: GitHubTestServer.Response] = [:], reviews: [Int: [[String: Any]]] = [:]) throws {
         w.server.reset()
         let prs = originals.map { original -> [String: Any] in
             var pr = original
@@ -22,14 +22,14 @@ struct FeedbackTruthTests {
         for pr in prs {
             let number = pr["number"] as! Int
             w.server.expect("\(w.base)/pulls/\(number)", .json(pr, etag: "\"pr\(number)-\(tag)\""))
-            w.server.expect("\(w.base)/pulls/\(number)/reviews?per_page=100", .json([Any](), etag: "\"rv\(number)-\(tag)\""))
+            w.server.expect("\(w.base)/pulls/\(number)/reviews?per_page=100", .json(reviews[number] ?? [], etag: "\"rv\(number)-\(tag)\""))
             w.server.expect("\(w.base)/pulls/\(number)/comments?per_page=100", .json([Any](), etag: "\"cm\(number)-\(tag)\""))
         }
         // Pull requests that share a head share its checks: asked once or more.
         for head in Set(prs.map { ($0["head"] as! [String: Any])["sha"] as! String }) {
             w.server.expect("\(w.base)/commits/\(head)/check-runs?per_page=100", times: nil,
                             .json(GitHubFixtures.checkRuns(runs[head] ?? []), etag: "\"runs-\(head.prefix(4))-\(tag)\""))
-            w.server.expect("\(w.base)/commits/\(head)/status", times: nil,
+            w.server.expect("\(w.base)/commits/\(head)/status?per_page=100", times: nil,
                             .json(["state": "pending", "statuses": [Any]()], etag: "\"st-\(head.prefix(4))-\(tag)\""))
         }
         w.server.expect("/graphql", method: "POST", times: nil, .json(GitHubFixtures.graphQLThreadsPage([])))
@@ -149,5 +149,33 @@ struct FeedbackTruthTests {
         // Nothing in the database holds the whole log: not the outbox, not the change log.
         let largest = try w.s.sql("SELECT max(n) FROM (SELECT max(length(body)) AS n FROM outbox UNION ALL SELECT max(length(data)) FROM events)")
         #expect((Int(largest.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max) < 20_000)
+    }
+
+    @Test("a review requesting changes with only a summary body reaches the agent once, with its author; approvals and comments do not",
+          .timeLimit(.minutes(3)))
+    func reviewBodyDelivered() throws {
+        let w = try World("truth-review-body")
+        defer { w.close() }
+        let id = try w.s.spawn()
+        try FakeAgents.waitForStart(id, in: w.s.env)
+        let sha = String(repeating: "c", count: 40)
+        let pr = GitHubFixtures.pullRequest(number: 50, branch: try w.branch(id), headSHA: sha)
+        let approval = GitHubFixtures.review(id: 501, login: "carol", state: "APPROVED", body: "Looks fine to me.")
+        let comment = GitHubFixtures.review(id: 502, login: "dave", state: "COMMENTED", body: "Just a thought.")
+        let changes = GitHubFixtures.review(id: 503, login: "erin", state: "CHANGES_REQUESTED", body: "Please handle the empty list in parse().")
+        try poll(w, prs: [pr], tag: "a", reviews: [50: [approval, comment]])
+        #expect(try events(w, id, kind: "nudged").isEmpty)
+        try poll(w, prs: [pr], tag: "b", reviews: [50: [approval, comment, changes]])
+        try poll(w, prs: [pr], tag: "c", reviews: [50: [approval, comment, changes]])
+        #expect(try events(w, id, kind: "nudged").count == 1)
+        let text = received(w, id)
+        #expect(text.contains("Review by @erin, requesting changes:") && text.contains("Please handle the empty list in parse()."))
+        #expect(!text.contains("Looks fine to me.") && !text.contains("Just a thought."))
+        // A second review requesting changes is news of its own.
+        let again = GitHubFixtures.review(id: 504, login: "copilot", state: "CHANGES_REQUESTED", body: "Null check missing.", bot: true)
+        try poll(w, prs: [pr], tag: "d", reviews: [50: [approval, comment, changes, again]])
+        #expect(try events(w, id, kind: "nudged").count == 2)
+        #expect(received(w, id).contains("Review by @copilot [bot], requesting changes:"))
+        #expect(occurrences(of: "Please handle the empty list", in: received(w, id)) == 1)
     }
 }

@@ -46,7 +46,7 @@ struct ForgeReactions {
                 checks: pr.checks.map { .init(name: $0.name, outcome: $0.outcome, conclusion: $0.conclusion, job: $0.actionsJobID) },
                 threadsKnown: pr.threadsKnown,
                 threads: foreignThreads(pr).map { .init(id: $0.id, newestComment: $0.comments.map(\.id).max() ?? 0) },
-                changeRequests: [])
+                changeRequests: pr.changeRequests.map(\.id))
         }, localConflict: local?.conflicting)
     }
 
@@ -70,10 +70,13 @@ struct ForgeReactions {
                                                     logFailed: failed.job != nil && !failed.withLog)
             }
             return ReactionMessages.ciFailure(prs: numbers, headSHA: head, checks: items, logWait: logWait)
-        case .reviewFeedback(let number, let threadIDs, _):
+        case .reviewFeedback(let number, let threadIDs, let reviewIDs):
             let pr = prs.first { $0.number == number }
             let threads = pr.map(Self.foreignThreads)?.filter { threadIDs.contains($0.id) } ?? []
-            return ReactionMessages.review(pr: number, threads: threads, bodies: [])
+            let bodies = (pr?.changeRequests ?? []).filter { reviewIDs.contains($0.id) }.map {
+                ReactionMessages.ReviewBody(author: $0.author, isBot: $0.isBot, body: $0.body, url: $0.url)
+            }
+            return ReactionMessages.review(pr: number, threads: threads, bodies: bodies)
         case .conflict(let numbers, _):
             let base = local?.baseRef ?? session.baseRef
             let shown = numbers.isEmpty ? prs.filter { $0.state == .open || $0.state == .draft }.map(\.number).sorted() : numbers
