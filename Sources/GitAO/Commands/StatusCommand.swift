@@ -300,9 +300,18 @@ struct StatusModel {
     }
 
     /// PR, CI and REVIEW cells: `#12`, `failing`, `changes (2)`; `-` where nothing is known.
+    /// The PR cell names every state but open (`#12 draft, conflict`, `#12 merged`): the CI and
+    /// review cells alone would make a finished or draft PR read like an open one.
     static func prCells(_ pr: PRStatus?) -> [String] {
         guard let pr else { return ["-", "-", "-"] }
-        let number = "#\(pr.number)" + (pr.mergeability == .conflicting ? " conflict" : "")
+        var words: [String] = []
+        switch pr.state {
+        case .open: break
+        case .draft, .merged, .closed: words.append(pr.state.rawValue)
+        }
+        // A finished PR's mergeability is GitHub's last word before it ended, not a conflict to fix.
+        if pr.isOpen && pr.mergeability == .conflicting { words.append("conflict") }
+        let number = "#\(pr.number)" + (words.isEmpty ? "" : " " + words.joined(separator: ", "))
         let ci = pr.ci == .none ? "-" : pr.ci.rawValue
         var review: String
         switch pr.review {
