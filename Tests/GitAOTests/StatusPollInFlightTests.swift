@@ -49,4 +49,43 @@ struct StatusPollInFlightTests {
         #expect(settled["poll_in_flight_since"] == nil || settled["poll_in_flight_since"] is NSNull, "\(settled)")
         try w.server.verify()
     }
+
+    @Test("a poll killed with kill -9 before its answer is said as unfinished, never as the earlier error; the next poll settles it",
+          .timeLimit(.minutes(2)))
+    func killedPoll() throws {
+        let w = try ForgeObservationTests.World("status-poll-killed")
+        defer { w.close() }
+        _ = try w.s.spawn()
+        let list = w.base + "/pulls?state=open&per_page=100"
+        w.server.expect(list, times: 2, .json(["message": "boom"], status: 500))
+        try w.observe("--refresh")
+        let release = DispatchSemaphore(value: 0)
+        defer { release.signal() }
+        w.server.expect(list, times: 1) { _ in
+            _ = release.wait(timeout: .now() + 60)
+            return .json([Any](), etag: "\"l\"")
+        }
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = try? w.s.ao(arguments: ["observe", "--refresh"], environment: w.github)
+            done.signal()
+        }
+        try w.s.env.eventually("the poll to reach GitHub", timeout: 30) { w.server.requests.filter { $0.target == list }.count == 3 }
+        // The poller: the git-ao observe process working in this repository.
+        let repo = w.s.repo.resolvingSymlinksInPath().path
+        let poller = IssueSpawnRaceTests.processes(with: ["git-ao", "observe", "--refresh"]).filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/cwd")) == repo
+        }
+        #expect(poller.count == 1, "\(poller)")
+        for pid in poller { kill(pid, SIGKILL) }
+        #expect(done.wait(timeout: .now() + 30) == .success)
+
+        let after = try w.s.ao("status").stdout
+        #expect(after.contains("has not finished") && after.contains("the poll before it") && !after.contains("the last poll"), "\(after)")
+        release.signal()
+        w.server.expect(list, times: 1, .json([Any](), etag: "\"l2\""))
+        try w.observe("--refresh")
+        let settled = try w.s.ao("status").stdout
+        #expect(!settled.contains("has not finished") && !settled.contains("HTTP 500"), "\(settled)")
+    }
 }
