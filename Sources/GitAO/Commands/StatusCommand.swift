@@ -186,8 +186,7 @@ struct StatusModel {
                   !(state.rateLimitedUntil.map { $0 > now } ?? false), let last = state.lastPollAt,
                   let next = state.nextPollAt(interval: githubInterval) else { return nil }
             let every = max(githubInterval, state.pollInterval ?? githubInterval)
-            var ago = last <= now ? "\((now - last).age(.compact)) ago" : "at \(isoTimestamp(last))"
-            if state.pollInFlightSince != nil { ago += ", no answer recorded yet" }
+            let ago = StatusModel.ago(last, now) + (state.pollInFlightSince != nil ? ", no answer recorded yet" : "")
             let when = next <= now ? "by the next observation pass" : "by the first observation pass after \(isoTimestamp(next))"
             return "GitHub (\(repository)): asked \(ago); asked again \(when) (every \(every.period))."
         }
