@@ -25,11 +25,14 @@ struct IssueSpawnRaceTests {
         }
     }
 
-    @Test("the loser past the issue check when the winner makes its worktree gets ISSUE_HAS_LIVE_SESSION, not BRANCH_CHECKED_OUT_ELSEWHERE")
-    func loserAfterWinnersWorktree() throws {
-        let w = try world("issue-race-ordered")
+    @Test("the loser past the issue check when the winner (spawn --issue, or intake) makes its worktree gets ISSUE_HAS_LIVE_SESSION, not BRANCH_CHECKED_OUT_ELSEWHERE",
+          arguments: ["spawn", "intake"])
+    func loserAfterWinnersWorktree(winnerKind: String) throws {
+        let w = try world("issue-race-\(winnerKind)")
         defer { w.close() }
-        w.server.expect("/repos/acme/widgets/issues/24", times: 2, .json(GitHubFixtures.issue(number: 24, title: "Race me", labels: ["ai"])))
+        let issue = GitHubFixtures.issue(number: 24, title: "Race me", labels: ["ai"])
+        w.server.expect("/repos/acme/widgets/issues/24", times: winnerKind == "spawn" ? 2 : 1, .json(issue))
+        if winnerKind == "intake" { w.server.expect("/repos/acme/widgets/issues?state=open&labels=ai&per_page=100", .json([issue])) }
 
         // The barrier: the loser's tmux server (a real one, on a socket of its own) is stopped,
         // so the loser waits in its first tmux query, which comes after the issue check and
@@ -56,9 +59,16 @@ struct IssueSpawnRaceTests {
         try w.s.env.eventually("the loser to wait in its tmux query", timeout: 30) {
             !IssueSpawnRaceTests.processes(with: [socket, "list-sessions"]).isEmpty
         }
-        let winner = try w.s.ao(arguments: ["spawn", "--no-attach", "--json", "--issue", "24"], environment: w.github)
-        #expect(winner.succeeded, "\(winner)")
-        let winnerID = try #require(try winner.json()["id"] as? String)
+        let winnerID: String
+        if winnerKind == "spawn" {
+            let winner = try w.s.ao(arguments: ["spawn", "--no-attach", "--json", "--issue", "24"], environment: w.github)
+            #expect(winner.succeeded, "\(winner)")
+            winnerID = try #require(try winner.json()["id"] as? String)
+        } else {
+            let intake = try w.s.ao(arguments: ["intake", "--json"], environment: w.github)
+            let spawned = (try intake.json()["issues"] as? [[String: Any]])?.first { $0["number"] as? Int == 24 }
+            winnerID = try #require(spawned?["session"] as? String, "\(intake)")
+        }
         kill(serverPID, SIGCONT)
         #expect(done.wait(timeout: .now() + 90) == .success, "the loser never finished")
 
