@@ -169,7 +169,8 @@ struct StatusModel {
                     notes.append("GitHub (\(repository)): a poll started \(StatusModel.ago(since, now)) has not finished; "
                                  + "the poll before it\(before) failed: \(error); \(facts).")
                 } else {
-                    let when = state.lastPollAt.map { " \((now - $0).age(.compact)) ago" } ?? ""
+                    // Dated by the request that had the error (a CI follower's is not the last claim's).
+                    let when = (state.lastResultAt ?? state.lastPollAt).map { " \(StatusModel.ago($0, now))" } ?? ""
                     notes.append("GitHub (\(repository)): the last poll\(when) failed: \(error); \(facts).")
                 }
             }
