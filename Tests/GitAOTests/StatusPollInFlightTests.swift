@@ -39,6 +39,8 @@ struct StatusPollInFlightTests {
         let github = try #require((try w.s.ao("status", "--json").json()["github"] as? [[String: Any]])?.first)
         #expect(github["poll_in_flight_since"] is String && github["last_result_at"] is String, "\(github)")
         #expect(github["poll_in_flight_since"] as? String == github["last_poll_at"] as? String, "\(github)")
+        let doctor = try w.s.ao(arguments: ["doctor"], environment: w.github).stdout
+        #expect(doctor.contains("the last finished poll") && doctor.contains("HTTP 500"), "\(doctor)")
 
         release.signal()
         #expect(done.wait(timeout: .now() + 60) == .success)
