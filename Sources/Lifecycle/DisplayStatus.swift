@@ -91,6 +91,10 @@ public enum DisplayStatus: Equatable, Sendable {
             }
             return (.starting, "launched; waiting for the agent's first signal")
         }
+        // A merge parks a live agent as done: saying its session ended would be untrue.
+        if let pr = s.pr, pr.state == .merged {
+            return (.done, "pull request #\(pr.number) was merged; git ao cleanup ends the session and removes its worktree")
+        }
         return (.done, "the agent's session ended")
     }
 

@@ -28,6 +28,16 @@ public struct ForgeRepositoryState: Equatable, Sendable {
     /// `ao.github.interval` as the latest pass read it: status says when GitHub is asked next
     /// without reading git config itself.
     public var configuredInterval: TimeSpan?
+    /// When the poll whose outcome `lastError` and `lastSuccessAt` record was claimed (nil in a
+    /// database from before this was kept, until its next poll ends).
+    public var lastResultAt: Timestamp?
+
+    /// The claim time of a poll that has not recorded its outcome: one in flight, or one whose
+    /// process was killed. While it is set, `lastError` is the earlier poll's, of `lastResultAt`.
+    public var pollInFlightSince: Timestamp? {
+        guard let claimed = lastPollAt, let result = lastResultAt, claimed > result else { return nil }
+        return claimed
+    }
 
     /// The longest a rate limit is believed: a reset further ahead (GitHub's `X-RateLimit-Reset`
     /// and `Retry-After` are at most an hour away; a server that says 2286 is wrong, and a
@@ -99,7 +109,8 @@ extension StateStore {
 
     public func forgeRepositoryState(_ repository: String) throws -> ForgeRepositoryState {
         let rows = try connection.prepare("""
-            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at, configured_interval_ms
+            SELECT last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at, configured_interval_ms,
+                   last_result_at
             FROM forge_repositories WHERE repository = ?
             """)
         try rows.bind([.text(repository)])
@@ -110,6 +121,7 @@ extension StateStore {
                                          tokenUnhealthySince: rows.optionalInt(3).map(Timestamp.init(milliseconds:)),
                                          lastError: rows.text(4), lastSuccessAt: rows.optionalInt(5).map(Timestamp.init(milliseconds:)))
         state.configuredInterval = rows.optionalInt(6).map(TimeSpan.init(milliseconds:))
+        state.lastResultAt = rows.optionalInt(7).map(Timestamp.init(milliseconds:))
         return state
     }
 
@@ -145,6 +157,14 @@ extension StateStore {
                 """).run([.text(repository), .int(now.milliseconds)])
             return true
         }
+    }
+
+    /// Marks the outcome just recorded (`recordForgePoll`) as that of the request made at
+    /// `claimedAt` (the poll's claim time, or a CI follower's own request time), so a later
+    /// claim reads as a poll in flight until it records its own (see `pollInFlightSince`).
+    public func recordForgePollResultTime(_ repository: String, claimedAt: Timestamp) throws {
+        try connection.prepare("UPDATE forge_repositories SET last_result_at = ? WHERE repository = ?")
+            .run([.int(claimedAt.milliseconds), .text(repository)])
     }
 
     /// Records what a poll learned about the repository's GitHub access.

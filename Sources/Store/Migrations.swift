@@ -257,5 +257,11 @@ enum Migrations {
             -- next without running git config on every call.
             ALTER TABLE forge_repositories ADD COLUMN configured_interval_ms INTEGER;
             """),
+        Migration(name: "0012_forge_poll_result_at_in_flight", sql: """
+            -- The claim time (last_poll_at) of the poll whose outcome last_error and last_success_at
+            -- record. A last_poll_at after it is a poll still in flight (or killed before it
+            -- finished): status then dates the error on record to the poll that had it.
+            ALTER TABLE forge_repositories ADD COLUMN last_result_at INTEGER;
+            """),
     ]
 }

@@ -36,7 +36,8 @@ struct StoreTests {
                                              "0005_runtime_identity_tmux_socket", "0006_review_loop_runs", "0007_intake_issue_sessions_backoff",
                                              "0008_forge_last_success_surface", "0009_forge_gaps_review_run_github_post",
                                              "0010_review_run_running_watchdog_index",
-                                             "0011_forge_configured_interval_for_status"])
+                                             "0011_forge_configured_interval_for_status",
+                                             "0012_forge_poll_result_at_in_flight"])
     }
 
     @Test("opening without create does not create anything")

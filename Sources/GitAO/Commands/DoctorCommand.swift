@@ -113,7 +113,9 @@ struct DoctorCommand: ParsableCommand {
                         fix: "Wait; from \(isoTimestamp(until)) on, the next pass (or git ao observe --refresh) asks again")
                 } else if let error = state.lastError, error != ForgeStep.noToken, !(state.tokenUnhealthySince != nil && error.contains("(401)")) {
                     let facts = state.lastSuccessAt.map { "; PR, CI and review facts are from \(isoTimestamp($0))" } ?? ""
-                    add("github last poll", .warning, "the last poll\(state.lastPollAt.map { " (\(isoTimestamp($0)))" } ?? "") failed: \(error)\(facts)",
+                    // Dated by the poll that had the error: a later claim may still be in flight.
+                    let finished = state.pollInFlightSince == nil ? "the last poll" : "the last finished poll"
+                    add("github last poll", .warning, "\(finished)\((state.lastResultAt ?? state.lastPollAt).map { " (\(isoTimestamp($0)))" } ?? "") failed: \(error)\(facts)",
                         fix: "git ao observe --refresh asks again; \(workspace.location.aoDirectory)/hooks.log has every failure")
                 }
             }

@@ -75,7 +75,9 @@ struct ShowCommand: ParsableCommand {
             field("conflict", displaySafe("with \(predicted.baseRef) in " + predicted.paths.joined(separator: ", ")))
         }
         if let pr = session.pr {
-            var text = "#\(pr.number) \(pr.state.rawValue), \(pr.summary ?? pr.displaySummary): CI \(pr.ci.rawValue), review \(pr.review.rawValue.replacingAll("_", with: " ")), "
+            // A finished PR's summary is its state: said once ("#31 merged: ..."), not twice.
+            let summary = pr.summary ?? pr.displaySummary
+            var text = "#\(pr.number) \(pr.state.rawValue)" + (summary == pr.state.rawValue ? "" : ", \(summary)") + ": CI \(pr.ci.rawValue), review \(pr.review.rawValue.replacingAll("_", with: " ")), "
             text += "mergeability \(pr.mergeability.rawValue)"
             if pr.humanThreads + pr.botThreads > 0 { text += ", \(pr.humanThreads) unresolved thread(s) + \(pr.botThreads) from bots" }
             field("pr", text)

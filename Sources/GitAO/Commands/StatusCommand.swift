@@ -162,8 +162,15 @@ struct StatusModel {
                 notes.append("GitHub (\(repository)): rate limited; asked again after \(isoTimestamp(until)); \(facts).")
             } else if let error = state.lastError {
                 latestIsRefusal = state.tokenUnhealthySince != nil && error.contains("(401)")
-                if latestIsRefusal, let refused { notes.append(refused) } else {
-                    let when = state.lastPollAt.map { " \((now - $0).age(.compact)) ago" } ?? ""
+                if latestIsRefusal, let refused { notes.append(refused) } else if let since = state.pollInFlightSince {
+                    // The error on record is not the answer of the poll under way: it is dated to
+                    // the poll that had it.
+                    let before = state.lastResultAt.map { ", \(StatusModel.ago($0, now))," } ?? ""
+                    notes.append("GitHub (\(repository)): a poll started \(StatusModel.ago(since, now)) has not finished; "
+                                 + "the poll before it\(before) failed: \(error); \(facts).")
+                } else {
+                    // Dated by the request that had the error (a CI follower's is not the last claim's).
+                    let when = (state.lastResultAt ?? state.lastPollAt).map { " \(StatusModel.ago($0, now))" } ?? ""
                     notes.append("GitHub (\(repository)): the last poll\(when) failed: \(error); \(facts).")
                 }
             }
@@ -180,10 +187,15 @@ struct StatusModel {
                   !(state.rateLimitedUntil.map { $0 > now } ?? false), let last = state.lastPollAt,
                   let next = state.nextPollAt(interval: githubInterval) else { return nil }
             let every = max(githubInterval, state.pollInterval ?? githubInterval)
-            let ago = last <= now ? "\((now - last).age(.compact)) ago" : "at \(isoTimestamp(last))"
+            let ago = StatusModel.ago(last, now) + (state.pollInFlightSince != nil ? ", no answer recorded yet" : "")
             let when = next <= now ? "by the next observation pass" : "by the first observation pass after \(isoTimestamp(next))"
             return "GitHub (\(repository)): asked \(ago); asked again \(when) (every \(every.period))."
         }
+    }
+
+    /// "3s ago", or the time itself when it is ahead of `now` (a clock set back).
+    static func ago(_ time: Timestamp, _ now: Timestamp) -> String {
+        time <= now ? "\((now - time).age(.compact)) ago" : "at \(isoTimestamp(time))"
     }
 
     /// The latest review of each session that has one (`ReviewSummary`).
@@ -213,6 +225,11 @@ struct StatusModel {
             let last_poll_at: String?
             let next_poll_at: String?
             let last_error: String?
+            /// When the poll that `last_error` belongs to was made (null in a database from
+            /// before this was kept).
+            let last_result_at: String?
+            /// A poll claimed and not finished (or killed): `last_error` is the earlier poll's.
+            let poll_in_flight_since: String?
         }
         struct IntakeView: Encodable {
             let repository: String
@@ -230,7 +247,8 @@ struct StatusModel {
         let githubViews = github.sorted { $0.key < $1.key }.map { repository, state in
             GitHubView(repository: repository, token_unhealthy_since: state.tokenUnhealthySince.map(isoTimestamp),
                        rate_limited_until: state.rateLimitedUntil.map(isoTimestamp), last_poll_at: state.lastPollAt.map(isoTimestamp),
-                       next_poll_at: state.nextPollAt(interval: githubInterval).map(isoTimestamp), last_error: state.lastError)
+                       next_poll_at: state.nextPollAt(interval: githubInterval).map(isoTimestamp), last_error: state.lastError,
+                       last_result_at: state.lastResultAt.map(isoTimestamp), poll_in_flight_since: state.pollInFlightSince.map(isoTimestamp))
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
                                    sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
@@ -300,9 +318,18 @@ struct StatusModel {
     }
 
     /// PR, CI and REVIEW cells: `#12`, `failing`, `changes (2)`; `-` where nothing is known.
+    /// The PR cell names every state but open (`#12 draft, conflict`, `#12 merged`): the CI and
+    /// review cells alone would make a finished or draft PR read like an open one.
     static func prCells(_ pr: PRStatus?) -> [String] {
         guard let pr else { return ["-", "-", "-"] }
-        let number = "#\(pr.number)" + (pr.mergeability == .conflicting ? " conflict" : "")
+        var words: [String] = []
+        switch pr.state {
+        case .open: break
+        case .draft, .merged, .closed: words.append(pr.state.rawValue)
+        }
+        // A finished PR's mergeability is GitHub's last word before it ended, not a conflict to fix.
+        if pr.isOpen && pr.mergeability == .conflicting { words.append("conflict") }
+        let number = "#\(pr.number)" + (words.isEmpty ? "" : " " + words.joined(separator: ", "))
         let ci = pr.ci == .none ? "-" : pr.ci.rawValue
         var review: String
         switch pr.review {

@@ -120,9 +120,17 @@ struct CommandReviewer {
             appendLog(logPath, "exit status \(status)\n")
             // A superseded or cancelled run was ended on purpose: its status stands.
             guard try store.reviewRun(run.id)?.isRunning == true else { break }
-            if status == 0 {
+            let ending = ReviewerExit(status: status)
+            switch ending {
+            case .approved:
                 _ = try? ReviewVerdicts(workspace: workspace, store: store).record(run.id, verdict: .approved, body: nil)
-            } else {
+            case .couldNotRun, .killed, .abnormal:
+                // Not a judgement of the commit: sending it would have the agent chase a problem
+                // that is not in its code, and count toward the cap that then silences real ones.
+                let why = ending.failure ?? "exit status \(status)"
+                appendLog(logPath, why + "\n")
+                try store.failReviewRun(run.id, note: why, at: now)
+            case .changesRequested:
                 var tail = lastLines(of: logPath, count: 61).dropLast().joined(separator: "\n")
                 // Very long lines: the end is what matters, and the whole output is in the log.
                 if tail.utf8.count > CommandReviewer.bodyLimit {

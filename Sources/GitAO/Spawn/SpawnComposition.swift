@@ -29,7 +29,21 @@ struct SpawnComposition {
         let names = Set(try workspace.sessions().compactMap(\.name))
         let id = try workspace.storeCall { try SpawnCommand.newSessionID(store: store, avoiding: tmuxSessions, names: names) }
         let planner = SpawnPlanner(repository: repository, config: config, worktreeRoot: try workspace.worktreeRoot())
-        var plan = try planner.plan(request, id: id)
+        var plan: SpawnPlan
+        do {
+            plan = try planner.plan(request, id: id)
+        } catch let error as AOError where error.code == .interrupted {
+            throw error
+        } catch {
+            // Another spawn of this issue (a second `spawn --issue`, or intake) that won while
+            // this one was on its way here has made the issue's branch and worktree, which the
+            // planner reports as a branch conflict. The real reason is the issue's live session.
+            // (Once this spawn's row is seeded the issue is its own, so only planning can lose.)
+            if let issue, let other = try? workspace.storeCall({ try store.liveSession(forIssue: issue) }), other != id {
+                throw Messages.issueHasLiveSession(issue, session: other.rawValue)
+            }
+            throw error
+        }
         plan.issue = issue
         if let name = request.name, let other = try workspace.sessions().first(where: { $0.name == name && !$0.isTerminated }) {
             throw Messages.nameInUse(name, session: other.id.rawValue)

@@ -29,7 +29,9 @@ struct ReviewListCommand: ParsableCommand {
         Console.line("RUN".padding(6) + "SESSION".padding(9) + "SHA".padding(14) + "REVIEWER".padding(20) + "STATUS".padding(12) + "VERDICT")
         for run in runs {
             Console.line(String(run.id).padding(6) + run.sessionID.rawValue.padding(9) + String(run.targetSHA.prefix(12)).padding(14)
-                         + displaySafe(run.reviewer).padding(20) + run.status.rawValue.padding(12) + (run.verdict?.rawValue ?? "-"))
+                         + displaySafe(run.reviewer).padding(20) + run.status.rawValue.padding(12) + (run.verdict?.rawValue ?? "-")
+                         // A failed run has no verdict: why it failed is what the reader needs.
+                         + (run.status == .failed ? "  " + displaySafe(run.note ?? "") : ""))
         }
     }
 }
