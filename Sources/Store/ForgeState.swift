@@ -162,12 +162,8 @@ extension StateStore {
     /// Marks the outcome just recorded (`recordForgePoll`) as that of the request made at
     /// `claimedAt` (the poll's claim time, or a CI follower's own request time), so a later
     /// claim reads as a poll in flight until it records its own (see `pollInFlightSince`).
-    public func recordForgePollResultTime(_ repository: String, claimedAt: Timestamp) throws {
-        try connection.prepare("UPDATE forge_repositories SET last_result_at = ? WHERE repository = ?")
-            .run([.int(claimedAt.milliseconds), .text(repository)])
-    }
-
-    /// Records what a poll learned about the repository's GitHub access.
+    /// Records what a poll learned about the repository's GitHub access, and (in the same write)
+    /// that the poll claimed at `now` has its outcome on record: a later claim is one in flight.
     /// `unauthorized`: a 401 (sets the sticky mark); `authenticated`: an authenticated success, 304 included (clears it).
     public func recordForgePoll(_ repository: String, at now: Timestamp, unauthorized: Bool, authenticated: Bool,
                                 rateLimitedUntil: Timestamp?, pollInterval: TimeSpan?, error: String?) throws {
@@ -180,14 +176,15 @@ extension StateStore {
             state.lastError = error
             if error == nil { state.lastSuccessAt = now }
             try connection.prepare("""
-                INSERT INTO forge_repositories (repository, last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO forge_repositories (repository, last_poll_at, poll_interval_ms, rate_limited_until, token_unhealthy_at, last_error, last_success_at, last_result_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(repository) DO UPDATE SET poll_interval_ms = excluded.poll_interval_ms,
                     rate_limited_until = excluded.rate_limited_until, token_unhealthy_at = excluded.token_unhealthy_at,
-                    last_error = excluded.last_error, last_success_at = excluded.last_success_at
+                    last_error = excluded.last_error, last_success_at = excluded.last_success_at, last_result_at = excluded.last_result_at
                 """).run([.text(repository), SQLValue(state.lastPollAt?.milliseconds ?? now.milliseconds),
                           SQLValue(state.pollInterval?.milliseconds), SQLValue(state.rateLimitedUntil?.milliseconds),
-                          SQLValue(state.tokenUnhealthySince?.milliseconds), SQLValue(state.lastError), SQLValue(state.lastSuccessAt?.milliseconds)])
+                          SQLValue(state.tokenUnhealthySince?.milliseconds), SQLValue(state.lastError), SQLValue(state.lastSuccessAt?.milliseconds),
+                          .int(now.milliseconds)])
         }
     }
 

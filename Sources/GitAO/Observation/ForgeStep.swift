@@ -58,7 +58,6 @@ struct ForgeStep {
             }
             try store.recordForgePoll(slug.fullName, at: now, unauthorized: false, authenticated: false,
                                       rateLimitedUntil: nil, pollInterval: previous.pollInterval, error: Self.noToken)
-            try store.recordForgePollResultTime(slug.fullName, claimedAt: now)
             return
         }
 
@@ -84,7 +83,6 @@ struct ForgeStep {
                                   rateLimitedUntil: client.rateLimitedUntil.map { Timestamp(seconds: $0) },
                                   pollInterval: client.pollInterval.map { TimeSpan.seconds(Int64($0)) }, error: problem)
         // Until this, status reads the claim as a poll in flight, and the error on record as the previous poll's.
-        try store.recordForgePollResultTime(slug.fullName, claimedAt: now)
         for line in client.problems { HookLog.append("github: \(line)", aoDirectory: workspace.location.aoDirectory) }
 
         var reactions = ForgeReactions(store: store, client: client, repository: slug, now: now)
@@ -145,7 +143,6 @@ struct ForgeStep {
                                       rateLimitedUntil: client.rateLimitedUntil.map { Timestamp(seconds: $0) },
                                       pollInterval: client.pollInterval.map { TimeSpan.seconds(Int64($0)) } ?? previous.pollInterval,
                                       error: client.problems.first)
-            try store.recordForgePollResultTime(slug.fullName, claimedAt: now)
         }
         for line in client.problems { HookLog.append("github: \(line)", aoDirectory: workspace.location.aoDirectory) }
         switch result {
