@@ -62,7 +62,8 @@ package struct Delivery {
         if let journal {
             // Noted before the paste: a process killed after it leaves the record behind.
             let pane = try tmux.paneState(target)
-            try journal.begin(DeliveryJournal.Entry(key: key ?? "", probe: probe, anchor: pane.historySize + pane.cursorY, retried: key != nil))
+            try journal.begin(DeliveryJournal.Entry(key: key ?? "", probe: probe, anchor: pane.historySize + pane.cursorY,
+                                                    column: pane.cursorX, retried: key != nil))
         }
         try tmux.paste(text, into: target)
         // Enter goes once the program has taken the paste in (it shows on the input line), so

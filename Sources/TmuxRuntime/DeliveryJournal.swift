@@ -24,6 +24,9 @@ package struct DeliveryJournal: Sendable {
         /// The absolute row of the input line when the paste began (history lines + cursor
         /// row): the text cannot have been submitted above it.
         package var anchor: Int
+        /// The cursor's column on that row: what stands left of it (the agent's prompt) was
+        /// there before the paste.
+        package var column: Int?
         /// Whether someone delivers the item again after a failure, so its outcome is kept for
         /// them (`submitted`). A one-off send is never retried.
         package var retried: Bool

@@ -56,7 +56,7 @@ extension Delivery {
             }
             return try journal.settle(entry, submitted: true)
         }
-        try journal.settle(entry, submitted: try appearsSince(entry.anchor, entry.probe))
+        try journal.settle(entry, submitted: try appearsSince(entry.anchor, column: entry.column ?? 0, entry.probe))
     }
 
     /// Waits (up to 3 s) until the screen stayed the same for 0.45 s.
@@ -85,12 +85,16 @@ extension Delivery {
     /// Once the history is full, lines leave its top and rows no longer keep their numbers:
     /// then all of it is searched, which can take an older, identical text for this one (the
     /// message is then not repeated: a lost copy is preferred to a doubled one).
-    func appearsSince(_ anchor: Int, _ probe: String) throws -> Bool {
+    func appearsSince(_ anchor: Int, column: Int, _ probe: String) throws -> Bool {
         let pane = try tmux.paneState(target)
         var start = anchor - pane.historySize
         let full = pane.historyLimit > 0 && pane.historySize >= pane.historyLimit
         // Below the screen: the history was cleared since.
-        if full || start >= pane.height || start < -pane.historySize { start = -pane.historySize }
-        return try tmux.captureJoined(target, from: start).contains { Delivery.signature($0).contains(probe) }
+        let moved = full || start >= pane.height || start < -pane.historySize
+        if moved { start = -pane.historySize }
+        var rows = try tmux.captureJoined(target, from: start)
+        // A short message must not be found in the prompt it was typed after ("ok" in "look> ").
+        if !moved, let first = rows.first { rows[0] = String(first.dropFirst(column)) }
+        return rows.contains { Delivery.signature($0).contains(probe) }
     }
 }

@@ -1,6 +1,8 @@
 import AOTestSupport
 import Foundation
+import Platform
 import Testing
+import TmuxRuntime
 
 /// Issue 16, hole 2: deliveries into one session from several processes at once. Each message
 /// arrives once, on a line of its own, and "Delivered" is said only for a message that arrived.
@@ -74,5 +76,40 @@ struct ConcurrentDeliveryTests {
         for (message, result) in outcomes where message.hasPrefix("queued") && result?.stderr.contains("Delivered") == true {
             #expect(received.contains(message))
         }
+    }
+}
+
+/// What delivery compares with the screen, and how a message shows there.
+@Suite("delivery probes")
+struct DeliveryProbeTests {
+    @Test("non-ASCII text is matched without the marks a terminal may draw apart or drop", arguments: [
+        ("e\u{301}t\u{E9} 👍🏽 ok", "eté👍ok"),
+        ("日本語\u{FE0F} テスト", "日本語テスト"),
+        ("a\tb  c", "abc"),
+        ("👨\u{200D}👩\u{200D}👧", "👨👩👧"),
+    ])
+    func signature(_ text: String, _ expected: String) {
+        #expect(Delivery.signature(text) == expected)
+    }
+
+    @Test("the probe is the end of the last line that shows anything")
+    func probe() {
+        #expect(Delivery.probe(for: "first line\nthe very last line of a long message\n   \n") == "stlineofalongmessage")
+        #expect(Delivery.probe(for: "first\nlast one") == "lastone")
+        #expect(Delivery.probe(for: "ok") == "ok")
+        #expect(Delivery.probe(for: " \n ") == "")
+    }
+
+    @Test("a message with controls and non-ASCII text is confirmed and arrives as typed, controls inert", .timeLimit(.minutes(2)))
+    func unusualText() throws {
+        let s = try Scenario("deliver-unicode")
+        defer { s.close() }
+        let id = try s.spawn("--prompt", "start")
+        try FakeAgents.waitForStart(id, in: s.env)
+        let message = "日本語 👍🏽 e\u{301} ok\u{03}\u{1B}[31m"
+        let result = try s.ao("send", id, message)
+        #expect(result.succeeded && result.stderr.contains("Delivered to \(id)"), "\(result)")
+        try s.env.eventually("the message") { !FakeAgents.received(by: id, in: s.env).isEmpty }
+        #expect(FakeAgents.received(by: id, in: s.env) == [TerminalText.inert(message)])
     }
 }
