@@ -169,4 +169,37 @@ struct DeliveryChaosTests {
             #expect(figures.kills > 0)
         }
     }
+
+    @Test("direct sends killed at random points: nothing doubled, nothing joined, every completed send arrived",
+          .timeLimit(.minutes(4)))
+    func killedSenders() throws {
+        let seed = ProcessInfo.processInfo.environment["AO_CHAOS_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        print("delivery chaos (send): seed \(seed)")
+        var random = SeededRandom(state: seed)
+        let s = try Scenario("chaos-send")
+        defer { s.close() }
+        let id = try s.spawn("--agent", "fake")
+        try FakeAgents.waitForStart(id, in: s.env)
+        var durations: [Double] = []
+        var completed: [String] = []
+        var sent: [String] = []
+        var kills = 0
+        for n in 0..<40 {
+            let message = String(format: "direct %03d, ünïcødé", n)
+            let span = durations.isEmpty ? 0.3 : durations.sorted()[durations.count / 2]
+            let killAt = n >= 3 && Int.random(in: 0..<4, using: &random) > 0 ? span * Double.random(in: 0...1.2, using: &random) : nil
+            let send = try Self.run(s, ["send", id, message], killAfter: killAt)
+            sent.append(message)
+            if send.killed { kills += 1 } else { durations.append(send.seconds); completed.append(message) }
+        }
+        // A killed sender may have left its text on the input line: the next delivery submits it.
+        #expect(try s.ao("send", id, "last one").succeeded)
+        try s.env.eventually("every completed send in the agent's log") {
+            Set(FakeAgents.received(by: id, in: s.env)).isSuperset(of: completed + ["last one"])
+        }
+        let received = FakeAgents.received(by: id, in: s.env).filter { !$0.isEmpty }
+        print("delivery chaos (send): seed \(seed): 40 sends, \(kills) killed, \(received.count - 1) arrived")
+        #expect(received.filter { !(sent + ["last one"]).contains($0) }.isEmpty, "joined or garbled (seed \(seed)): \(received)")
+        #expect(Set(received).count == received.count, "doubled (seed \(seed)): \(received)")
+    }
 }
