@@ -13,6 +13,13 @@ struct SendCommand: ParsableCommand {
             buffer, after leaving copy mode if the pane is in it, and submitted with Enter. git-ao \
             then checks the agent took it: while the text still sits in the input line it presses \
             Enter again, up to 3 times, and reports failure (DELIVERY_NOT_CONFIRMED) if it stays. \
+            "Delivered" is said only of text seen on the input line and gone from it after Enter; \
+            an agent that shows nothing of what is typed gets "Sent ... cannot confirm" instead. \
+            Deliveries into one session go one at a time: two sends, a send and a queued message, \
+            or a nudge of an observation pass wait for each other (send waits up to 60 s, then \
+            fails with AGENT_BUSY). A delivery killed half-way is finished by the next one: text \
+            it left on the input line is submitted, and a queued message it already submitted is \
+            not typed again. \
             An agent whose screen git-ao can read (aider) gets the text only at its prompt: send \
             waits for it up to ao.agent.<name>.readyTimeout (30s) and otherwise fails with \
             AGENT_BUSY. \
