@@ -66,11 +66,14 @@ package struct Delivery {
                                                     column: pane.cursorX, retried: key != nil))
         }
         try tmux.paste(text, into: target)
+        let pasted = Clock.monotonicSeconds()
         // Enter goes once the program has taken the paste in (it shows on the input line), so
         // it submits the text instead of landing inside a paste still being read. A program
         // that shows a long paste as a placeholder still changes its screen.
         let seen = try waitFor(timeout: 2 * settle, interrupted: interrupted) { try isPending(probe) }
             || (try tmux.capture(target)) != before
+        // Some agents (Claude Code) take an Enter right behind a paste as a newline in it.
+        Clock.sleep(max(0, 0.15 - (Clock.monotonicSeconds() - pasted)))
         var presses = 0
         var gone = false
         while presses <= retries {
