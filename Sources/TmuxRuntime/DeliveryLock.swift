@@ -43,8 +43,11 @@ extension Delivery {
         // Its paste may still be on its way to the screen: unread by a busy program, or read
         // and not yet echoed.
         if !(try isPending(entry.probe)) {
-            if let tty = tmux.paneTTY(target) {
-                _ = try waitFor(timeout: 5, interval: 0.05, interrupted: { false }) { (Delivery.unreadInput(tty: tty) ?? 0) == 0 }
+            if let tty = tmux.paneTTY(target),
+               !(try waitFor(timeout: 5, interval: 0.05, interrupted: { false }) { (Delivery.unreadInput(tty: tty) ?? 0) == 0 }) {
+                // Unknown yet whether that paste holds the text: judged by a later delivery,
+                // once the agent reads again, rather than typed a second time now.
+                throw Messages.agentNotReading(target)
             }
             try waitForStillScreen()
         }
