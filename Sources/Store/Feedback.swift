@@ -32,7 +32,7 @@ extension StateStore {
                 guard let item = pendingByID[superseded] else { continue }
                 try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = 'superseded' WHERE id = ? AND delivered_at IS NULL")
                     .run([.int(now.milliseconds), .int(superseded)])
-                try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
+                try appendEvent(SessionEvent(sessionID: id, at: now, kind: DeliveryEvent.nudgeSuperseded.rawValue, revision: revision,
                                              data: "{\"reason\":\(JSONValue.quote(item.reason.encoded))}"))
             }
             for (nudge, text) in zip(decision.nudges, texts) {
@@ -114,7 +114,7 @@ extension StateStore {
             for item in pending where ids.contains(item.id) {
                 try connection.prepare("UPDATE outbox SET delivered_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL")
                     .run([.int(now.milliseconds), .text(why), .int(item.id)])
-                try appendEvent(SessionEvent(sessionID: id, at: now, kind: "nudge_superseded", revision: revision,
+                try appendEvent(SessionEvent(sessionID: id, at: now, kind: DeliveryEvent.nudgeSuperseded.rawValue, revision: revision,
                                              data: "{\"reason\":\(JSONValue.quote(item.reason.encoded)),\"why\":\(JSONValue.quote(why))}"))
             }
         }

@@ -76,8 +76,22 @@ extension StateStore {
     }
 
     /// Puts a nudge in the outbox directly (a message queued with `git ao send --queue`).
-    public func enqueueNudge(_ text: String, reason: String, for id: SessionID, at now: Timestamp) throws {
-        try connection.immediateTransaction { try enqueue(.nudge(text: text, reason: reason), for: id, at: now, eventSeq: nil) }
+    /// Returns the row's id, so the sender can tell later whether this very message went.
+    @discardableResult
+    public func enqueueNudge(_ text: String, reason: String, for id: SessionID, at now: Timestamp) throws -> Int64 {
+        try connection.immediateTransaction {
+            try enqueue(.nudge(text: text, reason: reason), for: id, at: now, eventSeq: nil)
+            return connection.lastInsertRowID
+        }
+    }
+
+    /// Whether outbox row `id` is done, and the error it was marked done with (withdrawn,
+    /// superseded and unconfirmed rows are done too, with an error).
+    public func outboxItemOutcome(_ id: Int64) throws -> (done: Bool, error: String?) {
+        let rows = try connection.prepare("SELECT delivered_at IS NOT NULL, last_error FROM outbox WHERE id = ?")
+        try rows.bind([.int(id)])
+        guard try rows.step() else { return (false, nil) }
+        return (rows.int(0) == 1, rows.text(1))
     }
 
     /// Undelivered effects, oldest first.

@@ -13,6 +13,12 @@ extension Messages {
                 hint: "Check the tmux server (tmux list-sessions), then retry.")
     }
 
+    /// A killed delivery's text still waits, unread, in the agent's terminal.
+    package static func agentNotReading(_ tmuxName: String) -> AOError {
+        AOError(.agentBusy, "the agent in tmux session '\(tmuxName)' has not read what an interrupted delivery typed into it; nothing more is typed until it has.",
+                hint: "Look at the agent (tmux attach -t \(tmuxName)): it may be stuck. Queued messages and nudges go once it reads again; retry a send then.")
+    }
+
     /// The session's tmux server could not be asked: the agent may still be running.
     package static func serverUnreachable(_ socket: String, _ reason: String) -> AOError {
         AOError(.runtimeUnreachable, "the tmux server at \(socket) cannot be reached: \(reason).",

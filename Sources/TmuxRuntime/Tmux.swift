@@ -186,24 +186,31 @@ package struct Tmux {
         package var cursorVisible: Bool
         package var width: Int
         package var height: Int
+        /// Lines scrolled off the top into the history, and how many the pane keeps.
+        package var historySize: Int
+        package var historyLimit: Int
 
-        package init(inMode: Bool, cursorX: Int, cursorY: Int, cursorVisible: Bool, width: Int, height: Int) {
+        package init(inMode: Bool, cursorX: Int, cursorY: Int, cursorVisible: Bool, width: Int, height: Int,
+                     historySize: Int = 0, historyLimit: Int = 0) {
             self.inMode = inMode
             self.cursorX = cursorX
             self.cursorY = cursorY
             self.cursorVisible = cursorVisible
             self.width = width
             self.height = height
+            self.historySize = historySize
+            self.historyLimit = historyLimit
         }
     }
 
     package func paneState(_ name: String) throws -> PaneState {
-        let format = "#{pane_in_mode} #{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
+        let format = "#{pane_in_mode} #{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height} #{history_size} #{history_limit}"
         let result = try run(["display-message", "-p", "-t", Tmux.paneTarget(name), format])
         guard result.succeeded else { throw Messages.runtimeFailed("read the pane of '\(name)'", result.stderrText) }
         let n = result.stdoutText.trimmingSpaces.split(separator: " ").map { Int($0) ?? 0 }
-        guard n.count == 6 else { throw Messages.runtimeFailed("read the pane of '\(name)'", "unexpected answer '\(result.stdoutText)'") }
-        return PaneState(inMode: n[0] != 0, cursorX: n[1], cursorY: n[2], cursorVisible: n[3] != 0, width: n[4], height: n[5])
+        guard n.count == 8 else { throw Messages.runtimeFailed("read the pane of '\(name)'", "unexpected answer '\(result.stdoutText)'") }
+        return PaneState(inMode: n[0] != 0, cursorX: n[1], cursorY: n[2], cursorVisible: n[3] != 0, width: n[4], height: n[5],
+                         historySize: n[6], historyLimit: n[7])
     }
 
     /// The visible screen of the session's active pane, one string per row.
@@ -260,20 +267,6 @@ package struct Tmux {
     package func leaveMode(_ name: String) throws {
         let result = try run(["send-keys", "-t", Tmux.paneTarget(name), "-X", "cancel"])
         guard result.succeeded else { throw Messages.runtimeFailed("leave copy mode in '\(name)'", result.stderrText) }
-    }
-
-    /// Pastes `text` into the pane as a terminal paste would (bracketed when the program asked
-    /// for it). The text travels on stdin into a private buffer, never through argv, and is made
-    /// inert on the way (`TerminalText.inert`), so nothing in it can end the bracketed paste.
-    package func paste(_ text: String, into name: String) throws {
-        let buffer = "ao-paste-\(name)"
-        let load = try run(["load-buffer", "-b", buffer, "-"], input: Array(TerminalText.inert(text).utf8))
-        guard load.succeeded else { throw Messages.runtimeFailed("load text for '\(name)'", load.stderrText) }
-        let paste = try run(["paste-buffer", "-d", "-p", "-b", buffer, "-t", Tmux.paneTarget(name)])
-        guard paste.succeeded else {
-            _ = try? run(["delete-buffer", "-b", buffer])
-            throw Messages.runtimeFailed("paste into '\(name)'", paste.stderrText)
-        }
     }
 
     /// Presses a key chosen from `SpecialKey` (what `git ao send --key` offers).

@@ -13,6 +13,13 @@ struct SendCommand: ParsableCommand {
             buffer, after leaving copy mode if the pane is in it, and submitted with Enter. git-ao \
             then checks the agent took it: while the text still sits in the input line it presses \
             Enter again, up to 3 times, and reports failure (DELIVERY_NOT_CONFIRMED) if it stays. \
+            "Delivered" is said only of text seen on the input line and gone from it after Enter; \
+            an agent that shows nothing of what is typed gets "Sent ... cannot confirm" instead. \
+            Deliveries into one session go one at a time: two sends, a send and a queued message, \
+            or a nudge of an observation pass wait for each other (send waits up to 60 s, then \
+            fails with AGENT_BUSY). A delivery killed half-way is finished by the next one: text \
+            it left on the input line is submitted, and a queued message it already submitted is \
+            not typed again. \
             An agent whose screen git-ao can read (aider) gets the text only at its prompt: send \
             waits for it up to ao.agent.<name>.readyTimeout (30s) and otherwise fails with \
             AGENT_BUSY. \
@@ -93,11 +100,18 @@ struct SendCommand: ParsableCommand {
         let result = try SendCommand.deliver(text, to: session, workspace: workspace)
         if output.json {
             struct Payload: Encodable { let session: String; let confirmed: Bool; let enter_presses: Int }
-            Console.out(JSON.encode(Payload(session: session.id.rawValue, confirmed: true, enter_presses: result.presses)) + "\n")
-        } else if !global.quiet {
+            Console.out(JSON.encode(Payload(session: session.id.rawValue, confirmed: result.submitted, enter_presses: result.presses)) + "\n")
+        } else if !global.quiet && result.seen {
             Console.err("Delivered to \(session.id)\(result.presses > 1 ? " (Enter pressed \(result.presses) times)" : "").\n")
+        } else if !global.quiet {
+            // Only what the screen showed is claimed.
+            Console.err("Sent to \(session.id) and Enter pressed; its agent shows nothing of what it is typed, so git-ao cannot confirm it was submitted.\n")
         }
     }
+
+    /// How long a send waits for other deliveries into the session (each bounded: a readiness
+    /// wait of at most readyTimeout, 30 s by default, then a few seconds of typing).
+    static let lockWait: Double = 60
 
     /// Delivers `text` to a live session and records the attempt in the change log.
     static func deliver(_ text: String, to session: Session, workspace: Workspace) throws -> Delivery.Result {
@@ -121,12 +135,23 @@ struct SendCommand: ParsableCommand {
         case .alive?, nil:
             break
         }
-        let delivery = Delivery(tmux: tmux, target: session.tmuxName)
-        try AgentReadiness.waitBeforeSend(session, delivery: delivery, workspace: workspace)
-        let result = try delivery.deliver(text)
+        // One deliverer at a time: the agent's readiness is judged, and the text typed, while
+        // nobody else types into the pane.
+        let runDirectory = workspace.location.aoDirectory + "/run"
+        let delivered = try Delivery(tmux: tmux, target: session.tmuxName)
+            .exclusively(runDirectory: runDirectory, wait: SendCommand.lockWait, interrupted: { Interrupts.isPending }) { delivery in
+                try AgentReadiness.waitBeforeSend(session, delivery: delivery, workspace: workspace)
+                return try delivery.deliver(text)
+            }
+        guard let result = delivered else {
+            try Interrupts.check("waiting for another delivery into the session")
+            let lock = Delivery.lockPath(runDirectory: runDirectory, target: session.tmuxName)
+            throw Messages.deliveryBusy(session.id.rawValue, seconds: Int(SendCommand.lockWait), owner: FileLock.owner(of: lock))
+        }
         try workspace.storeCall {
             try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: result.confirmed ? "message_sent" : "message_unconfirmed",
-                                               revision: session.revision, data: JSON.object(["text": TerminalText.inert(text), "enter_presses": String(result.presses)])))
+                                               revision: session.revision, data: JSON.object(["text": TerminalText.inert(text), "enter_presses": String(result.presses),
+                                                                                                                  "seen": result.seen ? nil : "false"])))
         }
         if !result.confirmed { throw Messages.deliveryNotConfirmed(session.id.rawValue, attempts: result.presses) }
         return result
@@ -182,7 +207,7 @@ struct SendCommand: ParsableCommand {
     /// Puts the message in the outbox; delivers it right away when the agent can take it.
     static func enqueue(_ text: String, for session: Session, workspace: Workspace, quiet: Bool, json: Bool) throws {
         let store = try workspace.requireStore()
-        try workspace.storeCall { try store.enqueueNudge(text, reason: "queued with git ao send --queue", for: session.id, at: Clock.now()) }
+        let item = try workspace.storeCall { try store.enqueueNudge(text, reason: NudgeReason([.message]).encoded, for: session.id, at: Clock.now()) }
         if session.isTerminated {
             // Kept for the agent's return: the first pass after `git ao restore` delivers it.
             let waiting = "a restore (the session has ended: \(session.terminalReason?.rawValue ?? "unknown"))"
@@ -195,15 +220,23 @@ struct SendCommand: ParsableCommand {
             return
         }
         var delivered = false
-        if NudgeGuard.hold(session) == nil, case .ran(let changes) = try ObservePass(workspace: workspace, only: session.id).run() {
-            delivered = changes.contains { $0.text.hasPrefix("nudged") }
+        var unconfirmed: String?
+        // "Delivered" is said of this message only: the pass may have delivered others.
+        if DeliveryRules.hold(session) == nil, case .ran = try ObservePass(workspace: workspace, only: session.id).run() {
+            let outcome = try workspace.storeCall { try store.outboxItemOutcome(item) }
+            delivered = outcome.done && outcome.error == nil
+            if outcome.done && outcome.error != nil { unconfirmed = outcome.error }
+        }
+        if let unconfirmed, !json {
+            if !quiet { Console.err("Typed into \(session.id)'s agent, but \(unconfirmed): look at it with 'git ao attach \(session.id)'.\n") }
+            return
         }
         if json {
             struct Payload: Encodable { let session: String; let queued: Bool; let delivered: Bool; let waiting_for: String? }
-            Console.out(JSON.encode(Payload(session: session.id.rawValue, queued: true, delivered: delivered, waiting_for: delivered ? nil : NudgeGuard.hold(session))) + "\n")
+            Console.out(JSON.encode(Payload(session: session.id.rawValue, queued: true, delivered: delivered, waiting_for: delivered ? nil : DeliveryRules.hold(session))) + "\n")
         } else if !quiet {
             Console.err(delivered ? "Delivered to \(session.id).\n"
-                                  : "Queued for \(session.id)\(NudgeGuard.hold(session).map { ": \($0)" } ?? ""); it is delivered as soon as the agent can take it.\n")
+                                  : "Queued for \(session.id)\(DeliveryRules.hold(session).map { ": \($0)" } ?? ""); it is delivered as soon as the agent can take it.\n")
         }
     }
 }

@@ -19,4 +19,10 @@ extension Messages {
         AOError(.agentBusy, "agent '\(agent)' of session \(session) was not back at its prompt within \(seconds) s; the message was not sent.",
                 hint: "'git ao send --queue \(session) ...' delivers it when the agent is at its prompt; or raise \(key).")
     }
+
+    /// Another process kept the session's delivery lock (it waits for the agent's prompt, or is stuck).
+    static func deliveryBusy(_ session: String, seconds: Int, owner: Int32?) -> AOError {
+        AOError(.agentBusy, "another delivery into session \(session)\(owner.map { " (process \($0))" } ?? "") was still under way after \(seconds) s; the message was not sent.",
+                hint: "Deliveries into one session go one at a time. 'git ao send --queue \(session) ...' delivers it after the others; or retry.")
+    }
 }

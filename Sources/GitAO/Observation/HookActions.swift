@@ -88,7 +88,7 @@ enum HookActions {
             guard let store = try StateStore.open(directory: location.aoDirectory, create: false),
                   let session = try store.session(id) else { return }
             let applied = try body(store, session, Clock.now())
-            let deliverable = applied.flatMap { $0.session.map { NudgeGuard.hold($0) == nil } } ?? false
+            let deliverable = applied.flatMap { $0.session.map { DeliveryRules.hold($0) == nil } } ?? false
             let hasEffects = applied?.decision.effects.isEmpty == false
             let wantsPass = try alwaysPass || hasEffects || (deliverable && !store.pendingOutbox(session: id).isEmpty)
             if wantsPass {

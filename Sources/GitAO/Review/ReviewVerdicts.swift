@@ -3,7 +3,7 @@ import Platform
 import Store
 
 /// Records verdicts and hands `changes_requested` to the worker through the lifecycle outbox,
-/// where the guarded delivery (NudgeGuard) types it when the agent can take it.
+/// where the guarded delivery (DeliveryRules) types it when the agent can take it.
 struct ReviewVerdicts {
     let workspace: Workspace
     let store: StateStore

@@ -144,3 +144,16 @@ public struct NudgeReason: Hashable, Sendable {
         }
     }
 }
+
+/// The change-log entries delivery writes. The raw values are what `git ao events` and `--json`
+/// show, so they never change.
+public enum DeliveryEvent: String, CaseIterable, Sendable {
+    /// A nudge or queued message was typed and seen submitted.
+    case nudged
+    /// Typed, but its submission could not be confirmed (it is not typed again).
+    case nudgeUnconfirmed = "nudge_unconfirmed"
+    /// Withdrawn before it was typed: its fact changed or ended.
+    case nudgeSuperseded = "nudge_superseded"
+    case notified
+    case notifyFailed = "notify_failed"
+}
