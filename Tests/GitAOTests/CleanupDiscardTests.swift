@@ -1,5 +1,7 @@
 import AOTestSupport
 import Foundation
+@testable import GitAO
+import Lifecycle
 import Platform
 import Testing
 
@@ -87,5 +89,17 @@ struct CleanupDiscardTests {
         let cleanup = try s.ao("cleanup", "-y")
         #expect(cleanup.succeeded, "\(cleanup)")
         #expect(!FileManager.default.fileExists(atPath: root.path), "\((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])")
+    }
+
+    @Test("the line that brings a discarded branch back is safe to paste into a shell")
+    func restoreLineQuoting() {
+        func line(_ branch: String) -> String {
+            let session = Session(id: SessionID("k3x9q2"), branch: BranchName(branch), branchCreated: true, baseRef: "main", baseSHA: CommitSHA("0"),
+                                  worktreePath: "/nowhere", agent: "fake", tmuxName: "ao-k3x9q2", createdAt: Timestamp(milliseconds: 0))
+            return CleanupCommand.restoreCommand(CleanupCommand.Item(session: session, removeWorktree: false, deleteBranch: true))
+        }
+        #expect(line("exp/é-ü_1.2") == "git branch exp/é-ü_1.2 refs/ao/archive/k3x9q2")
+        #expect(line("exp/$(touch x)") == "git branch 'exp/$(touch x)' refs/ao/archive/k3x9q2")
+        #expect(line("it's") == "git branch 'it'\\''s' refs/ao/archive/k3x9q2")
     }
 }

@@ -33,7 +33,11 @@ extension CleanupCommand {
     }
 
     /// The command that brings a discarded branch back, for the report.
+    /// A branch name is quoted only when a shell would read something in it (git allows `$`,
+    /// `(`, `'` and more in a name): the line is meant to be copied into one.
     static func restoreCommand(_ item: Item) -> String {
-        "git branch \(item.session.branch) \(archiveRef(for: item.session.id))"
+        let name = item.session.branch.rawValue
+        let plain = name.unicodeScalars.allSatisfy { !$0.isASCII || ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._/+@-".unicodeScalars.contains($0)) }
+        return "git branch \(plain ? name : shellQuoted(name)) \(archiveRef(for: item.session.id))"
     }
 }

@@ -9,6 +9,6 @@ extension Messages {
 
     static func discardDirty(_ id: String, path: String, modified: Int, untracked: Int) -> AOError {
         AOError(.worktreeDirty, "session \(id)'s worktree '\(path)' has uncommitted changes (\(modified) modified, \(untracked) untracked), which --discard would lose; nothing was removed.",
-                hint: "Commit them (git -C '\(path)' add -A && git -C '\(path)' commit) so they are archived with the branch, or stash or delete them, then run the command again.")
+                hint: "Commit them (git -C \(shellQuoted(path)) add -A && git -C \(shellQuoted(path)) commit) so they are archived with the branch, or stash or delete them, then run the command again.")
     }
 }
