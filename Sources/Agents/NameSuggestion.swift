@@ -8,7 +8,9 @@ package enum NameSuggestion {
     /// closer.
     package static func closest(to word: String, among names: [String]) -> String? {
         let typed = word.lowercased()
-        guard !typed.isEmpty else { return nil }
+        // The distance table is words x names: a megabyte pasted by mistake must not cost a
+        // gigabyte, and nothing that long is a typo of a short name anyway.
+        guard !typed.isEmpty, typed.count <= 64 else { return nil }
         let prefixed = names.filter { $0.lowercased().hasPrefix(typed) && typed.count >= 3 }
         if prefixed.count == 1 { return prefixed[0] }
         let allowed = typed.count <= 3 ? 1 : 2
