@@ -39,6 +39,8 @@ struct CleanupDiscardTests {
         let plain = try s.ao("cleanup", "-y")
         #expect(plain.stdout.contains("skip \(experiments[0].id): branch ao/\(experiments[0].id) has 1 commit"), "\(plain)")
 
+        let twin = String(live.prefix(3)) + "zzz"
+        try s.sql("INSERT INTO sessions (id, branch, base_ref, base_sha, worktree_path, agent, tmux_name, created_at, updated_at, state, terminal, terminal_reason) VALUES ('\(twin)', 'b-\(twin)', 'main', 'x', '/nowhere/\(twin)', 'fake', 'ao-\(twin)', 1, 1, 'terminated', 1, 'killed')")
         let before = try s.world()
         expectError(try s.ao("cleanup", "--discard", "-y", live), "SESSION_LIVE", mentioning: [live, "git ao kill \(live)"])
         expectError(try s.ao("cleanup", "--discard", "-y", dirty), "WORKTREE_DIRTY",
@@ -47,6 +49,9 @@ struct CleanupDiscardTests {
         expectError(try s.ao("cleanup", "--discard", "-y", experiments[0].id, live), "SESSION_LIVE")
         expectError(try s.ao("cleanup", "--discard", experiments[0].id), "CONFIRMATION_REQUIRED")
         expectError(try s.ao("cleanup", experiments[0].id), "INVALID_ARGUMENT", mentioning: ["--discard"])
+        // A prefix shared by the live session and an ended one is refused, not resolved to the
+        // live one (whose "end it first" would point at a session the user did not mean).
+        expectError(try s.ao("cleanup", "--discard", "-y", String(live.prefix(3))), "SESSION_AMBIGUOUS", mentioning: [live, twin])
         #expect(try s.world() == before)
 
         let result = try s.ao("cleanup", "--discard", "-y", experiments[0].id, String(experiments[1].id.prefix(5)))

@@ -16,6 +16,13 @@ extension CleanupCommand {
         var chosen: [Session] = []
         var cleaned: [SessionID] = []
         for handle in handles {
+            // Elsewhere a prefix goes to its one live session; here that guess would either refuse
+            // with "end it first" about a session the user did not mean, or discard the wrong
+            // experiment. A command that deletes branches takes no guess: a prefix must be unique.
+            let prefixed = all.filter { $0.id.rawValue.hasPrefix(handle) }
+            if prefixed.count > 1, !all.contains(where: { $0.id.rawValue == handle || $0.name == handle }) {
+                throw Messages.sessionAmbiguous(handle, candidates: prefixed.map(\.id.rawValue))
+            }
             let session = try SessionResolver.resolve(handle, among: all)
             if chosen.contains(where: { $0.id == session.id }) || cleaned.contains(session.id) { continue }
             guard session.isTerminated else { throw Messages.discardLive(session.id.rawValue) }
