@@ -3,8 +3,9 @@ import Platform
 /// The errors the agent catalog raises.
 extension Messages {
     package static func unknownAgent(_ name: String, known: [String]) -> AOError {
-        AOError(.unknownAgent, "no agent is called '\(name)'.",
-                hint: "Use one of: \(known.joined(separator: ", ")); or define it: git config ao.agent.\(name).command '<program> {prompt}'")
+        let guess = NameSuggestion.closest(to: name, among: known).map { "Did you mean '\($0)'? " } ?? ""
+        return AOError(.unknownAgent, "no agent is called '\(name)'.",
+                       hint: "\(guess)Use one of: \(known.joined(separator: ", ")); or define it: git config ao.agent.\(name).command '<program> {prompt}'")
     }
 
     package static func agentCommandInvalid(_ agent: String, key: String, reason: String) -> AOError {

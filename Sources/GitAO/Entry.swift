@@ -35,13 +35,36 @@ enum Entry {
             // like any other: `error[INVALID_ARGUMENT]` with a hint (a JSON object with --json).
             if GitAOCommand.exitCode(for: error) != .success {
                 let subcommand = arguments.first { GitAOCommand.commandNames(visibleOnly: false).contains($0) }
-                let failure = Messages.usage(GitAOCommand.message(for: error), command: subcommand)
+                let message = unknownOption(in: arguments) ?? GitAOCommand.message(for: error)
+                let failure = Messages.usage(message, command: subcommand)
                 Console.err(wantsJSON ? failure.jsonText() : failure.humanText())
                 exit(GitAOCommand.exitCode(for: error).rawValue)
             }
             GitAOCommand.exit(withError: error)
         }
         finish(wantsJSON: wantsJSON) { try command.run() }
+    }
+
+    /// ArgumentParser names an unknown option (with its "did you mean") only when its value is
+    /// joined to it: `--promt=x` says "Unknown option '--promt'", but `--promt x` takes `x` for a
+    /// positional argument and complains about that instead. So, once parsing failed, each
+    /// `--name value` pair is tried joined; when that makes ArgumentParser name `--name` as
+    /// unknown, that is the real mistake and its message is the one to show. Only the error path
+    /// pays for the extra parses.
+    static func unknownOption(in arguments: [String]) -> String? {
+        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        for index in arguments.indices where index + 1 < end {
+            let option = arguments[index]
+            guard option.hasPrefix("--"), option.count > 2, !option.contains("="), !arguments[index + 1].hasPrefix("-") else { continue }
+            var joined = arguments
+            joined[index] = option + "=" + arguments[index + 1]
+            joined.remove(at: index + 1)
+            do { _ = try GitAOCommand.parseAsRoot(joined) } catch {
+                let message = GitAOCommand.message(for: error)
+                if message.contains("Unknown option '\(option)'") { return message }
+            }
+        }
+        return nil
     }
 
     /// Runs a command and exits with the status the error table gives.

@@ -28,6 +28,10 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case nameInUse = "NAME_IN_USE"
     case sessionNotRestorable = "SESSION_NOT_RESTORABLE"
     case sessionIncompleteHandle = "SESSION_INCOMPLETE_HANDLE"
+    /// A command for ended sessions (cleanup --discard) was given a live one.
+    case sessionLive = "SESSION_LIVE"
+    /// A worktree holds uncommitted changes that the command would lose.
+    case worktreeDirty = "WORKTREE_DIRTY"
     case sessionNotRunning = "SESSION_NOT_RUNNING"
     case sessionAwaitingDecision = "SESSION_AWAITING_DECISION"
     case agentBusy = "AGENT_BUSY"
@@ -83,7 +87,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound, .reviewRunNotFound, .issueNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
-             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
+             .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionLive, .worktreeDirty, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
              .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .reviewRunIsCommand, .noReviewer,
              .issueNotOpen, .issueHasLiveSession, .intakeDisabled:
             return .conflict

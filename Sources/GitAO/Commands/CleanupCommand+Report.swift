@@ -16,6 +16,8 @@ extension CleanupCommand {
                 let tmux_socket: String?
                 let saved_refs: [String]
                 let merged_pull_request: Int?
+                /// Removed by --discard with commits nothing else held (saved in `archive`).
+                let discarded: Bool
             }
             struct TrashEntry: Encodable { let path: String; let action: String }
             struct Payload: Encodable { let dry_run: Bool; let sessions: [Entry]; let trash: [TrashEntry] }
@@ -25,7 +27,7 @@ extension CleanupCommand {
                       worktree_removed: item.skipReason == nil && item.removeWorktree, branch_deleted: item.skipReason == nil && item.deleteBranch,
                       branch_kept_reason: item.keptBranchReason, reason: item.skipReason,
                       tmux_session: item.stray?.tmuxName ?? (item.mergedPR != nil ? item.session.tmuxName : nil), tmux_socket: item.stray?.socket,
-                      saved_refs: item.saved, merged_pull_request: item.mergedPR)
+                      saved_refs: item.saved, merged_pull_request: item.mergedPR, discarded: item.discarded)
             }
             let trashEntries = trash.map { TrashEntry(path: $0.path, action: $0.deleted ? "deleted" : (done ? "kept" : "would_delete")) }
             Console.out(JSON.encode(Payload(dry_run: dryRun, sessions: entries, trash: trashEntries), pretty: true) + "\n")
@@ -65,7 +67,9 @@ extension CleanupCommand {
             let verb = ending && !item.removeWorktree && !item.deleteBranch ? (done ? "ended" : "would end")
                 : ending ? (done ? "ended and removed" : "would end and remove") : (done ? "removed" : "would remove")
             var line = "\(verb) \(id): \(what)"
-            if item.archive { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
+            if item.archive && item.discarded {
+                line += " (its unmerged commits \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)); get them back: \(CleanupCommand.restoreCommand(item)))"
+            } else if item.archive { line += " (tip \(done ? "saved" : "saved first") as \(CleanupCommand.archiveRef(for: id)))" }
             else if item.deleteBranch, let tip = item.tip, let held = item.heldBy {
                 line += " (no archive: tip \(tip.prefix(7)) is on \(displaySafe(held)))"
             }

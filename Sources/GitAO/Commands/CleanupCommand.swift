@@ -34,7 +34,14 @@ struct CleanupCommand: ParsableCommand {
             A worktree is removed by moving it into .ao-trash beside it (in the worktree root) \
             first, then deleting it there. What a removal cut short (kill -9, a crash) left in \
             that folder is deleted too, without a question of its own (its removal was already \
-            decided); entries git-ao did not put there are never touched.
+            decided); entries git-ao did not put there are never touched. When nothing is left in the \
+            worktree folder beside the repository (<repo>.ao), it is removed too.
+
+            --discard <session>... lets go of the named ended sessions even when their branches hold \
+            commits nothing else holds: each such tip is saved as refs/ao/archive/<id> first, and \
+            'git branch <name> refs/ao/archive/<id>' brings it back. Only those sessions are \
+            considered. A live session (SESSION_LIVE) or a worktree with uncommitted changes \
+            (WORKTREE_DIRTY) refuses the whole command before anything is removed.
             """
     )
 
@@ -46,6 +53,19 @@ struct CleanupCommand: ParsableCommand {
 
     @Flag(name: .customShort("y"), help: "Do not ask for confirmation.")
     var yes = false
+
+    @Flag(help: "Remove the named ended sessions even when their branches hold unmerged commits (saved under refs/ao/archive/ first).")
+    var discard = false
+
+    @Argument(help: ArgumentHelp("With --discard: the ended sessions to let go of (ids, id prefixes or names).", valueName: "session"))
+    var named: [String] = []
+
+    func validate() throws {
+        if discard && named.isEmpty { throw ValidationError("--discard needs the sessions to let go of: git ao cleanup --discard <session>...") }
+        if !discard, let first = named.first {
+            throw ValidationError("Unexpected argument '\(first)': plain cleanup considers every ended session; to let go of named ones, use git ao cleanup --discard <session>...")
+        }
+    }
 
     static func archiveRef(for id: SessionID) -> String { "refs/ao/archive/\(id)" }
 
@@ -68,6 +88,8 @@ struct CleanupCommand: ParsableCommand {
         var saved: [String] = []
         /// A live session whose pull request was merged: its agent is ended first (as by kill).
         var mergedPR: Int?
+        /// Removed by --discard although its branch holds commits nothing else holds.
+        var discarded = false
     }
 
     /// A live session whose work has landed: done after its pull request was merged.
@@ -79,8 +101,13 @@ struct CleanupCommand: ParsableCommand {
         try global.apply()
         let workspace = try Workspace.locate()
         let all = try workspace.sessions()
-        let candidates = all.filter { ($0.isTerminated || CleanupCommand.isMergedAndDone($0)) && $0.cleanedAt == nil }
         let repository = try workspace.repository()
+        var candidates = all.filter { ($0.isTerminated || CleanupCommand.isMergedAndDone($0)) && $0.cleanedAt == nil }
+        if discard {
+            let chosen = try discardCandidates(named, all: all, repository: repository)
+            candidates = chosen.sessions
+            for id in chosen.alreadyCleaned where !output.json { Console.line("\(id): already cleaned") }
+        }
         let worktrees = try repository.worktrees()
         // What runs in tmux on every server this repository's sessions were recorded on.
         let tmux = Tmux.locate()
@@ -91,14 +118,15 @@ struct CleanupCommand: ParsableCommand {
                 return Item(session: session, removeWorktree: false, deleteBranch: false,
                             skipReason: "its tmux server at \(socket) cannot be reached (\(unreachable.reason)); its agent may still run there")
             }
-            var item = try evaluate(session, repository: repository, worktrees: worktrees)
+            var item = try evaluate(session, repository: repository, worktrees: worktrees, discarding: discard)
             item.stray = survey.strays.first { $0.session == session.id }
             if CleanupCommand.isMergedAndDone(session) { item.mergedPR = session.pr?.number }
             return item
         }
         // Strays of sessions cleaned earlier, or of no session at all: only their tmux session goes.
         let covered = Set(items.filter { $0.stray != nil && $0.skipReason == nil }.map(\.session.id))
-        let loose = survey.strays.filter { stray in stray.session.map { !covered.contains($0) } ?? true }
+        // --discard is about the named sessions only.
+        let loose = discard ? [] : survey.strays.filter { stray in stray.session.map { !covered.contains($0) } ?? true }
         for stray in loose {
             let owner = stray.session.flatMap { id in all.first { $0.id == id } }
             items.append(Item(session: owner ?? CleanupCommand.placeholder(for: stray), removeWorktree: false, deleteBranch: false, stray: stray))
@@ -141,6 +169,18 @@ struct CleanupCommand: ParsableCommand {
             trash.append(Trash(path: path, deleted: !pathExists(path)))
         }
         report(results, trash: trash, done: true)
+        removeEmptyWorktreeRoot(workspace)
+    }
+
+    /// The default worktree folder (<repo>.ao, beside the main worktree) once nothing is left in
+    /// it but an empty trash: git-ao made it, so git-ao takes it away. rmdir removes only what is
+    /// empty, so a file anyone put there keeps it; a folder set with ao.worktreeRoot is the
+    /// user's and stays.
+    private func removeEmptyWorktreeRoot(_ workspace: Workspace) {
+        guard (try? workspace.config().nonEmpty(ConfigKeys.worktreeRoot)) == nil,
+              let root = try? workspace.worktreeRoot() else { return }
+        rmdir(root + "/" + WorktreeTrash.folderName)
+        rmdir(root)
     }
 
     /// A leftover of a worktree removal that was cut short, in a trash folder.
@@ -155,55 +195,6 @@ struct CleanupCommand: ParsableCommand {
         return lstat(path, &info) == 0
     }
 
-    /// Decides what can go, without changing anything.
-    private func evaluate(_ session: Session, repository: Repository, worktrees: [WorktreeInfo]) throws -> Item {
-        var item = Item(session: session, tip: nil, removeWorktree: false, deleteBranch: false)
-        let path = session.worktreePath
-        if fileExists(path) {
-            if let info = worktrees.first(where: { samePath($0.path, path) }) {
-                if info.isLocked { item.skipReason = "its worktree \(path) is locked"; return item }
-                let changes = try repository.changes(inWorktreeAt: path)
-                if !changes.isClean {
-                    item.skipReason = "its worktree has uncommitted changes (\(changes.tracked) modified, \(changes.untracked) untracked)"
-                    return item
-                }
-                item.removeWorktree = true
-            } else {
-                item.skipReason = "\(path) exists but is not a worktree of this repository"
-                return item
-            }
-        }
-        let branch = session.branch.rawValue
-        guard let tip = try repository.localBranchTip(branch) else { return item }
-        item.tip = tip
-        let upstreamName = try repository.upstreamReference(of: branch)
-        let upstream = try upstreamName.flatMap { try repository.referenceTarget($0) }
-        let baseRef = try repository.resolveRevision(session.baseRef)?.sha
-        let base = baseRef ?? session.baseSHA.rawValue
-        let onUpstream = try upstream.map { try repository.isAncestor(tip, of: $0) } ?? false
-        let onBaseRef = try baseRef.map { try repository.isAncestor(tip, of: $0) } ?? false
-        let safe = try onUpstream || repository.isAncestor(tip, of: base)
-        if onUpstream, let upstreamName { item.heldBy = upstreamName } else if onBaseRef { item.heldBy = session.baseRef }
-        if !safe {
-            let ahead = (try? repository.aheadBehind(tip, upstream ?? base).ahead) ?? 0
-            let against = upstream != nil ? "its upstream or on \(session.baseRef)" : "\(session.baseRef) (and it has no upstream)"
-            item.skipReason = "branch \(branch) has \(ahead) commit\(ahead == 1 ? " that is" : "s that are") not on \(against); push or merge them first"
-            item.removeWorktree = false
-            return item
-        }
-        if !session.branchCreated {
-            item.keptBranchReason = "git-ao did not create it"
-        } else if let holder = worktrees.first(where: { $0.branch == branch && !samePath($0.path, path) }) {
-            item.keptBranchReason = "it is checked out in \(holder.path)"
-        } else {
-            item.deleteBranch = true
-        }
-        // An archive only when the branch goes and nothing that stays holds the tip: archive
-        // refs of work already on the base or upstream would only pile up.
-        item.archive = item.deleteBranch && item.heldBy == nil
-        return item
-    }
-
     /// Archives the tip, then removes. Re-checks the worktree, which may have changed since the plan.
     private func execute(_ item: Item, repository: Repository, workspace: Workspace, store: StateStore, tmux: Tmux?) throws -> Item {
         var item = item
@@ -212,6 +203,12 @@ struct CleanupCommand: ParsableCommand {
         if !CleanupCommand.isPlaceholder(session), let now = try workspace.storeCall({ try store.session(session.id) }), !now.isTerminated,
            item.mergedPR == nil || !CleanupCommand.isMergedAndDone(now) {
             item.skipReason = item.mergedPR == nil ? "it was restored while cleanup ran" : "it is no longer done after its merge (it was given new work)"
+            return item
+        }
+        // Another cleanup (this one waited for its lock) got there first.
+        if !CleanupCommand.isPlaceholder(session), item.stray == nil,
+           let now = try workspace.storeCall({ try store.session(session.id) }), now.cleanedAt != nil {
+            item.skipReason = "another cleanup cleaned it meanwhile"
             return item
         }
         if item.mergedPR != nil, let tmux {

@@ -74,12 +74,20 @@ struct DoctorCommand: ParsableCommand {
             let configured = name == catalog.defaultAgentName || !agent.isBuiltIn
             if let path = Subprocess.onPath(program) {
                 add("agent \(name)", .ok, "\(program) is \(path)\(name == catalog.defaultAgentName ? " (default agent)" : "")")
-            } else if configured {
-                add("agent \(name)", .problem, "'\(program)' is not on PATH\(name == catalog.defaultAgentName ? " (it is the default agent, ao.agent)" : "")",
+            } else if name == catalog.defaultAgentName {
+                add("agent \(name)", .problem, "'\(program)' is not on PATH (it is the default agent, ao.agent)",
                     fix: "Install it, or choose another default: git config ao.agent <agent>")
+            } else if configured {
+                // Its own fix: the default agent is not what is broken here.
+                add("agent \(name)", .problem, "'\(program)' is not on PATH (needed for --agent \(name))",
+                    fix: "Install '\(program)' or add its folder to PATH, or change the command: git config ao.agent.\(name).command '<program> {prompt}'")
             } else {
                 add("agent \(name)", .note, "'\(program)' is not installed (only needed for --agent \(name))")
             }
+        }
+
+        for finding in [DoctorCommand.hooksFinding(workspace: workspace), DoctorCommand.notificationFinding(config: config)] {
+            findings.append(finding)
         }
 
         // Who can write the state: every file in ao/ (a read-only one makes every command fail).

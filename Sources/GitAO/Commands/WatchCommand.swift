@@ -51,15 +51,38 @@ struct WatchCommand: ParsableCommand {
                     Console.line("\(String(isoTimestamp(Clock.now()).dropFirst(11).prefix(8)))  \(displaySafe(problem))")
                 }
             }
+            let before = WatchCommand.displayed(try? workspace.sessions())
             switch try ObservePass(workspace: workspace).run(wait: seconds) {
             case .busy: break
             case .ran(let changes):
+                let after = WatchCommand.displayed(try? workspace.sessions())
                 let time = String(isoTimestamp(Clock.now()).dropFirst(11).prefix(8))
-                for change in changes { Console.line("\(time)  \(change.session)  \(change.text)") }
+                for change in changes where WatchCommand.isVisible(change, before: before[change.session], after: after[change.session]) {
+                    Console.line("\(time)  \(change.session)  \(change.text)")
+                }
             }
             Console.flush()
             while !Interrupts.isPending && Clock.monotonicSeconds() - started < seconds { Clock.sleep(0.1) }
         }
         if !global.quiet { Console.line("Stopped.") }
+    }
+
+    /// The reducer's changes that only refresh a session's row (a screen judged idle again, a
+    /// signal repeated after `signalRefresh`) leave the status a user sees as it was; a line for
+    /// them every minute per session would bury the changes that matter.
+    private static let rowRefreshes: Set<String> = [EventKind.activity.rawValue, EventKind.runtime.rawValue]
+
+    /// Whether a change is worth a line: anything but a row refresh, and a row refresh only
+    /// when what status shows for the session changed (idle -> working, working -> needs_input).
+    static func isVisible(_ change: ObservePass.Change, before: DisplayStatus?, after: DisplayStatus?) -> Bool {
+        guard let kind = change.text.split(separator: ":", maxSplits: 1).first, rowRefreshes.contains(String(kind)) else { return true }
+        guard let before, let after else { return true }
+        return before != after
+    }
+
+    /// What status shows for each session now.
+    static func displayed(_ sessions: [Session]?) -> [SessionID: DisplayStatus] {
+        let now = Clock.now()
+        return Dictionary((sessions ?? []).map { ($0.id, DisplayStatus.of($0, now: now).status) }, uniquingKeysWith: { a, _ in a })
     }
 }

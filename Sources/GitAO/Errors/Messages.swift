@@ -1,3 +1,4 @@
+import Agents
 import Platform
 import Store
 import Worktree
@@ -262,9 +263,14 @@ extension Messages {
     }
 
     static func unknownCommand(_ word: String, commands: [String]) -> AOError {
-        AOError(.invalidArgument, "'\(displaySafe(word))' is not a git ao command.",
-                hint: "The commands are: \(commands.joined(separator: ", ")). See: git ao --help")
+        let guess = NameSuggestion.closest(to: word, among: commands).map { "Did you mean 'git ao \($0)'? " } ?? ""
+        return AOError(.invalidArgument, "'\(displaySafe(word))' is not a git ao command.",
+                       hint: "\(guess)The commands are: \(commands.joined(separator: ", ")). See: git ao --help")
     }
+
+    /// The hint of AGENT_EXITED once the undone spawn removed the worktree the agent ran in.
+    static let agentExitedWorktreeRemoved =
+        "Run the agent's command yourself, from this repository's folder, to see why (a missing login or API key, an unknown option); the session's worktree was removed with the undone spawn."
 
     static func agentNotReady(_ agent: String, seconds: Int, key: String) -> AOError {
         AOError(.spawnFailed, "agent '\(agent)' was not ready for its prompt within \(seconds) s.",

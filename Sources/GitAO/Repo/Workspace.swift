@@ -125,14 +125,21 @@ final class Workspace {
 
 /// Turns what a user typed into one session.
 enum SessionResolver {
-    /// Exact id, then name (a live session first, else the newest ended one), then a unique id prefix.
+    /// Exact id, then name (a live session first, else the newest ended one), then an id prefix:
+    /// unique, or unique among the live sessions. Ended (and cleaned) sessions pile up over weeks
+    /// while a user types the prefix of the one running now, so a live match wins over ended
+    /// ones; several live matches, or several ended ones and no live one, stay ambiguous.
     static func resolve(_ handle: String, among sessions: [Session]) throws -> Session {
         if let exact = sessions.first(where: { $0.id.rawValue == handle }) { return exact }
         let named = sessions.filter { $0.name == handle }
         if let live = named.first(where: { !$0.isTerminated }) { return live }
         if let newest = named.max(by: { $0.createdAt < $1.createdAt }) { return newest }
+        guard !handle.isEmpty else { throw Messages.sessionNotFound(handle) }
         let prefixed = sessions.filter { $0.id.rawValue.hasPrefix(handle) }
-        if !handle.isEmpty && prefixed.count == 1 { return prefixed[0] }
+        if prefixed.count == 1 { return prefixed[0] }
+        let live = prefixed.filter { !$0.isTerminated }
+        if live.count == 1 { return live[0] }
+        if live.count > 1 { throw Messages.sessionAmbiguous(handle, candidates: live.map(\.id.rawValue)) }
         if prefixed.count > 1 { throw Messages.sessionAmbiguous(handle, candidates: prefixed.map(\.id.rawValue)) }
         throw Messages.sessionNotFound(handle)
     }

@@ -222,7 +222,7 @@ final class Provisioner {
                     if case .kept(let why) = disposed.outcome {
                         report.append("kept worktree \(path): \(why)")
                     } else {
-                        report.append("removed worktree \(path)")
+                        report.append(Provisioner.removedWorktree(path))
                     }
                     if !disposed.saved.isEmpty { report.append("saved commits no branch held as \(disposed.saved.joined(separator: ", "))") }
                 case .directories(let created):
@@ -260,9 +260,21 @@ final class Provisioner {
         }
         // Nothing durable existed yet: the cause is the whole story.
         if !createdAnything { return cause }
+        var hint = cause.hint
+        // AGENT_EXITED says to run the agent in its worktree; once the undo removed that
+        // worktree, the hint would send the user to a folder the same message says is gone.
+        let removed = rollback.compactMap { $0.hasPrefix(removedWorktreePrefix) ? String($0.dropFirst(removedWorktreePrefix.count)) : nil }
+        if cause.code == .agentExited, !removed.isEmpty, removed.contains(where: { cause.hint.contains("'\($0)'") }) {
+            hint = Messages.agentExitedWorktreeRemoved
+        }
         return AOError(.spawnFailed, "\(operation) failed while \(step): \(cause.message)",
-                       hint: cause.hint, details: ["cause: \(cause.code.rawValue)"] + cause.details + undone)
+                       hint: hint, details: ["cause: \(cause.code.rawValue)"] + cause.details + undone)
     }
+
+    private static let removedWorktreePrefix = "removed worktree "
+
+    /// The rollback's line for a removed worktree (read back by `failure`).
+    static func removedWorktree(_ path: String) -> String { removedWorktreePrefix + path }
 }
 
 /// Runs named steps, remembering which one is running for the error message.
