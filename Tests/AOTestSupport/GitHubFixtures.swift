@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// GitHub objects built from the real recorded payloads in `Tests/Fixtures/github` (see its
 /// README and licence: copies of octokit/webhooks' payload examples kept in the repository): tests change only the fields a scenario needs, so every decoder meets GitHub's real
@@ -15,7 +16,10 @@ public enum GitHubFixtures {
         guard let data = try? Data(contentsOf: url),
               let payload = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let object = payload[key] as? [String: Any] else {
-            fatalError("fixture \(url.path) has no '\(key)' object")
+            // An ordinary failure of the test that asked, naming the file; the run goes on (the
+            // helpers below read what is missing as empty rather than trap).
+            Issue.record("GitHub fixture \(url.path) is missing or has no '\(key)' object (the recorded payloads live in Tests/Fixtures/github)")
+            return [:]
         }
         return object
     }
@@ -36,17 +40,17 @@ public enum GitHubFixtures {
         pr["mergeable_state"] = mergeableState
         pr["updated_at"] = updatedAt
         pr["html_url"] = "https://github.com/\(repository)/pull/\(number)"
-        var head = pr["head"] as! [String: Any]
+        var head = pr["head"] as? [String: Any] ?? [:]
         head["ref"] = branch
         head["sha"] = headSHA
-        var headRepo = head["repo"] as! [String: Any]
+        var headRepo = head["repo"] as? [String: Any] ?? [:]
         headRepo["full_name"] = headRepository ?? repository
         // A fork deleted after its PR was opened: GitHub answers `head.repo: null`.
         head["repo"] = headRepositoryDeleted ? NSNull() : headRepo
         pr["head"] = head
-        var baseObject = pr["base"] as! [String: Any]
+        var baseObject = pr["base"] as? [String: Any] ?? [:]
         baseObject["ref"] = base
-        var baseRepo = baseObject["repo"] as! [String: Any]
+        var baseRepo = baseObject["repo"] as? [String: Any] ?? [:]
         baseRepo["full_name"] = repository
         baseObject["repo"] = baseRepo
         pr["base"] = baseObject
@@ -88,7 +92,7 @@ public enum GitHubFixtures {
         review["submitted_at"] = submittedAt
         if let body { review["body"] = body }
         review["html_url"] = "https://github.com/acme/widgets/pull/1#pullrequestreview-\(id)"
-        var user = review["user"] as! [String: Any]
+        var user = review["user"] as? [String: Any] ?? [:]
         user["login"] = login
         if bot { user["type"] = "Bot" }
         review["user"] = user
@@ -140,7 +144,7 @@ public enum GitHubFixtures {
     /// GraphQL review comment nodes.
     public static func graphQLComments(_ comments: [(id: Int, author: String, bot: Bool, body: String)], reviewID: Int? = nil) -> [[String: Any]] {
         let recorded = object("pull_request_review_thread/resolved.payload.json", "thread")
-        let template = (recorded["comments"] as! [[String: Any]])[0]
+        let template = (recorded["comments"] as? [[String: Any]])?.first ?? [:]
         return comments.map { comment in
                 [
                     "databaseId": comment.id,
