@@ -38,11 +38,7 @@ extension Tmux {
     /// The pane's lines from line `start` (0 is the top of the visible screen, negative lines
     /// are history) to the bottom of the screen, wrapped lines joined.
     package func captureJoined(_ name: String, from start: Int) throws -> [String] {
-        let result = try run(["capture-pane", "-p", "-J", "-S", String(start), "-t", Tmux.paneTarget(name)])
-        guard result.succeeded else { throw Messages.runtimeFailed("read the history of '\(name)'", result.stderrText) }
-        var rows = result.stdoutText.components(separatedBy: "\n")
-        if rows.last == "" { rows.removeLast() }
-        return rows
+        try captureRows(["-J", "-S", String(start), "-t", Tmux.paneTarget(name)], what: "read the history of '\(name)'")
     }
 
     /// The terminal device of the session's pane (`/dev/pts/N`), or nil.

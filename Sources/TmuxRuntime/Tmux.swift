@@ -215,8 +215,13 @@ package struct Tmux {
 
     /// The visible screen of the session's active pane, one string per row.
     package func capture(_ name: String) throws -> [String] {
-        let result = try run(["capture-pane", "-p", "-t", Tmux.paneTarget(name)])
-        guard result.succeeded else { throw Messages.runtimeFailed("read the screen of '\(name)'", result.stderrText) }
+        try captureRows(["-t", Tmux.paneTarget(name)], what: "read the screen of '\(name)'")
+    }
+
+    /// `capture-pane -p` with `options`, one string per row (the final newline is not a row).
+    func captureRows(_ options: [String], what: String) throws -> [String] {
+        let result = try run(["capture-pane", "-p"] + options)
+        guard result.succeeded else { throw Messages.runtimeFailed(what, result.stderrText) }
         var rows = result.stdoutText.components(separatedBy: "\n")
         if rows.last == "" { rows.removeLast() }
         return rows
