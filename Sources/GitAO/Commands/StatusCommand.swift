@@ -12,7 +12,8 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the sessions of this repository.",
         discussion: """
             Lists sessions with their id, name, branch, agent, status and age. Ended sessions are \
-            hidden unless --all is given. The status is derived when read: one tmux query per tmux \
+            hidden unless --all is given; cleaned ones are not listed (git ao events and git ao show \
+            keep their history). The status is derived when read: one tmux query per tmux \
             server checks every session on the server it was spawned on (whatever TMUX or \
             TMUX_TMPDIR say here); no network call is made. A session whose server cannot be asked \
             shows as unreachable, with the reason (-v); it is never taken for dead. Where GitHub is observed, a line \
@@ -89,10 +90,13 @@ enum StatusAction {
                 }
             }
         }
-        let shown = options.all ? sessions : sessions.filter { !$0.isTerminated }
+        // A cleaned session has no worktree, branch or tmux session left: it is history, which
+        // `git ao events` and `git ao show` keep, not something to list even with --all.
+        let listed = sessions.filter { $0.cleanedAt == nil }
+        let shown = options.all ? listed : listed.filter { !$0.isTerminated }
         let github = hasDatabase ? ((try? workspace.store()?.forgeRepositoryStates()) ?? [:]) : [:]
         let conflicts = hasDatabase ? ((try? workspace.store()?.conflictPredictions()) ?? [:]) : [:]
-        var model = StatusModel(sessions: shown, hidden: sessions.count - shown.count, now: now, unreachable: reasons, github: github, conflicts: conflicts)
+        var model = StatusModel(sessions: shown, hidden: listed.count - shown.count, now: now, unreachable: reasons, github: github, conflicts: conflicts)
         model.issues = hasDatabase ? ((try? workspace.store()?.issueIDs()) ?? [:]) : [:]
         model.intake = hasDatabase ? ((try? workspace.store()?.intakeStates()) ?? [:]) : [:]
         // As the latest pass read it: status itself never runs git config for this.
@@ -211,6 +215,10 @@ struct StatusModel {
         return out
     }
 
+    private func conflictBeside(_ s: Session, _ status: DisplayStatus) -> Bool {
+        DisplayStatus.conflictBeside(status, session: s, conflicting: conflicts[s.id]?.conflicting == true)
+    }
+
     private func display(_ s: Session) -> (status: DisplayStatus, reason: String) {
         let shown = DisplayStatus.of(s, now: now, conflictingPaths: conflicts[s.id].flatMap { $0.conflicting ? $0.paths : nil })
         if shown.status == .unreachable, let why = unreachable[s.id] { return (shown.status, why + "; " + shown.reason) }
@@ -298,7 +306,8 @@ struct StatusModel {
             let branch = displaySafe(s.branch.rawValue)
             var cells = [s.id.rawValue, truncate ? StatusModel.ellipsized(name, StatusModel.nameWidth) : name,
                          truncate ? StatusModel.ellipsized(branch, StatusModel.branchWidth) : branch, displaySafe(s.agent),
-                         shown.status.name + (judged?.stale == true ? "?" : ""), (now - s.createdAt).age(.compact)]
+                         shown.status.name + (judged?.stale == true ? "?" : "") + (conflictBeside(s, shown.status) ? ", conflict" : ""),
+                         (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
             if withReviews { cells.append(reviews[s.id] ?? "-") }
             if verbose { cells += [displaySafe(s.worktreePath), displaySafe(judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")

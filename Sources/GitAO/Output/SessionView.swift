@@ -48,6 +48,9 @@ struct SessionView: Encodable {
     /// Paths the local merge with the base conflicts in (git merge-tree); nil when it merges cleanly or was not predicted.
     let conflict_paths: [String]?
     let conflict_base: String?
+    /// True when the branch is predicted to conflict with its base, whatever the status says
+    /// (`working` outranks `conflicting`; the conflict is still there).
+    let conflict: Bool
     /// The GitHub issue the session works on (`github:owner/repo#N`), from intake or spawn --issue.
     let issue: String?
 
@@ -99,6 +102,7 @@ struct SessionView: Encodable {
         pr_bot_threads = session.pr?.botThreads
         conflict_paths = predicted?.paths
         conflict_base = predicted?.baseRef
+        self.conflict = predicted != nil
         self.issue = issue
     }
 }
