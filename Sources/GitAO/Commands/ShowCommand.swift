@@ -8,21 +8,65 @@ import TmuxRuntime
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one session in full, with its recent events."
+        abstract: "Show one session in full, with its recent events.",
+        discussion: """
+            With --screen[=n], prints instead the last n lines (default 40) of the agent's screen, \
+            from tmux, without attaching: controls are shown as visible escapes (^[, <U+009B>), so \
+            nothing the agent printed acts on this terminal. A session that is not running has no \
+            screen: that is an error (SESSION_NOT_RUNNING).
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
 
-    @OptionGroup var target: SessionArgument
 
     @Option(help: ArgumentHelp("How many recent events to show.", valueName: "n"))
     var events = 20
 
+    /// The session and `--screen[=<n>]`, in any order. ArgumentParser has no option whose value
+    /// may be left out, and it drops unknown options that come before a positional argument,
+    /// so both are taken from one list of what it did not recognise; anything else is refused.
+    @Argument(parsing: .allUnrecognized,
+              help: ArgumentHelp("Session id, unique id prefix, or name; with --screen[=n], print the last n lines (default 40) of the agent's screen instead.",
+                                 valueName: "id"))
+    var words: [String] = []
+
+    /// The session named, and the lines `--screen` asked for (nil without it).
+    var request: (session: String, screenLines: Int?) {
+        get throws {
+            var lines: Int?
+            var session: String?
+            for word in words {
+                if word == "--screen" { lines = ScreenTail.defaultLines; continue }
+                if word.hasPrefix("--screen=") {
+                    guard let n = Int(word.dropFirst("--screen=".count)), (1...ScreenTail.maxLines).contains(n) else {
+                        throw ValidationError("--screen takes a number of lines from 1 to \(ScreenTail.maxLines), as --screen=40.")
+                    }
+                    lines = n
+                    continue
+                }
+                if word.hasPrefix("-") { throw ValidationError("Unknown option '\(word)'.") }
+                if let session { throw ValidationError("Give one session, not '\(session)' and '\(word)'.") }
+                session = word
+            }
+            guard let session else { throw ValidationError("Missing expected argument '<id>'.") }
+            return (session, lines)
+        }
+    }
+
+    func validate() throws { _ = try request }
+
     func run() throws {
         try global.apply()
         let workspace = try Workspace.locate()
-        var session = try workspace.resolveSession(target.session)
+        let request = try request
+        var session = try workspace.resolveSession(request.session)
+        if let lines = request.screenLines {
+            let screen = try ScreenTail.lines(of: session, count: lines)
+            Console.out(screen.map { $0 + "\n" }.joined())
+            return
+        }
         var unreachable: String?
         if let store = try workspace.store() {
             // One session on its own: may start confirming a death, never conclude one.
@@ -52,7 +96,8 @@ struct ShowCommand: ParsableCommand {
         let palette = Console.palette(config: { try? workspace.config() })
         var lines = [palette.bold("session \(session.id)") + (session.name.map { " (\(displaySafe($0)))" } ?? "")]
         func field(_ label: String, _ value: String) { lines.append("  " + (label + ":").padding(11) + value) }
-        field("status", StatusModel.paint(status.status, status.status.name, palette) + " - " + displaySafe(status.reason))
+        let beside = DisplayStatus.conflictBeside(status.status, session: session, conflicting: predicted != nil) ? ", conflict" : ""
+        field("status", StatusModel.paint(status.status, status.status.name + beside, palette) + " - " + displaySafe(status.reason))
         field("axes", "runtime \(session.runtime.rawValue), activity \(session.activity?.rawValue ?? "none")" +
               (session.activitySince.map { " since \((now - $0).age(.compact)) ago" } ?? "") + (session.agentHasHooks ? ", reports its own activity" : ", judged by its screen"))
         field("branch", displaySafe("\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))"))

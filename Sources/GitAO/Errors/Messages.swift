@@ -117,6 +117,11 @@ extension Messages {
                 hint: "Send it once git ao status shows the session, or queue it now: git ao send --queue \(id) <message>")
     }
 
+    static func screenNotYet(_ id: String) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) is still being spawned; its agent has no screen yet.",
+                hint: "Look again once git ao status shows the session: git ao show --screen \(id)")
+    }
+
     static func sessionNotRunning(_ id: String, reason: String?) -> AOError {
         AOError(.sessionNotRunning, "session \(id) has ended\(reason.map { " (\($0))" } ?? "").",
                 hint: "Bring it back with: git ao restore \(id)")
