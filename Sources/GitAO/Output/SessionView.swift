@@ -2,6 +2,15 @@ import Lifecycle
 import Platform
 import Store
 
+/// Where a session started: the ref and commit, and why that one when spawn had a choice
+/// worth explaining (only spawn's own output knows that; null elsewhere).
+struct BaseView: Encodable {
+    let ref: String
+    let sha: String
+    let short_sha: String
+    let reason: String?
+}
+
 /// A session as JSON. Field names are part of the `--json` contract: add, never rename.
 struct SessionView: Encodable {
     let id: String
@@ -9,6 +18,7 @@ struct SessionView: Encodable {
     let branch: String
     let base_ref: String
     let base_sha: String
+    let base: BaseView
     let worktree: String
     let agent: String
     let tmux_session: String
@@ -57,7 +67,7 @@ struct SessionView: Encodable {
     /// The latest review of the session: running, approved, changes_requested or failed; null without one.
     let review: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil) {
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil, baseReason: String? = nil) {
         self.review = review
         let predicted = conflict?.conflicting == true ? conflict : nil
         var display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
@@ -67,6 +77,7 @@ struct SessionView: Encodable {
         branch = session.branch.rawValue
         base_ref = session.baseRef
         base_sha = session.baseSHA.rawValue
+        base = BaseView(ref: session.baseRef, sha: session.baseSHA.rawValue, short_sha: session.baseSHA.short, reason: baseReason)
         worktree = session.worktreePath
         agent = session.agent
         tmux_session = session.tmuxName
