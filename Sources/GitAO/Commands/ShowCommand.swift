@@ -14,6 +14,12 @@ struct ShowCommand: ParsableCommand {
             from tmux, without attaching: controls are shown as visible escapes (^[, <U+009B>), so \
             nothing the agent printed acts on this terminal. A session that is not running has no \
             screen: that is an error (SESSION_NOT_RUNNING).
+
+            Progress (also in status -v and --json): commits ahead of and behind the base (the \
+            base ref as it is now; the base commit recorded at spawn when that ref is gone), lines \
+            added and removed since the merge base with it, committed and uncommitted (tracked \
+            files, like git diff), and whether the worktree has uncommitted changes (tracked \
+            changes, staged or not, or untracked files that are not ignored).
             """
     )
 
@@ -82,6 +88,7 @@ struct ShowCommand: ParsableCommand {
         let reviews = (try? workspace.store()?.reviewRuns(session: session.id)) ?? []
         let issue = (try? workspace.storeCall { try workspace.store()?.issueID(of: session.id) }) ?? nil
         let recent = try workspace.storeCall { try workspace.store()?.events(session: session.id, limit: max(0, events)) ?? [] }
+        let progress = SessionProgress.of([session], aoDirectory: workspace.location.aoDirectory)[session.id]
         if output.json {
             struct Payload: Encodable {
                 let version: Int
@@ -89,7 +96,7 @@ struct ShowCommand: ParsableCommand {
                 let events: [EventView]
             }
             Console.out(JSON.encode(Payload(version: 1, session: SessionView(session, now: now, includePrompt: true, unreachable: unreachable, conflict: conflict,
-                                                             review: reviews.last.map(ReviewSummary.word), issue: issue),
+                                                             review: reviews.last.map(ReviewSummary.word), issue: issue, progress: progress),
                                             events: recent.map(EventView.init)), pretty: true) + "\n")
             return
         }
@@ -101,6 +108,7 @@ struct ShowCommand: ParsableCommand {
         field("axes", "runtime \(session.runtime.rawValue), activity \(session.activity?.rawValue ?? "none")" +
               (session.activitySince.map { " since \((now - $0).age(.compact)) ago" } ?? "") + (session.agentHasHooks ? ", reports its own activity" : ", judged by its screen"))
         field("branch", displaySafe("\(session.branch) (from \(session.baseRef) at \(session.baseSHA.short))"))
+        if session.cleanedAt == nil { field("progress", displaySafe(SessionProgress.line(progress, session: session))) }
         field("worktree", displaySafe(session.worktreePath))
         field("agent", displaySafe(session.agent + (session.agentSessionID.map { " (agent session \($0))" } ?? "")))
         field("tmux", displaySafe(session.tmuxName + " on " + (session.tmuxSocket ?? "the caller's default server (not recorded yet)")))

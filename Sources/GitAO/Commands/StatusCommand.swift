@@ -11,7 +11,10 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show the sessions of this repository.",
         discussion: """
-            Lists sessions with their id, name, branch, agent, status and age. Ended sessions are \
+            Lists sessions with their id, name, branch, agent, status and age; -v adds each \
+            session's progress (commits ahead of and behind its base, lines added and removed since \
+            the merge base, committed and uncommitted, and whether it has uncommitted changes), its \
+            worktree and the reason behind its status. Ended sessions are \
             hidden unless --all is given; cleaned ones are not listed (git ao events and git ao show \
             keep their history). The status is derived when read: one tmux query per tmux \
             server checks every session on the server it was spawned on (whatever TMUX or \
@@ -105,6 +108,11 @@ enum StatusAction {
             for s in shown where !s.isTerminated {
                 model.followers[s.id] = CIFollower.running(aoDirectory: workspace.location.aoDirectory, session: s.id)
             }
+        }
+        // Progress costs a status scan of each worktree (its history walk and diff are cached):
+        // paid by -v and --json, which show it, never by the plain table or porcelain.
+        if options.verbose || options.json {
+            model.progress = SessionProgress.of(shown, aoDirectory: workspace.location.aoDirectory)
         }
         if !options.json && !options.porcelain {
             model.screenJudgments = ScreenJudgments.of(shown, workspace: workspace, now: now, withReasons: options.verbose)

@@ -1,6 +1,7 @@
 import Lifecycle
 import Platform
 import Store
+import Worktree
 
 /// Where a session started: the ref and commit, and why that one when spawn had a choice
 /// worth explaining (only spawn's own output knows that; null elsewhere).
@@ -67,8 +68,24 @@ struct SessionView: Encodable {
     /// The latest review of the session: running, approved, changes_requested or failed; null without one.
     let review: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil, baseReason: String? = nil) {
+    /// Progress against the base (see `WorktreeProgress` for what each counts): commits ahead
+    /// and behind, lines added and removed since the merge base (committed and uncommitted),
+    /// uncommitted changes. Absent where not asked for (spawn, restore) or where the worktree
+    /// cannot be read.
+    let ahead: Int?
+    let behind: Int?
+    let insertions: Int?
+    let deletions: Int?
+    let dirty: Bool?
+
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil, baseReason: String? = nil,
+         progress: WorktreeProgress? = nil) {
         self.review = review
+        ahead = progress?.counts.ahead
+        behind = progress?.counts.behind
+        insertions = progress?.counts.insertions
+        deletions = progress?.counts.deletions
+        dirty = progress?.dirty
         let predicted = conflict?.conflicting == true ? conflict : nil
         var display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         if display.status == .unreachable, let unreachable { display.reason = unreachable + "; " + display.reason }

@@ -1,6 +1,7 @@
 import Lifecycle
 import Platform
 import Store
+import Worktree
 
 /// What status shows, and its three renderings.
 struct StatusModel {
@@ -25,6 +26,8 @@ struct StatusModel {
     var githubInterval: TimeSpan = .seconds(30)
     /// Running CI followers by session (status -v).
     var followers: [SessionID: Int32] = [:]
+    /// Progress against the base by session (status -v and --json).
+    var progress: [SessionID: WorktreeProgress] = [:]
 
     /// One line per repository whose GitHub observation is impaired: a refused token, a rate
     /// limit, no token.
@@ -138,7 +141,7 @@ struct StatusModel {
                        last_result_at: state.lastResultAt.map(isoTimestamp), poll_in_flight_since: state.pollInFlightSince.map(isoTimestamp))
         }
         return JSON.encode(Payload(version: StatusModel.formatVersion,
-                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id]) },
+                                   sessions: sessions.map { SessionView($0, now: now, includePrompt: false, unreachable: unreachable[$0.id], conflict: conflicts[$0.id], review: reviews[$0.id], issue: issues[$0.id], progress: progress[$0.id]) },
                                    hidden_terminated: hidden, github: githubViews,
                                    intake: intake.sorted { $0.key < $1.key }.map { repository, state in
                                        IntakeView(repository: repository, last_run_at: state.lastRunAt.map(isoTimestamp),
@@ -176,7 +179,7 @@ struct StatusModel {
         // The verdict column (the review loop on each commit) appears once some session has a review.
         let withReviews = sessions.contains { reviews[$0.id] != nil }
         var table = TextTable(header: ["ID", "NAME", "BRANCH", "AGENT", "STATUS", "AGE"] + (withPR ? ["PR", "CI", "REVIEW"] : [])
-                                  + (withReviews ? ["VERDICT"] : []) + (verbose ? ["WORKTREE", "REASON"] : []))
+                                  + (withReviews ? ["VERDICT"] : []) + (verbose ? ["PROGRESS", "WORKTREE", "REASON"] : []))
         let displayed = sessions.map(display)
         for (s, shown) in zip(sessions, displayed) {
             // Only a status that comes from the screen carries its age (a PR's status does not).
@@ -189,7 +192,7 @@ struct StatusModel {
                          (now - s.createdAt).age(.compact)]
             if withPR { cells += StatusModel.prCells(s.pr) }
             if withReviews { cells.append(reviews[s.id] ?? "-") }
-            if verbose { cells += [displaySafe(s.worktreePath), displaySafe(judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")
+            if verbose { cells += [SessionProgress.cell(progress[s.id]), displaySafe(s.worktreePath), displaySafe(judged?.reason ?? shown.reason) + (followers[s.id].map { "; following CI (pid \($0))" } ?? "")
                                                + (issues[s.id].map { "; issue \(displaySafe($0))" } ?? "")] }
             table.rows.append(cells)
         }
