@@ -50,6 +50,12 @@ struct ShowScreenTests {
         #expect(try s.ao("kill", id).succeeded)
         let result = try s.ao("show", "--screen", id)
         expectError(result, "SESSION_NOT_RUNNING", mentioning: [id, "git ao restore"])
+
+        // Its tmux session ended behind git-ao's back: not running, and not said to have ended.
+        let other = try s.spawn("--prompt", "task")
+        #expect(try s.env.run(["tmux", "kill-session", "-t", "=ao-\(other)"]).succeeded)
+        let gone = try s.ao("show", "--screen", other)
+        expectError(gone, "SESSION_NOT_RUNNING", mentioning: [other, "tmux session is gone", "git ao restore"])
     }
 }
 

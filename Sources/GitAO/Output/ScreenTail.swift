@@ -25,14 +25,15 @@ enum ScreenTail {
         case .listed(let names) where names[session.tmuxName] != nil:
             break
         case .listed, .noServer:
-            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its tmux session \(session.tmuxName) is gone")
+            throw Messages.screenGone(session.id.rawValue, tmuxName: session.tmuxName, why: "its tmux session is gone")
         case .failed(let reason):
             throw Messages.serverUnreachable(RuntimeProbing.socket(of: session), reason)
         }
         // -S -count: from `count` lines up in the history, so a short screen is filled from it.
         let result = try tmux.run(["capture-pane", "-p", "-S", "-\(count)", "-t", Tmux.paneTarget(session.tmuxName)])
         guard result.succeeded else {
-            throw Messages.sessionNotRunning(session.id.rawValue, reason: "its screen could not be read: \(result.stderrText.trimmingSpaces)")
+            throw Messages.screenGone(session.id.rawValue, tmuxName: session.tmuxName,
+                                      why: "its screen could not be read (\(result.stderrText.trimmingSpaces))")
         }
         return tail(result.stdoutText, count: count)
     }
