@@ -124,7 +124,11 @@ static inline void *aogit_symbol(const char *name) {
     X(int, git_diff_get_stats, (git_diff_stats **out, git_diff *diff), (out, diff)) \
     X(size_t, git_diff_stats_insertions, (const git_diff_stats *stats), (stats)) \
     X(size_t, git_diff_stats_deletions, (const git_diff_stats *stats), (stats)) \
-    X(void, git_diff_stats_free, (git_diff_stats *stats), (stats))
+    X(void, git_diff_stats_free, (git_diff_stats *stats), (stats)) \
+    X(int, git_repository_index, (git_index **out, git_repository *repo), (out, repo)) \
+    X(size_t, git_index_entrycount, (const git_index *index), (index)) \
+    X(const git_index_entry *, git_index_get_byindex, (git_index *index, size_t n), (index, n)) \
+    X(void, git_index_free, (git_index *index), (index))
 
 #define AOGIT_TRAMPOLINE(ret, name, params, args) \
     static inline ret ao_##name params { \

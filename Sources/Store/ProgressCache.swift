@@ -5,16 +5,23 @@ import Platform
 /// were computed for, in `<common-dir>/ao/progress/<id>.json`: a side file rather than a row,
 /// so that computing them never waits for the database's write lock and works where the
 /// database is read-only. Losing one costs a recomputation, nothing more.
-public struct ProgressCache {
+public struct ProgressCache: Sendable {
     public struct Entry: Codable, Equatable, Sendable {
         public var key: String
         public var ahead: Int
         public var behind: Int
         public var insertions: Int
         public var deletions: Int
+        public var dirty: Bool
+        public var baseIsRecorded: Bool
+        /// Path -> (mtime, size, inode) of every file the figures depend on, as the Worktree
+        /// target took them; the figures hold while all are unchanged.
+        public var snapshot: [String: String]
 
-        public init(key: String, ahead: Int, behind: Int, insertions: Int, deletions: Int) {
+        public init(key: String, ahead: Int, behind: Int, insertions: Int, deletions: Int,
+                    dirty: Bool, baseIsRecorded: Bool, snapshot: [String: String]) {
             (self.key, self.ahead, self.behind, self.insertions, self.deletions) = (key, ahead, behind, insertions, deletions)
+            (self.dirty, self.baseIsRecorded, self.snapshot) = (dirty, baseIsRecorded, snapshot)
         }
     }
 

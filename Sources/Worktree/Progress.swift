@@ -33,6 +33,24 @@ public struct WorktreeProgress: Equatable, Sendable {
     public var key: String
     /// The counts were computed by this call (false: `reuse` had them).
     public var computed: Bool
+    /// The (mtime, size, inode) of every file whose change could change these figures: HEAD and
+    /// the branch it names, the base ref's possible files, packed-refs, the index, every tracked
+    /// file and every folder holding one (a new untracked file changes its folder). While
+    /// `snapshotHolds` says they are all unchanged, so are the figures, and nothing needs
+    /// libgit2 (whose loading alone costs more than everything else status does). Empty for
+    /// worktrees with more than `snapshotLimit` tracked files: they are scanned every time.
+    public var snapshot: [String: String] = [:]
+
+    public static let snapshotLimit = 5_000
+
+    public init(counts: Counts, dirty: Bool, baseIsRecorded: Bool, key: String, computed: Bool, snapshot: [String: String] = [:]) {
+        (self.counts, self.dirty, self.baseIsRecorded, self.key, self.computed, self.snapshot) = (counts, dirty, baseIsRecorded, key, computed, snapshot)
+    }
+
+    /// Whether every file of a snapshot is as it was. Plain stat calls: libgit2 is not loaded.
+    public static func snapshotHolds(_ snapshot: [String: String]) -> Bool {
+        !snapshot.isEmpty && snapshot.allSatisfy { Repository.statKey($0.key) == $0.value }
+    }
 }
 
 extension Repository {
@@ -56,13 +74,42 @@ extension Repository {
         guard let base else { return nil }
         let scan = try repo.uncommitted()
         let key = "\(head) \(base) \(scan.fingerprint)"
+        // Taken before the figures, so a change made while they are computed breaks it.
+        let snapshot = try repo.snapshot(baseRef: baseRef)
         if let counts = reuse(key) {
-            return WorktreeProgress(counts: counts, dirty: scan.dirty, baseIsRecorded: baseIsRecorded, key: key, computed: false)
+            return WorktreeProgress(counts: counts, dirty: scan.dirty, baseIsRecorded: baseIsRecorded, key: key, computed: false, snapshot: snapshot)
         }
         let (ahead, behind) = try repo.aheadBehind(head, base)
         let lines = try repo.linesChanged(since: try repo.mergeBase(head, base))
         return WorktreeProgress(counts: .init(ahead: ahead, behind: behind, insertions: lines.insertions, deletions: lines.deletions),
-                                dirty: scan.dirty, baseIsRecorded: baseIsRecorded, key: key, computed: true)
+                                dirty: scan.dirty, baseIsRecorded: baseIsRecorded, key: key, computed: true, snapshot: snapshot)
+    }
+
+    /// See `WorktreeProgress.snapshot`. The base ref's files are every place git's rev-parse
+    /// rules look for it (`<ref>`, `refs/<ref>`, `refs/tags/`, `refs/heads/`, `refs/remotes/`),
+    /// present or not: a ref that appears or vanishes changes the snapshot too.
+    func snapshot(baseRef: String) throws -> [String: String] {
+        var index: OpaquePointer?
+        try Git.check(ao_git_repository_index(&index, pointer), "could not read the index of '\(workdir ?? gitDir)'")
+        defer { ao_git_index_free(index) }
+        let count = ao_git_index_entrycount(index)
+        guard count <= WorktreeProgress.snapshotLimit, let top = workdir else { return [:] }
+        var paths = [gitDir + "/HEAD", gitDir + "/index", commonDir + "/packed-refs", top]
+        if let target = try symbolicTarget(of: "HEAD") { paths.append(commonDir + "/" + target) }
+        for prefix in ["", "refs/", "refs/tags/", "refs/heads/", "refs/remotes/"] { paths.append(commonDir + "/" + prefix + baseRef) }
+        var folders = Set<String>()
+        for n in 0..<count {
+            guard let entry = ao_git_index_get_byindex(index, n), let raw = entry.pointee.path else { continue }
+            let path = String(cString: raw)
+            paths.append(top + "/" + path)
+            var folder = path
+            while let slash = folder.lastIndex(of: "/") {
+                folder = String(folder[..<slash])
+                guard folders.insert(folder).inserted else { break }
+            }
+        }
+        paths += folders.map { top + "/" + $0 }
+        return Dictionary(paths.map { ($0, Repository.statKey($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Whether `sha` names a commit this repository has.

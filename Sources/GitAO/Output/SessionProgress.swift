@@ -1,6 +1,8 @@
+import Dispatch
 import Lifecycle
 import Platform
 import Store
+import Synchronization
 import Worktree
 
 /// Progress at a glance for `status -v`, `status --json`, `show`: what `WorktreeProgress`
@@ -12,22 +14,37 @@ enum SessionProgress {
     /// is gone, or cannot be read, has none (shown as unknown, never as an error).
     static func of(_ sessions: [Session], aoDirectory: String) -> [SessionID: WorktreeProgress] {
         let cache = ProgressCache(aoDirectory: aoDirectory)
-        var result: [SessionID: WorktreeProgress] = [:]
-        for session in sessions where !session.worktreePath.isEmpty && session.cleanedAt == nil {
-            let kept = cache.entry(for: session.id)
-            let found = try? Repository.progress(ofWorktreeAt: session.worktreePath, baseRef: session.baseRef,
-                                                 recordedBase: session.baseSHA.rawValue) { key in
-                guard let kept, kept.key == key else { return nil }
-                return .init(ahead: kept.ahead, behind: kept.behind, insertions: kept.insertions, deletions: kept.deletions)
-            }
-            guard let progress = found ?? nil else { continue }
-            if progress.computed {
-                let c = progress.counts
-                cache.keep(.init(key: progress.key, ahead: c.ahead, behind: c.behind, insertions: c.insertions, deletions: c.deletions), for: session.id)
-            }
-            result[session.id] = progress
+        let counted = sessions.filter { !$0.worktreePath.isEmpty && $0.cleanedAt == nil }
+        // Each worktree is its own repository handle and its own cache file: they are counted
+        // side by side (libgit2 is thread-safe across handles), as most of the time is the
+        // per-worktree status scan.
+        let found = Mutex<[SessionID: WorktreeProgress]>([:])
+        DispatchQueue.concurrentPerform(iterations: counted.count) { index in
+            guard let progress = progress(of: counted[index], cache: cache) else { return }
+            found.withLock { $0[counted[index].id] = progress }
         }
-        return result
+        return found.withLock { $0 }
+    }
+
+    private static func progress(of session: Session, cache: ProgressCache) -> WorktreeProgress? {
+        let kept = cache.entry(for: session.id)
+        // Nothing the figures depend on has changed: no libgit2 at all.
+        if let kept, WorktreeProgress.snapshotHolds(kept.snapshot) {
+            return WorktreeProgress(counts: .init(ahead: kept.ahead, behind: kept.behind, insertions: kept.insertions, deletions: kept.deletions),
+                                    dirty: kept.dirty, baseIsRecorded: kept.baseIsRecorded, key: kept.key, computed: false, snapshot: kept.snapshot)
+        }
+        let found = try? Repository.progress(ofWorktreeAt: session.worktreePath, baseRef: session.baseRef,
+                                             recordedBase: session.baseSHA.rawValue) { key in
+            guard let kept, kept.key == key else { return nil }
+            return .init(ahead: kept.ahead, behind: kept.behind, insertions: kept.insertions, deletions: kept.deletions)
+        }
+        guard let progress = found ?? nil else { return nil }
+        if progress.computed || progress.snapshot != kept?.snapshot || progress.dirty != kept?.dirty {
+            let c = progress.counts
+            cache.keep(.init(key: progress.key, ahead: c.ahead, behind: c.behind, insertions: c.insertions, deletions: c.deletions,
+                             dirty: progress.dirty, baseIsRecorded: progress.baseIsRecorded, snapshot: progress.snapshot), for: session.id)
+        }
+        return progress
     }
 
     /// The table cell: `2 ahead, 1 behind, +3 -1, uncommitted`; `-` when there is nothing to say.
