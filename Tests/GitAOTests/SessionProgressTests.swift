@@ -14,7 +14,7 @@ struct SessionProgressTests {
     }
 
     func cacheFile(_ s: Scenario, _ id: String) -> URL {
-        s.repo.appendingPathComponent(".git/ao/progress/\(id).json")
+        s.repo.appendingPathComponent(".git/ao/progress/\(id)")
     }
 
     @Test("ahead, behind, dirty and lines since the merge base, committed and uncommitted", .timeLimit(.minutes(2)))
