@@ -116,7 +116,19 @@ static inline void *aogit_symbol(const char *name) {
     X(void, git_revwalk_free, (git_revwalk *walk), (walk)) \
     X(int, git_revwalk_push, (git_revwalk *walk, const git_oid *id), (walk, id)) \
     X(int, git_revwalk_hide, (git_revwalk *walk, const git_oid *commit_id), (walk, commit_id)) \
-    X(int, git_revwalk_next, (git_oid *out, git_revwalk *walk), (out, walk))
+    X(int, git_revwalk_next, (git_oid *out, git_revwalk *walk), (out, walk)) \
+    X(int, git_merge_base, (git_oid *out, git_repository *repo, const git_oid *one, const git_oid *two), (out, repo, one, two)) \
+    X(int, git_diff_options_init, (git_diff_options *opts, unsigned int version), (opts, version)) \
+    X(int, git_diff_tree_to_workdir_with_index, (git_diff **diff, git_repository *repo, git_tree *old_tree, const git_diff_options *opts), (diff, repo, old_tree, opts)) \
+    X(void, git_diff_free, (git_diff *diff), (diff)) \
+    X(int, git_diff_get_stats, (git_diff_stats **out, git_diff *diff), (out, diff)) \
+    X(size_t, git_diff_stats_insertions, (const git_diff_stats *stats), (stats)) \
+    X(size_t, git_diff_stats_deletions, (const git_diff_stats *stats), (stats)) \
+    X(void, git_diff_stats_free, (git_diff_stats *stats), (stats)) \
+    X(int, git_repository_index, (git_index **out, git_repository *repo), (out, repo)) \
+    X(size_t, git_index_entrycount, (const git_index *index), (index)) \
+    X(const git_index_entry *, git_index_get_byindex, (git_index *index, size_t n), (index, n)) \
+    X(void, git_index_free, (git_index *index), (index))
 
 #define AOGIT_TRAMPOLINE(ret, name, params, args) \
     static inline ret ao_##name params { \

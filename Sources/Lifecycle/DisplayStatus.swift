@@ -98,6 +98,14 @@ public enum DisplayStatus: Equatable, Sendable {
         return (.done, "the agent's session ended")
     }
 
+    /// Whether a predicted conflict with the base must be said beside `status` (`working,
+    /// conflict`): the status outranks it (an agent at work, a question, a PR's own status), yet
+    /// the conflict is still there and still the user's to know. Not when the status already is
+    /// the conflict, nor for an ended session, whose branch nobody is working on.
+    public static func conflictBeside(_ status: DisplayStatus, session: Session, conflicting: Bool) -> Bool {
+        conflicting && !session.isTerminated && status != .pr("conflicting")
+    }
+
     private static func ago(_ time: Timestamp?, _ now: Timestamp) -> String {
         guard let time else { return "at an unknown time" }
         return (now - time).age(.spoken) + " ago"

@@ -42,8 +42,12 @@ public final class Scenario: @unchecked Sendable {
         return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as! String, $0) })
     }
 
+    /// The session as `status --all --json` lists it, or as `show --json` gives it once cleaned
+    /// (cleaned sessions are no longer listed).
     public func session(_ id: String) throws -> [String: Any] {
-        guard let session = try sessions()[id] else { throw TestFailure("no session \(id)") }
+        if let session = try sessions()[id] { return session }
+        let shown = try ao("show", "--json", "--events", "0", id)
+        guard shown.succeeded, let session = try shown.json()["session"] as? [String: Any] else { throw TestFailure("no session \(id)") }
         return session
     }
 

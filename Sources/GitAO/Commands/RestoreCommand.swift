@@ -108,6 +108,9 @@ struct RestoreCommand: ParsableCommand {
         argv[0] = program
 
         let provisioner = Provisioner(workspace: workspace, repository: repository, store: store, tmux: tmux)
+        // An undone restore takes back what it said it did. (Killed with -9, nothing is undone:
+        // the events stay, as do the worktree and branch it made; see docs/progress.md.)
+        try workspace.storeCall { try provisioner.markRestoreStart(session, kinds: ["port_assigned", "files_copied"]) }
         var steps = StepRunner(operation: "restore of session \(session.id)")
         let restored: Session
         do {

@@ -24,7 +24,10 @@ struct SpawnCommand: ParsableCommand {
             Branch: an existing local branch is used as it is; a branch that exists only as \
             <remote>/<branch> becomes a local branch tracking it; otherwise a new branch is made from \
             --base. Without --branch the branch is <ao.branchPrefix><id>. The default base is the \
-            remote's default branch (origin/HEAD), then origin/main, then the current branch.
+            remote's default branch (origin/HEAD), then origin/main, then the current branch; \
+            the local branch of the same name when it is ahead of the remote one (diverged: the \
+            remote one, and spawn says why); inside a session's worktree, that session's branch. \
+            The base (ref and short sha) is printed on stderr on every spawn.
 
             Prints the session id (with --json, the session object). Attaches to the session when \
             stdin and stdout are a terminal, unless --no-attach or --json is given.
@@ -129,8 +132,11 @@ struct SpawnCommand: ParsableCommand {
             }
         }
 
+        // Where it started, on every spawn (-q and --json included): stderr, so stdout stays the
+        // id alone (or the JSON), and a base the user did not expect is seen at once.
+        Console.err(displaySafe("base: \(session.baseRef) (\(session.baseSHA.short))" + (plan.baseReason.map { "; \($0)" } ?? "")) + "\n")
         if output.json {
-            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true, issue: issueID), pretty: true) + "\n")
+            Console.out(JSON.encode(SessionView(session, now: Clock.now(), includePrompt: true, issue: issueID, baseReason: plan.baseReason), pretty: true) + "\n")
             return
         }
         Console.line(session.id.rawValue)

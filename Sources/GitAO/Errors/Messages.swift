@@ -118,6 +118,16 @@ extension Messages {
                 hint: "Send it once git ao status shows the session, or queue it now: git ao send --queue \(id) <message>")
     }
 
+    static func screenNotYet(_ id: String) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) is still being spawned; its agent has no screen yet.",
+                hint: "Look again once git ao status shows the session: git ao show --screen \(id)")
+    }
+
+    static func screenGone(_ id: String, tmuxName: String, why: String) -> AOError {
+        AOError(.sessionNotRunning, "session \(id) is not running: \(why), so there is no screen of \(tmuxName) to show.",
+                hint: "git ao show \(id) says how it ended; bring it back with: git ao restore \(id)")
+    }
+
     static func sessionNotRunning(_ id: String, reason: String?) -> AOError {
         AOError(.sessionNotRunning, "session \(id) has ended\(reason.map { " (\($0))" } ?? "").",
                 hint: "Bring it back with: git ao restore \(id)")

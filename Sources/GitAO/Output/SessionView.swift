@@ -1,6 +1,16 @@
 import Lifecycle
 import Platform
 import Store
+import Worktree
+
+/// Where a session started: the ref and commit, and why that one when spawn had a choice
+/// worth explaining (only spawn's own output knows that; null elsewhere).
+struct BaseView: Encodable {
+    let ref: String
+    let sha: String
+    let short_sha: String
+    let reason: String?
+}
 
 /// A session as JSON. Field names are part of the `--json` contract: add, never rename.
 struct SessionView: Encodable {
@@ -9,6 +19,7 @@ struct SessionView: Encodable {
     let branch: String
     let base_ref: String
     let base_sha: String
+    let base: BaseView
     let worktree: String
     let agent: String
     let tmux_session: String
@@ -48,14 +59,33 @@ struct SessionView: Encodable {
     /// Paths the local merge with the base conflicts in (git merge-tree); nil when it merges cleanly or was not predicted.
     let conflict_paths: [String]?
     let conflict_base: String?
+    /// True when the branch is predicted to conflict with its base, whatever the status says
+    /// (`working` outranks `conflicting`; the conflict is still there).
+    let conflict: Bool
     /// The GitHub issue the session works on (`github:owner/repo#N`), from intake or spawn --issue.
     let issue: String?
 
     /// The latest review of the session: running, approved, changes_requested or failed; null without one.
     let review: String?
 
-    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil) {
+    /// Progress against the base (see `WorktreeProgress` for what each counts): commits ahead
+    /// and behind, lines added and removed since the merge base (committed and uncommitted),
+    /// uncommitted changes. Absent where not asked for (spawn, restore) or where the worktree
+    /// cannot be read.
+    let ahead: Int?
+    let behind: Int?
+    let insertions: Int?
+    let deletions: Int?
+    let dirty: Bool?
+
+    init(_ session: Session, now: Timestamp, includePrompt: Bool, unreachable: String? = nil, conflict: ConflictPrediction? = nil, review: String? = nil, issue: String? = nil, baseReason: String? = nil,
+         progress: WorktreeProgress? = nil) {
         self.review = review
+        ahead = progress?.counts.ahead
+        behind = progress?.counts.behind
+        insertions = progress?.counts.insertions
+        deletions = progress?.counts.deletions
+        dirty = progress?.dirty
         let predicted = conflict?.conflicting == true ? conflict : nil
         var display = DisplayStatus.of(session, now: now, conflictingPaths: predicted?.paths)
         if display.status == .unreachable, let unreachable { display.reason = unreachable + "; " + display.reason }
@@ -64,6 +94,7 @@ struct SessionView: Encodable {
         branch = session.branch.rawValue
         base_ref = session.baseRef
         base_sha = session.baseSHA.rawValue
+        base = BaseView(ref: session.baseRef, sha: session.baseSHA.rawValue, short_sha: session.baseSHA.short, reason: baseReason)
         worktree = session.worktreePath
         agent = session.agent
         tmux_session = session.tmuxName
@@ -99,6 +130,7 @@ struct SessionView: Encodable {
         pr_bot_threads = session.pr?.botThreads
         conflict_paths = predicted?.paths
         conflict_base = predicted?.baseRef
+        self.conflict = predicted != nil
         self.issue = issue
     }
 }

@@ -18,6 +18,8 @@ final class Provisioner {
         case file(String)
         case tmuxSession(String)
         case processGroup(pid_t, marker: String)
+        /// An existing session's port, and its events that describe steps the rollback undoes.
+        case restoreSteps(SessionID, eventsAfter: Int64, kinds: [String], port: Int?)
     }
 
     let workspace: Workspace
@@ -33,8 +35,17 @@ final class Provisioner {
         self.tmux = tmux
     }
 
-    /// Whether anything has been created yet.
-    var createdAnything: Bool { !journal.isEmpty }
+    /// Whether anything has been created yet (a mark in the change log is not a creation).
+    var createdAnything: Bool {
+        journal.contains { if case .restoreSteps = $0 { return false } else { return true } }
+    }
+
+    /// Notes where an ended session's change log and port stand before a restore, so a rollback
+    /// puts its port back and takes back the events of `kinds` written from now on (the
+    /// restore's `port_assigned` and `files_copied`).
+    func markRestoreStart(_ session: Session, kinds: [String]) throws {
+        journal.append(.restoreSteps(session.id, eventsAfter: try store.lastEventSeq(of: session.id), kinds: kinds, port: session.port))
+    }
 
     /// Notes that a row was written, so rollback deletes it.
     func recordRow(_ id: SessionID) { journal.append(.row(id)) }
@@ -237,6 +248,8 @@ final class Provisioner {
                     }
                 case .row(let id):
                     try store.deleteSession(id)
+                case .restoreSteps(let id, let seq, let kinds, let port):
+                    try store.undoRestoreSteps(of: id, eventsAfter: seq, kinds: kinds, port: port)
                 }
             } catch {
                 report.append("could not undo: \(AOError.wrapping(error).message)")

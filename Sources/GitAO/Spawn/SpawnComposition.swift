@@ -20,6 +20,13 @@ struct SpawnComposition {
     }
 
     func spawn(_ request: SpawnRequest, issue: String? = nil, linked: PullRequestFacts? = nil, output: PreparationOutput) throws -> Spawned {
+        var request = request
+        // Spawned from inside a live session's worktree: that session's branch is what the
+        // user is standing on, so it is the default base (and spawn says so).
+        if request.base == nil, let here = repository.workdir,
+           let host = try workspace.sessions().first(where: { !$0.isTerminated && !$0.worktreePath.isEmpty && samePath($0.worktreePath, here) }) {
+            request.insideSession = (host.id, host.branch)
+        }
         // The new id must be free in this repository and on the server the session will run on.
         let tmuxSessions = Tmux.locate().map { tmux -> Set<String> in
             if case .listed(let names) = tmux.on(socket: Tmux.socketForNewSession()).listSessions() { return Set(names.keys) }

@@ -11,6 +11,8 @@ struct SpawnRequest {
     var agent: String?
     var name: String?
     var prompt: String?
+    /// The live session whose worktree spawn was started in (its branch is the default base).
+    var insideSession: (id: SessionID, branch: BranchName)?
 }
 
 /// Everything spawn will do, decided and checked before anything durable is created.
@@ -30,6 +32,9 @@ struct SpawnPlan {
     var branchSource: BranchSource
     var baseRef: String
     var baseSHA: CommitSHA
+    /// Why this base, when it was a choice worth explaining (the newer of a local branch and
+    /// its remote-tracking branch, diverged ones, a session's branch); nil otherwise.
+    var baseReason: String?
     var worktreeRoot: String
     var worktreeName: String
     var worktreePath: String
@@ -78,7 +83,7 @@ struct SpawnPlanner {
         }
 
         // The base.
-        let base = try resolveBase(request.base, branch: branch, source: source)
+        let base = try resolveBase(request.base, branch: branch, source: source, inside: request.insideSession)
 
         // Where the worktree goes.
         try checkRootOutsideWorktrees()
@@ -106,7 +111,7 @@ struct SpawnPlanner {
 
         return SpawnPlan(
             id: id, name: request.name, branch: BranchName(branch), branchSource: source,
-            baseRef: base.ref, baseSHA: CommitSHA(base.sha), worktreeRoot: worktreeRoot,
+            baseRef: base.ref, baseSHA: CommitSHA(base.sha), baseReason: base.reason, worktreeRoot: worktreeRoot,
             worktreeName: repository.availableWorktreeName(base: directoryName), worktreePath: worktreePath,
             agent: agent, agentProgramPath: programPath,
             agentSession: agent.pinsAgentSession ? AgentDefinition.newAgentSessionID() : nil,
@@ -183,39 +188,6 @@ struct SpawnPlanner {
             return (name, .remote(upstream: "\(only.remote)/\(name)", tip: CommitSHA(only.sha)))
         }
         return (name, .fromBase)
-    }
-
-    // MARK: Base resolution
-
-    /// `--base` as given; else origin's default branch (`refs/remotes/origin/HEAD`), then
-    /// `origin/main`, then the branch checked out here. For a branch that already exists the
-    /// base only records what cleanup compares the branch with.
-    private func resolveBase(_ requested: String?, branch: String, source: SpawnPlan.BranchSource) throws -> (ref: String, sha: String) {
-        if let requested {
-            if let resolved = try repository.resolveRevision(requested) { return (requested, resolved.sha) }
-            if let remote = try repository.remoteNames().first(where: { requested.hasPrefix($0 + "/") }) {
-                throw Messages.branchNotFetched(requested, remote: remote)
-            }
-            throw Messages.baseNotFound(requested)
-        }
-        if let target = try repository.symbolicTarget(of: "refs/remotes/origin/HEAD"),
-           let sha = try repository.referenceTarget(target) {
-            return (target.hasPrefix("refs/remotes/") ? String(target.dropFirst("refs/remotes/".count)) : target, sha)
-        }
-        if let sha = try repository.referenceTarget("refs/remotes/origin/main") { return ("origin/main", sha) }
-        if let current = try repository.currentBranch(), let sha = try repository.localBranchTip(current) {
-            return (current, sha)
-        }
-        if let head = try repository.headSHA() { return (head, head) }
-        switch source {
-        case .existing:
-            if let tip = try repository.localBranchTip(branch) { return (branch, tip) }
-        case .remote(let upstream, let tip):
-            return (upstream, tip.rawValue)
-        case .fromBase:
-            break
-        }
-        throw Messages.noDefaultBase(unbornBranch: try repository.isHeadUnborn ? repository.currentBranch() : nil)
     }
 
     /// Worktrees must not live inside another worktree: git would list them as untracked files.
