@@ -57,6 +57,10 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case sessionBusy = "SESSION_BUSY"
     /// The session's branch has no commit its base lacks.
     case nothingToMerge = "NOTHING_TO_MERGE"
+    /// GitHub will not merge the pull request (its 405), or its CI or reviews do not allow it yet.
+    case prNotMergeable = "PR_NOT_MERGEABLE"
+    /// The pull request's head is not the commit the merge expected (GitHub's 409).
+    case prHeadMoved = "PR_HEAD_MOVED"
     /// The base branch moved while the landing was computed and tested.
     case baseMoved = "BASE_MOVED"
 
@@ -101,7 +105,8 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionLive, .worktreeDirty, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
              .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .reviewRunIsCommand, .noReviewer,
-             .issueNotOpen, .issueHasLiveSession, .intakeDisabled, .mergeConflict, .baseDirty, .sessionBusy, .nothingToMerge, .baseMoved:
+             .issueNotOpen, .issueHasLiveSession, .intakeDisabled, .mergeConflict, .baseDirty, .sessionBusy, .nothingToMerge, .baseMoved,
+             .prNotMergeable, .prHeadMoved:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

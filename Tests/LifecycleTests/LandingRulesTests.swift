@@ -90,4 +90,21 @@ struct LandingRulesTests {
         #expect(LandingRules.queueVerdict(terminated: c.terminated, activity: c.activity, latestReview: c.review,
                                           predictedConflict: c.conflict, commitsAhead: c.ahead) == c.expected)
     }
+
+    @Test("when an open pull request is not even asked to merge")
+    func pullRequestGate() {
+        let cases: [(String, PRStatus.State, Mergeability, CIState, ReviewDecision, String?)] = [
+            ("open, green, mergeable -> merge", .open, .mergeable, .passing, .none, nil),
+            ("open, no checks, approved -> merge", .open, .unknown, .none, .approved, nil),
+            ("draft -> refused", .draft, .mergeable, .passing, .none, "it is a draft"),
+            ("CI red -> refused", .open, .mergeable, .failing, .approved, "its CI is failing"),
+            ("CI running -> refused", .open, .mergeable, .pending, .approved, "its CI is still running"),
+            ("changes requested -> refused", .open, .mergeable, .passing, .changesRequested, "a reviewer requested changes"),
+            ("conflicting -> refused", .open, .conflicting, .passing, .none, "it conflicts with its base"),
+            ("behind its base -> left to GitHub", .open, .behind, .passing, .none, nil),
+        ]
+        for (name, state, mergeability, ci, review, expected) in cases {
+            #expect(LandingRules.pullRequestRefusal(state: state, mergeability: mergeability, ci: ci, review: review) == expected, "\(name)")
+        }
+    }
 }

@@ -24,8 +24,12 @@ struct MergeCommand: ParsableCommand {
             running git ao merge again finishes it or starts it again. --ready lands every session whose \
             latest review approved, that is not working and has no predicted conflict, oldest first, each \
             on the base the previous one left and tested there; one that conflicts or fails is skipped \
-            (a conflicting one's agent gets its episode's rebase nudge, once) and the queue goes on. \
-            Landing through GitHub (an open pull request) is not done yet: git ao merge lands locally.
+            (a conflicting one's agent gets its episode's rebase nudge, once) and the queue goes on; \
+            the queue lands locally. A session with an open pull request (as last observed) lands \
+            through GitHub instead: once its CI and reviews allow it, the pull request is merged with \
+            the head sha the local branch holds and the method (PR_NOT_MERGEABLE for GitHub's 405, \
+            PR_HEAD_MOVED for its 409); when GitHub reports it merged, the session is retired as \
+            above. --local lands it locally anyway.
             """
     )
 
@@ -44,6 +48,7 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Say what would happen; change nothing.") var dryRun = false
     @Flag(help: "Land what is committed even while the agent is working.") var force = false
     @Flag(help: "On MERGE_CONFLICT, also send the agent its conflict episode's rebase nudge.") var nudge = false
+    @Flag(help: "Land locally even when the session has an open pull request.") var local = false
 
     func validate() throws {
         if [rebase, squash, noFF].filter({ $0 }).count > 1 { throw ValidationError("--rebase, --squash and --no-ff exclude each other.") }
@@ -69,7 +74,12 @@ struct MergeCommand: ParsableCommand {
             return
         }
         let target = try workspace.resolveSession(session ?? "")
-        let report = try lander.land(target, options: options)
+        let report: LandingReport
+        if !local, let pr = GitHubLanding.openPullRequest(target) {
+            report = try GitHubLanding(workspace: workspace, store: store).land(target, pr: pr, options: options)
+        } else {
+            report = try lander.land(target, options: options)
+        }
         if output.json { Console.out(JSON.encode(report, pretty: true) + "\n") } else if !global.quiet { report.text().forEach { Console.line($0) } }
     }
 

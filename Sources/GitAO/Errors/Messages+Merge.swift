@@ -48,3 +48,21 @@ extension Messages {
                 hint: "Wait for it to finish, then run the command again.")
     }
 }
+
+/// The refusals of a landing through GitHub.
+extension Messages {
+    static func prNotMergeable(_ id: String, number: Int, why: String) -> AOError {
+        AOError(.prNotMergeable, "pull request #\(number) of session \(id) cannot be merged: \(displaySafe(why)); nothing was changed.",
+                hint: "Fix what GitHub reports (git ao show \(id)), or land it locally with git ao merge \(id) --local.")
+    }
+
+    static func prHeadMoved(_ id: String, number: Int, expected: String, why: String) -> AOError {
+        AOError(.prHeadMoved, "pull request #\(number)'s head is no longer \(expected.prefix(12)), the commit session \(id)'s branch holds (GitHub: \(displaySafe(why))); nothing was merged.",
+                hint: "Push the branch (or fetch what was pushed) so both agree, then run git ao merge \(id) again.")
+    }
+
+    static func gitHubMergeFailed(_ id: String, number: Int, why: String) -> AOError {
+        AOError(.githubUnavailable, "pull request #\(number) of session \(id) could not be merged through GitHub: \(displaySafe(why)).",
+                hint: "Check on GitHub whether it merged; run git ao merge \(id) again, or land it locally with --local.")
+    }
+}

@@ -24,9 +24,11 @@ struct LandingReport: Encodable {
     var baseWorktree: String?
     var retirement: SessionRetirement.Outcome?
     var warnings: [String] = []
+    /// Set when the landing went through GitHub: the pull request merged.
+    var pull_request: Int?
 
     enum CodingKeys: String, CodingKey {
-        case session, branch, base, method, old_base, new_tip, commits, dry_run, conflict, reviewed, resumed, retirement, warnings
+        case session, branch, base, method, old_base, new_tip, commits, dry_run, conflict, reviewed, resumed, retirement, warnings, pull_request
         case baseWorktree = "base_worktree"
     }
 
@@ -58,7 +60,10 @@ struct LandingReport: Encodable {
             return lines
         }
         let tip = new_tip.map { String($0.prefix(12)) } ?? "?"
-        if dry_run {
+        if let number = pull_request {
+            lines.append(dry_run ? "Would merge pull request #\(number) of session \(session) through GitHub (\(method))."
+                                 : "Merged pull request #\(number) of session \(session) through GitHub (\(method)) as \(tip); git fetch brings \(displaySafe(base)) along.")
+        } else if dry_run {
             lines.append(displaySafe("Would land session \(session): \(count) of \(branch) onto \(base) (\(method)), moving \(base) from \(old_base.prefix(12)) to \(tip)."))
         } else {
             lines.append(displaySafe("Landed session \(session): \(commits.isEmpty ? "its work" : count) of \(branch) onto \(base) (\(method)); \(base) is now \(tip)\(reviewed ? ", tested by the command reviewer" : "")."))

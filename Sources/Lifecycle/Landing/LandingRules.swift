@@ -137,3 +137,40 @@ public enum LandingRules {
         }
     }
 }
+
+extension LandingRules {
+    /// Why an open pull request is not merged through GitHub, as last observed; nil when it may
+    /// be. GitHub has the last word (its 405); this keeps a merge from being asked for at all
+    /// while CI is red or running, or a reviewer asked for changes.
+    public static func pullRequestRefusal(state: PRStatus.State, mergeability: Mergeability, ci: CIState, review: ReviewDecision) -> String? {
+        switch state {
+        case .draft: return "it is a draft"
+        case .merged, .closed: return "it is \(state.rawValue)"
+        case .open: break
+        }
+        switch ci {
+        case .failing: return "its CI is failing"
+        case .pending: return "its CI is still running"
+        case .none, .passing: break
+        }
+        switch review {
+        case .changesRequested: return "a reviewer requested changes"
+        case .reviewRequired: return "a review is required"
+        case .none, .approved: break
+        }
+        switch mergeability {
+        case .conflicting: return "it conflicts with its base"
+        case .blocked: return "GitHub reports it blocked"
+        case .unknown, .mergeable, .unstable, .behind: return nil
+        }
+    }
+
+    /// GitHub's merge_method for a method.
+    public static func gitHubMethod(_ method: MergeMethod) -> String {
+        switch method {
+        case .rebase: return "rebase"
+        case .squash: return "squash"
+        case .noFF: return "merge"
+        }
+    }
+}
