@@ -105,6 +105,12 @@ struct Lander {
             return report
         }
 
+        // The database must take writes before anything moves: a read-only or corrupt one
+        // found after the base moved would leave a landed session recorded as live.
+        try workspace.storeCall {
+            try store.recordEvent(SessionEvent(sessionID: session.id, at: Clock.now(), kind: "merge_started", revision: session.revision,
+                                               data: JSON.object(["base": base, "from": oldBase, "to": newTip, "method": options.method.rawValue])))
+        }
         // From here on a kill leaves a journal: the new tip is held by a ref so it outlives us.
         try repository.writeReference(Lander.landingRef(session.id), to: newTip, message: "git-ao merge: landing of session \(session.id)")
         var entry = LandingJournal(session: session.id.rawValue, base: base, oldBase: oldBase, newTip: newTip, sessionTip: tip,
