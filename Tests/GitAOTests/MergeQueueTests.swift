@@ -55,4 +55,39 @@ struct MergeQueueTests {
         #expect(conflictMessages() == 1)
         #expect(try s.session(ids[1])["terminated"] as? Bool == false)
     }
+
+    @Test("a session that fails the reviewer on the base the queue left is skipped, and its agent is told once")
+    func failsOnNewBase() throws {
+        let s = try Scenario("merge-queue-review")
+        defer { s.close() }
+        // Each branch alone passes; both together do not.
+        let reviewer = try s.env.installScript("pair-check", "#!/bin/sh\nif [ -f a.txt ] && [ -f b.txt ]; then echo 'a and b clash'; exit 1; fi\n")
+        try s.env.git(["config", "ao.review.command", reviewer.path], in: s.repo)
+        try s.env.git(["config", "ao.review.agent", "none"], in: s.repo)
+        try s.env.git(["config", "ao.review.debounce", "0s"], in: s.repo)
+        var ids: [String] = []
+        var tips: [String] = []
+        for name in ["a", "b"] {
+            let id = try s.spawn("--agent", "hooked", "--prompt", "task \(name)")
+            #expect(try s.signal(id, "idle").succeeded)
+            tips.append(try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["\(name).txt": "\(name)\n"], message: "add \(name)"))
+            #expect(try s.ao("review", "trigger", id, "--command").succeeded)
+            ids.append(id)
+        }
+        try s.env.eventually("two approvals", timeout: 60) {
+            try ids.enumerated().allSatisfy { n, id in
+                try ReviewFixtures.runs(s, session: id).contains { $0["sha"] as? String == tips[n] && $0["verdict"] as? String == "approved" }
+            }
+        }
+        let result = try s.ao("merge", "--ready", "--json")
+        #expect(result.succeeded, "\(result)")
+        let skipped = try result.json()["skipped"] as? [[String: Any]] ?? []
+        #expect(skipped.first?["session"] as? String == ids[1] && skipped.first?["code"] as? String == "REVIEW_FAILED", "\(result.stdout)")
+        #expect(try s.env.git(["log", "--format=%s", "-1", "main"], in: s.repo) == "add a\n")
+        func told() -> Int { FakeAgents.received(by: ids[1], in: s.env).filter { $0.contains("could not land your work") }.count }
+        try s.env.eventually("b's agent to be told") { told() == 1 }
+        let again = try s.ao("merge", "--ready")
+        #expect(again.succeeded && again.stdout.contains("Skipped session \(ids[1])"), "\(again)")
+        #expect(told() == 1, "told once per commit")
+    }
 }

@@ -107,4 +107,12 @@ struct LandingRulesTests {
             #expect(LandingRules.pullRequestRefusal(state: state, mergeability: mergeability, ci: ci, review: review) == expected, "\(name)")
         }
     }
+
+    @Test("the queue tells a review failure on the new base once per commit, and never to an ended session")
+    func reviewFailureOnce() {
+        #expect(LandingRules.tellsReviewFailure(tip: "c1", alreadyToldTips: [], terminated: false))
+        #expect(!LandingRules.tellsReviewFailure(tip: "c1", alreadyToldTips: ["c1"], terminated: false))
+        #expect(LandingRules.tellsReviewFailure(tip: "c2", alreadyToldTips: ["c1"], terminated: false))
+        #expect(!LandingRules.tellsReviewFailure(tip: "c2", alreadyToldTips: [], terminated: true))
+    }
 }

@@ -105,6 +105,8 @@ struct Lander {
             return report
         }
 
+        // A configuration error must not pass for "no reviewer": the landing would go untested.
+        let settings = options.review ? try ReviewSettings(config: workspace.config()) : nil
         // The database must take writes before anything moves: a read-only or corrupt one
         // found after the base moved would leave a landed session recorded as live.
         try workspace.storeCall {
@@ -118,7 +120,7 @@ struct Lander {
         try writeJournal(entry, to: journalFile)
 
         var reviewed = false
-        if options.review, let settings = try? ReviewSettings(config: workspace.config()), settings.command != nil {
+        if let settings, settings.command != nil {
             let verdict = try LandingReviewer(workspace: workspace, settings: settings).review(tip: newTip, base: oldBase, session: session.id)
             if case .failed(let why, let lines) = verdict {
                 forget(session.id, journalFile: journalFile, repository: repository)

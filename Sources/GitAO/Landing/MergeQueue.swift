@@ -31,6 +31,26 @@ struct MergeQueue {
         }
     }
 
+    /// The event that records which commit an agent was told failed on the new base.
+    static let reviewFailureEvent = "merge_review_failed"
+
+    /// Tells the agent, once per commit, that its work failed the reviewer on the base as the
+    /// queue left it (a conflict is told through its conflict episode instead, by the landing).
+    private func tellReviewFailure(_ session: Session, tip: String, error: AOError) throws {
+        let told = try workspace.storeCall { try store.events(session: session.id) }
+            .filter { $0.kind == MergeQueue.reviewFailureEvent }
+            .compactMap { event in event.data.flatMap { try? JSON.decode([String: String].self, from: $0) }?["tip"] }
+        guard LandingRules.tellsReviewFailure(tip: tip, alreadyToldTips: told, terminated: session.isTerminated) else { return }
+        let text = "git ao merge --ready could not land your work: on the base as the queue left it, \(error.message)\n\(error.hint)"
+        let now = Clock.now()
+        try workspace.storeCall {
+            try store.recordEvent(SessionEvent(sessionID: session.id, at: now, kind: MergeQueue.reviewFailureEvent, revision: session.revision,
+                                               data: JSON.object(["tip": tip])))
+            _ = try store.enqueueNudge(text, reason: "merge_review_failed", for: session.id, at: now)
+        }
+        _ = try? OutboxDelivery(workspace: workspace, store: store, config: workspace.config()).deliver(session: session.id, now: Clock.now())
+    }
+
     func run(options: LandingOptions) throws -> Summary {
         var summary = Summary(dry_run: options.dryRun)
         let sessions = try workspace.sessions().filter { !$0.isTerminated || $0.cleanedAt == nil }.sorted { $0.createdAt < $1.createdAt }
@@ -60,6 +80,7 @@ struct MergeQueue {
                 summary.landed.append(try lander.land(session, options: each))
             } catch let error as AOError {
                 summary.skipped.append(.init(session: session.id.rawValue, code: error.code.rawValue, reason: error.message))
+                if error.code == .reviewFailed, !options.dryRun { try tellReviewFailure(session, tip: tip, error: error) }
             }
         }
         return summary

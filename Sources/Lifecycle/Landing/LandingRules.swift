@@ -174,3 +174,11 @@ extension LandingRules {
         }
     }
 }
+
+extension LandingRules {
+    /// Whether the queue tells an agent that its work failed the reviewer on the new base: once
+    /// per commit (the tips it was already told about are given), and never an ended session's.
+    public static func tellsReviewFailure(tip: String, alreadyToldTips: [String], terminated: Bool) -> Bool {
+        !terminated && !alreadyToldTips.contains(tip)
+    }
+}
