@@ -117,7 +117,9 @@ extension Repository {
     /// Brings the index and files of the worktree at `path` from commit `from` to commit `to`, as
     /// `git merge --ff-only` does: a file is only written where it still matches `from`, so nothing
     /// uncommitted is overwritten (libgit2 refuses the whole checkout instead).
-    public func checkoutWorktree(at path: String, from: String, to: String) throws {
+    /// `dryRun` checks only, writing nothing: whether the checkout would succeed (an untracked
+    /// file in the way fails it, as it fails `git merge --ff-only`).
+    public func checkoutWorktree(at path: String, from: String, to: String, dryRun: Bool = false) throws {
         let worktree = try Repository.open(at: path)
         let target = try worktree.lookupCommit(to)
         defer { ao_git_commit_free(target) }
@@ -128,9 +130,25 @@ extension Repository {
         defer { ao_git_tree_free(baseline) }
         var options = git_checkout_options()
         try Git.check(ao_git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "could not prepare checkout options")
-        options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+        options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue | (dryRun ? GIT_CHECKOUT_DRY_RUN.rawValue : 0)
         options.baseline = baseline
-        try Git.check(ao_git_checkout_tree(worktree.pointer, target, &options), "could not update the files of '\(path)' to \(to.prefix(7))")
+        // The paths in the way, for a message that names them (libgit2's says only how many).
+        final class Paths { var list: [String] = [] }
+        let paths = Paths()
+        let box = Unmanaged.passRetained(paths)
+        defer { box.release() }
+        options.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT.rawValue
+        options.notify_payload = box.toOpaque()
+        options.notify_cb = { _, path, _, _, _, payload in
+            if let payload, let path { Unmanaged<Paths>.fromOpaque(payload).takeUnretainedValue().list.append(String(cString: path)) }
+            return 0
+        }
+        let code = ao_git_checkout_tree(worktree.pointer, target, &options)
+        guard code < 0 else { return }
+        let error = Git.lastError(code: code, context: "could not update the files of '\(path)' to \(to.prefix(7))")
+        guard !paths.list.isEmpty else { throw error }
+        throw GitError(context: "\(paths.list.joined(separator: ", ")) would be overwritten (untracked or changed)", code: error.code,
+                       errorClass: error.errorClass, message: "")
     }
 
     /// Deletes a reference; nothing when it does not exist.

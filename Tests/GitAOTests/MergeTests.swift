@@ -133,6 +133,15 @@ struct MergeTests {
         #expect(s.env.read(s.repo.appendingPathComponent("README.md")) == "local edit\n")
         try s.env.git(["checkout", "--", "README.md"], in: s.repo)
 
+        // An untracked file where the landing puts one: git merge --ff-only would refuse too.
+        try s.env.write("mine\n", to: s.repo.appendingPathComponent("feature2.txt"))
+        world = try s.world()
+        expectError(try s.ao("merge", w.id, "--no-review"), "BASE_DIRTY", mentioning: ["feature2.txt", "untracked"])
+        #expect(try refs(s) == before)
+        #expect(try s.world() == world)
+        #expect(s.env.read(s.repo.appendingPathComponent("feature2.txt")) == "mine\n")
+        try FileManager.default.removeItem(at: s.repo.appendingPathComponent("feature2.txt"))
+
         // The base changes a file the session changed too.
         try commit(s, in: s.repo, "feature.txt", "base's own\n", "base edits feature.txt")
         before = try refs(s)

@@ -23,6 +23,11 @@ extension Messages {
                 hint: "Commit or stash them (git -C \(shellQuoted(worktree)) stash), then run the command again.")
     }
 
+    static func baseBlocked(_ base: String, worktree: String, why: String) -> AOError {
+        AOError(.baseDirty, "the files of \(displaySafe(worktree)), which has \(displaySafe(base)) checked out, could not follow the landing (\(displaySafe(why))); nothing was changed.",
+                hint: "Move the untracked files that are in the way (git -C \(shellQuoted(worktree)) status), then run the command again.")
+    }
+
     static func sessionBusy(_ id: String) -> AOError {
         AOError(.sessionBusy, "session \(id)'s agent is working; landing now could take half of its change, and nothing was changed.",
                 hint: "Wait until it is idle (git ao status), or land what it has committed so far with git ao merge \(id) --force.")

@@ -105,6 +105,15 @@ struct Lander {
             return report
         }
 
+        // An untracked file in the way of the base's checkout would leave the base moved and its
+        // files behind: refused now, as `git merge --ff-only` refuses it, with nothing changed.
+        if let holder = baseWorktree {
+            do {
+                try repository.checkoutWorktree(at: holder.path, from: oldBase, to: newTip, dryRun: true)
+            } catch {
+                throw Messages.baseBlocked(base, worktree: holder.path, why: AOError.wrapping(error).message)
+            }
+        }
         // A configuration error must not pass for "no reviewer": the landing would go untested.
         let settings = options.review ? try ReviewSettings(config: workspace.config()) : nil
         // The database must take writes before anything moves: a read-only or corrupt one
