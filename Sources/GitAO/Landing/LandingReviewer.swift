@@ -22,9 +22,17 @@ struct LandingReviewer {
 
     static func logPath(aoDirectory: String, session: SessionID) -> String { aoDirectory + "/logs/merge-\(session).log" }
 
-    /// The folder of the review worktree of a session's landing: fixed, so a run after a kill
-    /// finds and removes the one a killed run left.
-    static func worktreePath(aoDirectory: String, session: SessionID) -> String { aoDirectory + "/run/merge-\(session).worktree" }
+    /// The folder of the review worktree of a session's landing: fixed for a repository and a
+    /// session, so a run after a kill finds and removes the one a killed run left; under the
+    /// temporary directory, like the command reviewer's, so a test suite that looks upwards for
+    /// its configuration (package.json, pyproject.toml) never finds the repository's own.
+    static func worktreePath(commonDir: String, session: SessionID) -> String {
+        let base = Environment.value("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        // FNV-1a of the common dir: two repositories with a session of the same id do not meet.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in commonDir.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return base + "/git-ao-merge-\(String(hash, radix: 16))-\(session)"
+    }
 
     func review(tip: String, base: String, session: SessionID) throws -> Verdict {
         guard let template = settings.command else { return .approved }
@@ -33,7 +41,7 @@ struct LandingReviewer {
         try makeDirectories(ao + "/run", mode: 0o700)
         let log = LandingReviewer.logPath(aoDirectory: ao, session: session)
         unlink(log)
-        let path = LandingReviewer.worktreePath(aoDirectory: ao, session: session)
+        let path = LandingReviewer.worktreePath(commonDir: workspace.location.commonDir, session: session)
         // A run killed with -9 leaves its reviewer running in that worktree: end it first.
         let groupFile = ao + "/run/merge-\(session).reviewer"
         if let text = readFile(groupFile), let group = pid_t(text.trimmingSpaces) {
