@@ -9,7 +9,8 @@ struct MergeGitHubTests {
     let base = "/repos/acme/widgets"
 
     /// A session whose open pull request #`number` (head: its branch tip, CI green) one pass has observed.
-    func sessionWithPR(_ s: Scenario, _ server: GitHubTestServer, number: Int, github: [String: String]) throws -> (id: String, tip: String) {
+    func sessionWithPR(_ s: Scenario, _ server: GitHubTestServer, number: Int, github: [String: String],
+                       conclusion: String = "success") throws -> (id: String, tip: String) {
         let id = try s.spawn("--agent", "hooked")
         #expect(try s.signal(id, "idle").succeeded)
         let tip = try ReviewFixtures.commit(s, in: try s.worktreePath(of: id), ["pr\(number).txt": "x\n"], message: "work for #\(number)")
@@ -19,10 +20,11 @@ struct MergeGitHubTests {
         server.expect(base + "/pulls?state=open&per_page=100", .json([pr], etag: "\"list\(number)\""))
         server.expect("\(base)/pulls/\(number)", .json(pr, etag: "\"pr\(number)\""))
         server.expect("\(base)/commits/\(tip)/check-runs?per_page=100",
-                      .json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 70 + number, name: "tests", headSHA: tip, conclusion: "success")]), etag: "\"r\(number)\""))
+                      .json(GitHubFixtures.checkRuns([GitHubFixtures.checkRun(id: 70 + number, name: "tests", headSHA: tip, conclusion: conclusion)]), etag: "\"r\(number)\""))
         server.expect("\(base)/commits/\(tip)/status?per_page=100", .json(["state": "success", "statuses": [Any]()], etag: "\"s\(number)\""))
         server.expect("\(base)/pulls/\(number)/reviews?per_page=100", .json([Any](), etag: "\"v\(number)\""))
         server.expect("\(base)/pulls/\(number)/comments?per_page=100", .json([Any](), etag: "\"c\(number)\""))
+        if conclusion != "success" { server.expect("\(base)/actions/jobs/\(70 + number)/logs", times: nil, .text("2026-01-01T00:00:00.0000000Z 1 test failed\n")) }
         server.expect("/graphql", method: "POST", times: nil, .json(GitHubFixtures.graphQLThreadsPage([])))
         let observed = try s.ao(arguments: ["observe", "--refresh"], environment: github)
         #expect(observed.succeeded, "\(observed)")
@@ -96,5 +98,22 @@ struct MergeGitHubTests {
         let local = try s.ao(arguments: ["merge", id, "--local"], environment: github)
         #expect(local.succeeded && local.stdout.contains("Landed session \(id)"), "\(local)")
         #expect(server.requests.isEmpty)
+    }
+
+    @Test("a pull request whose CI failed is PR_NOT_MERGEABLE without asking GitHub to merge, and nothing changes")
+    func redCI() throws {
+        let s = try Scenario("merge-gh-red")
+        let server = try GitHubTestServer()
+        defer { server.stop(); s.close() }
+        try s.env.git(["remote", "add", "github", "git@github.com:acme/widgets.git"], in: s.repo)
+        try s.env.git(["config", "ao.remote", "github"], in: s.repo)
+        let github = ["AO_GITHUB_API_URL": server.baseURL, "AO_GITHUB_TOKEN": MergeGitHubTests.token]
+        let (id, _) = try sessionWithPR(s, server, number: 52, github: github, conclusion: "failure")
+        let before = try refs(s)
+        let world = try s.world()
+        expectError(try s.ao(arguments: ["merge", id], environment: github), "PR_NOT_MERGEABLE", mentioning: ["#52", "CI is failing", "--local"])
+        #expect(server.requests.isEmpty, "\(server.requests)")
+        #expect(try refs(s) == before)
+        #expect(try s.world() == world)
     }
 }
