@@ -137,6 +137,7 @@ struct MergeTests {
         try s.env.write("mine\n", to: s.repo.appendingPathComponent("feature2.txt"))
         world = try s.world()
         expectError(try s.ao("merge", w.id, "--no-review"), "BASE_DIRTY", mentioning: ["feature2.txt", "untracked"])
+        expectError(try s.ao("merge", w.id, "--dry-run"), "BASE_DIRTY", mentioning: ["feature2.txt"])
         #expect(try refs(s) == before)
         #expect(try s.world() == world)
         #expect(s.env.read(s.repo.appendingPathComponent("feature2.txt")) == "mine\n")

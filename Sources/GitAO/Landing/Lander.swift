@@ -99,12 +99,6 @@ struct Lander {
         case .landed(let landed, _):
             newTip = landed
         }
-        if options.dryRun {
-            var report = LandingReport(session: session, base: base, method: options.method, oldBase: oldBase, newTip: newTip, commits: commits, dryRun: true)
-            report.resumed = resumed
-            return report
-        }
-
         // An untracked file in the way of the base's checkout would leave the base moved and its
         // files behind: refused now, as `git merge --ff-only` refuses it, with nothing changed.
         if let holder = baseWorktree {
@@ -114,6 +108,12 @@ struct Lander {
                 throw Messages.baseBlocked(base, worktree: holder.path, why: AOError.wrapping(error).message)
             }
         }
+        if options.dryRun {
+            var report = LandingReport(session: session, base: base, method: options.method, oldBase: oldBase, newTip: newTip, commits: commits, dryRun: true)
+            report.resumed = resumed
+            return report
+        }
+
         // A configuration error must not pass for "no reviewer": the landing would go untested.
         let settings = options.review ? try ReviewSettings(config: workspace.config()) : nil
         // The database must take writes before anything moves: a read-only or corrupt one
