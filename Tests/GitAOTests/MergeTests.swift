@@ -76,6 +76,10 @@ struct MergeTests {
         #expect(try s.tmuxSessions().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: s.repo.appendingPathComponent(".git/ao/run/merge-\(w.id).json").path))
         #expect(try s.env.git(["for-each-ref", "refs/ao/landing"], in: s.repo).isEmpty)
+        // Again (a second merge that waited for this one): said as landed, nothing changed.
+        let before = try refs(s)
+        expectError(try s.ao("merge", w.id), "NOTHING_TO_MERGE", mentioning: ["already landed", "refs/ao/archive/\(w.id)"])
+        #expect(try refs(s) == before)
     }
 
     @Test("--dry-run says what would land and changes nothing; --keep keeps the worktree and branch")

@@ -74,6 +74,12 @@ struct Lander {
 
         guard let oldBase = try repository.localBranchTip(base) else { throw Messages.baseNotLocal(base) }
         guard let tip = try repository.localBranchTip(session.branch.rawValue) else {
+            // Landed by a run this one waited for (or earlier): said as such, not as a lost branch.
+            if let landed = try workspace.storeCall({ try store.events(session: session.id) }).last(where: { $0.kind == "merged" }) {
+                let tip = landed.data.flatMap { try? JSON.decode([String: String?].self, from: $0) }?["tip"].flatMap { $0 }
+                throw AOError(.nothingToMerge, "session \(session.id) has already landed\(tip.map { " (its branch tip \($0.prefix(12)))" } ?? ""); nothing was changed.",
+                              hint: "Its original commits are in refs/ao/archive/\(session.id): git log refs/ao/archive/\(session.id)")
+            }
             throw AOError(.nothingToMerge, "session \(session.id)'s branch \(displaySafe(session.branch.rawValue)) no longer exists; nothing was changed.",
                           hint: "Bring it back (git ao restore \(session.id)) or end the session (git ao kill \(session.id)).")
         }
