@@ -128,7 +128,27 @@ static inline void *aogit_symbol(const char *name) {
     X(int, git_repository_index, (git_index **out, git_repository *repo), (out, repo)) \
     X(size_t, git_index_entrycount, (const git_index *index), (index)) \
     X(const git_index_entry *, git_index_get_byindex, (git_index *index, size_t n), (index, n)) \
-    X(void, git_index_free, (git_index *index), (index))
+    X(void, git_index_free, (git_index *index), (index)) \
+    X(int, git_revwalk_sorting, (git_revwalk *walk, unsigned int sort_mode), (walk, sort_mode)) \
+    X(int, git_reference_create_matching, (git_reference **out, git_repository *repo, const char *name, const git_oid *id, int force, const git_oid *current_id, const char *log_message), (out, repo, name, id, force, current_id, log_message)) \
+    X(int, git_cherrypick_commit, (git_index **out, git_repository *repo, git_commit *cherrypick_commit, git_commit *our_commit, unsigned int mainline, const git_merge_options *merge_options), (out, repo, cherrypick_commit, our_commit, mainline, merge_options)) \
+    X(int, git_merge_commits, (git_index **out, git_repository *repo, const git_commit *our_commit, const git_commit *their_commit, const git_merge_options *opts), (out, repo, our_commit, their_commit, opts)) \
+    X(int, git_index_has_conflicts, (const git_index *index), (index)) \
+    X(int, git_index_write_tree_to, (git_oid *out, git_index *index, git_repository *repo), (out, index, repo)) \
+    X(int, git_index_conflict_iterator_new, (git_index_conflict_iterator **iterator_out, git_index *index), (iterator_out, index)) \
+    X(int, git_index_conflict_next, (const git_index_entry **ancestor_out, const git_index_entry **our_out, const git_index_entry **their_out, git_index_conflict_iterator *iterator), (ancestor_out, our_out, their_out, iterator)) \
+    X(void, git_index_conflict_iterator_free, (git_index_conflict_iterator *iterator), (iterator)) \
+    X(int, git_commit_create, (git_oid *id, git_repository *repo, const char *update_ref, const git_signature *author, const git_signature *committer, const char *message_encoding, const char *message, const git_tree *tree, size_t parent_count, const git_commit *parents[]), (id, repo, update_ref, author, committer, message_encoding, message, tree, parent_count, parents)) \
+    X(const git_signature *, git_commit_author, (const git_commit *commit), (commit)) \
+    X(const char *, git_commit_message, (const git_commit *commit), (commit)) \
+    X(const char *, git_commit_message_encoding, (const git_commit *commit), (commit)) \
+    X(unsigned int, git_commit_parentcount, (const git_commit *commit), (commit)) \
+    X(const git_oid *, git_commit_tree_id, (const git_commit *commit), (commit)) \
+    X(int, git_signature_default, (git_signature **out, git_repository *repo), (out, repo)) \
+    X(int, git_signature_now, (git_signature **out, const char *name, const char *email), (out, name, email)) \
+    X(void, git_signature_free, (git_signature *sig), (sig)) \
+    X(int, git_checkout_tree, (git_repository *repo, const git_object *treeish, const git_checkout_options *opts), (repo, treeish, opts)) \
+    X(int, git_checkout_options_init, (git_checkout_options *opts, unsigned int version), (opts, version))
 
 #define AOGIT_TRAMPOLINE(ret, name, params, args) \
     static inline ret ao_##name params { \

@@ -118,14 +118,16 @@ package struct CurlTransport: HTTPTransport {
             if crossOrigin && header.name.lowercased() == "authorization" { continue }
             list = ao_curl_slist_append(list, "\(header.name): \(header.value)")
         }
-        if request.method == .post {
+        if request.method != .get {
             // Without this, curl would send `Expect: 100-continue` and wait for the server.
             list = ao_curl_slist_append(list, "Expect:")
         }
         transfer.headerList = list
         _ = ao_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
 
-        if request.method == .post {
+        if request.method != .get {
+            // A PUT is sent as curl's POST with its verb replaced: the body goes the same way.
+            if request.method == .put { _ = ao_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, "PUT") }
             _ = ao_curl_easy_setopt_long(easy, CURLOPT_POST, 1)
             _ = ao_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, request.body.count)
             request.body.withUnsafeBytes { raw in

@@ -223,6 +223,49 @@ package final class GitHubClient {
         }
     }
 
+    /// GitHub's answer to a merge (`PUT /repos/{o}/{r}/pulls/{n}/merge`).
+    package enum MergeAnswer: Sendable, Equatable {
+        case merged(sha: String)
+        /// 405: GitHub will not merge it (checks, reviews, branch protection, conflicts).
+        case notMergeable(message: String)
+        /// 409: the head is no longer the sha given.
+        case headMoved(message: String)
+        case failed(FetchFailure)
+    }
+
+    /// Merges a pull request only if its head is still `sha`. Never retried: a request that timed
+    /// out may have merged, which the caller learns by reading the pull request again.
+    package func mergePullRequest(_ repository: RepositorySlug, number: Int, sha: String, method: String) -> MergeAnswer {
+        guard !stopped else { return .failed(.skipped) }
+        let url = configuration.url("/repos/\(repository.owner)/\(repository.name)/pulls/\(number)/merge")
+        var request = self.request(for: url, conditional: false)
+        request.method = .put
+        request.body = Array(JSONValue.object([("sha", .string(sha)), ("merge_method", .string(method))]).serialized().utf8)
+        request.headers.append(("Content-Type", "application/json"))
+        let result = transport.perform([request])[0]
+        if case .success(let response) = result, response.status == 405 || response.status == 409 {
+            requestCount += 1
+            let message = (try? JSONValue.parse(response.body))?["message"]?.string ?? "HTTP \(response.status)"
+            return response.status == 405 ? .notMergeable(message: message) : .headMoved(message: message)
+        }
+        switch classify(result, url: url) {
+        case .retry(let failure), .done(.failure(let failure)):
+            return .failed(failure)
+        case .done(.success(let fetched)):
+            guard let value = try? JSONValue.parse(fetched.body), value["merged"]?.bool == true, let merged = value["sha"]?.string else {
+                return .failed(malformed(url, "the answer does not say the pull request merged"))
+            }
+            return .merged(sha: merged)
+        }
+    }
+
+    /// Whether GitHub reports the pull request merged (a fresh read, never the cache).
+    package func pullRequestIsMerged(_ repository: RepositorySlug, number: Int) -> Result<Bool, FetchFailure> {
+        let path = "/repos/\(repository.owner)/\(repository.name)/pulls/\(number)"
+        guard let fetched = get([path], cached: false).first else { return .failure(.skipped) }
+        return fetched.flatMap { json($0, from: path) }.map { $0["merged"]?.bool == true }
+    }
+
     // MARK: Internals
 
     private func request(for url: String, conditional: Bool = true) -> HTTPRequest {

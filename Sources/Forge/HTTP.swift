@@ -1,7 +1,7 @@
 /// One HTTP request as Forge's GitHub client builds it. Header names are kept as written;
 /// `Authorization` is only ever sent to the host the request was made for (see `CurlTransport`).
 package struct HTTPRequest: Sendable, Equatable {
-    package enum Method: String, Sendable { case get = "GET", post = "POST" }
+    package enum Method: String, Sendable { case get = "GET", post = "POST", put = "PUT" }
 
     package var method: Method
     package var url: String

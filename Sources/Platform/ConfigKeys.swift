@@ -43,6 +43,7 @@ package enum ConfigKeys {
         Key(name: reviewCommand, defaultValue: "", summary: "the command reviewer: argv template run without a shell, with {sha}, {base} and {worktree}; exit 0 approves"),
         Key(name: reviewTimeout, defaultValue: "10m", summary: "how long a command reviewer may run before its run fails"),
         Key(name: reviewDebounce, defaultValue: "20s", summary: "commits closer together than this get one review, of the latest"),
+        Key(name: mergeMethod, defaultValue: "rebase", summary: "how git ao merge lands a session: rebase (each commit replayed on the base), squash (one commit) or no-ff (a merge commit)"),
         Key(name: reviewPost, defaultValue: "false", summary: "true: each verdict is also posted to the session's open pull request as a COMMENT review"),
         Key(name: "ao.agent.<name>.reviewCommand", defaultValue: "", summary: "argv template that starts a custom agent as a read-only reviewer ({prompt}, {prompt_file}, {session}, {run}); without it the agent cannot review"),
         Key(name: portRange, defaultValue: "", summary: "ports such as 4100-4199: each live session gets one of its own as AO_PORT"),
@@ -74,6 +75,7 @@ package enum ConfigKeys {
     package static let reviewTimeout = "ao.review.timeout"
     package static let reviewDebounce = "ao.review.debounce"
     package static let reviewPost = "ao.review.post"
+    package static let mergeMethod = "ao.merge.method"
 
     package static let stuckAfter = "ao.stuckAfter"
     package static let notifyCommand = "ao.notify.command"

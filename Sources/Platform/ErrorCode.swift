@@ -41,12 +41,28 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case prNotOpen = "PR_NOT_OPEN"
     case prClaimedByActiveSession = "PR_CLAIMED_BY_ACTIVE_SESSION"
     case reviewAlreadySubmitted = "REVIEW_ALREADY_SUBMITTED"
+    /// The command reviewer did not approve a landing (git ao merge).
+    case reviewFailed = "REVIEW_FAILED"
     case reviewRunStale = "REVIEW_RUN_STALE"
     case reviewRunIsCommand = "REVIEW_RUN_IS_COMMAND"
     case noReviewer = "NO_REVIEWER"
     case issueNotOpen = "ISSUE_NOT_OPEN"
     case issueHasLiveSession = "ISSUE_HAS_LIVE_SESSION"
     case intakeDisabled = "INTAKE_DISABLED"
+    /// Landing a session's commits on its base conflicts (git ao merge).
+    case mergeConflict = "MERGE_CONFLICT"
+    /// The worktree that has the base branch checked out has uncommitted changes.
+    case baseDirty = "BASE_DIRTY"
+    /// The agent is working; landing now would take half its work.
+    case sessionBusy = "SESSION_BUSY"
+    /// The session's branch has no commit its base lacks.
+    case nothingToMerge = "NOTHING_TO_MERGE"
+    /// GitHub will not merge the pull request (its 405), or its CI or reviews do not allow it yet.
+    case prNotMergeable = "PR_NOT_MERGEABLE"
+    /// The pull request's head is not the commit the merge expected (GitHub's 409).
+    case prHeadMoved = "PR_HEAD_MOVED"
+    /// The base branch moved while the landing was computed and tested.
+    case baseMoved = "BASE_MOVED"
 
     // The repository itself.
     case notAGitRepository = "NOT_A_GIT_REPOSITORY"
@@ -82,14 +98,15 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     package var exitStatus: ExitStatus {
         switch self {
         case .spawnFailed, .setupFailed, .agentAskedAQuestion, .deliveryNotConfirmed, .runtimeFailed, .runtimeUnreachable, .agentExited,
-             .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable:
+             .gitFailed, .databaseFailed, .ioFailed, .githubUnavailable, .reviewFailed:
             return .failed
         case .sessionNotFound, .sessionAmbiguous, .baseNotFound, .branchNotFetched, .prNotFound, .reviewRunNotFound, .issueNotFound:
             return .notFound
         case .branchCheckedOutElsewhere, .branchAmbiguous, .worktreePathExists, .worktreeRootInsideWorktree,
              .nameInUse, .sessionNotRestorable, .sessionIncompleteHandle, .sessionLive, .worktreeDirty, .sessionNotRunning, .sessionAwaitingDecision, .agentBusy,
              .watchAlreadyRunning, .hookConflict, .portRangeExhausted, .prNotOpen, .prClaimedByActiveSession, .reviewAlreadySubmitted, .reviewRunStale, .reviewRunIsCommand, .noReviewer,
-             .issueNotOpen, .issueHasLiveSession, .intakeDisabled:
+             .issueNotOpen, .issueHasLiveSession, .intakeDisabled, .mergeConflict, .baseDirty, .sessionBusy, .nothingToMerge, .baseMoved,
+             .prNotMergeable, .prHeadMoved:
             return .conflict
         case .notAGitRepository, .repoHasNoCommits, .unsafeRepository:
             return .repository

@@ -17,7 +17,7 @@ struct GitAOCommand: ParsableCommand {
         version: version,
         subcommands: [
             StatusCommand.self, SpawnCommand.self, ShowCommand.self, AttachCommand.self, SendCommand.self,
-            KillCommand.self, RestoreCommand.self, CleanupCommand.self, ObserveCommand.self, WatchCommand.self,
+            KillCommand.self, RestoreCommand.self, MergeCommand.self, CleanupCommand.self, ObserveCommand.self, WatchCommand.self,
             EventsCommand.self, ReviewCommand.self, HooksCommand.self, InitCommand.self, SignalCommand.self, DoctorCommand.self,
             CompletionCommand.self, ExecAgentCommand.self, HookCommand.self, FollowCommand.self, IntakeCommand.self,
         ],
