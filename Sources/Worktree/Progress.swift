@@ -123,16 +123,6 @@ extension Repository {
         return true
     }
 
-    /// The best common ancestor of two commits, or nil when their histories are unrelated.
-    func mergeBase(_ one: String, _ two: String) throws -> String? {
-        guard var a = git_oid(hex: one), var b = git_oid(hex: two) else { return nil }
-        var out = git_oid()
-        let code = ao_git_merge_base(&out, pointer, &a, &b)
-        if code == GIT_ENOTFOUND.rawValue { ao_git_error_clear(); return nil }
-        try Git.check(code, "could not find the merge base of \(String(one.prefix(7))) and \(String(two.prefix(7)))")
-        return out.hex
-    }
-
     /// Lines added and removed from commit `sha` (nil: from nothing) to the worktree with its index.
     func linesChanged(since sha: String?) throws -> (insertions: Int, deletions: Int) {
         var tree: OpaquePointer?
