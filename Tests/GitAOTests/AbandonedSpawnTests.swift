@@ -40,7 +40,7 @@ struct AbandonedSpawnTests {
         var errorText: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
     }
 
-    @Test("a pass undoes an abandoned spawn: its tmux session, its clean worktree and its untouched branch go", .timeLimit(.minutes(2)))
+    @Test("a pass undoes an abandoned spawn: its tmux session, its clean worktree and its untouched branch go", .timeLimit(.minutes(15)))
     func abandonedSpawnUndone() throws {
         let s = try Scenario("abandoned")
         defer { s.close() }
@@ -89,7 +89,7 @@ struct AbandonedSpawnTests {
         #expect(try s.ao("spawn", "--no-attach").succeeded)
     }
 
-    @Test("kill during a spawn stops the spawn, which removes what it created and says it was interrupted", .timeLimit(.minutes(2)))
+    @Test("kill during a spawn stops the spawn, which removes what it created and says it was interrupted", .timeLimit(.minutes(15)))
     func killDuringSpawn() throws {
         let s = try Scenario("kill-spawning")
         defer { s.close() }
@@ -144,7 +144,7 @@ struct AbandonedSpawnTests {
         #expect(!FileManager.default.fileExists(atPath: worktree.path))
     }
 
-    @Test("kill keeps the worktree of an agent that outlives its tmux session (it ignores SIGHUP)", .timeLimit(.minutes(2)))
+    @Test("kill keeps the worktree of an agent that outlives its tmux session (it ignores SIGHUP)", .timeLimit(.minutes(15)))
     func agentIgnoresHangup() throws {
         let s = try Scenario("kill-nohup")
         defer { s.close() }

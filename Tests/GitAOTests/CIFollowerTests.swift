@@ -6,7 +6,7 @@ import Testing
 /// brings a CI failure to the agent with no watch running.
 @Suite("CI follower")
 struct CIFollowerTests {
-    @Test("a push starts the follower; the failure reaches the agent; it stops once CI has concluded", .timeLimit(.minutes(3)))
+    @Test("a push starts the follower; the failure reaches the agent; it stops once CI has concluded", .timeLimit(.minutes(15)))
     func prePushFollower() throws {
         let w = try ForgeObservationTests.World("follower")
         defer { w.close() }

@@ -7,7 +7,7 @@ import Testing
 /// unchanged (what the reaction that delivers it reads).
 @Suite("change requests stored end to end")
 struct ChangeRequestStorageTests {
-    @Test("a changes-requested review's body and author are stored with the facts and kept by an unchanged poll", .timeLimit(.minutes(2)))
+    @Test("a changes-requested review's body and author are stored with the facts and kept by an unchanged poll", .timeLimit(.minutes(15)))
     func stored() throws {
         let w = try ForgeObservationTests.World("forge-change-requests")
         defer { w.close() }

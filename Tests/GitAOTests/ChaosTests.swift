@@ -35,7 +35,7 @@ struct ChaosTests {
     }
 
     @Test("six processes at once leave every live session whole, no stray tmux session, no lost commit, an intact database",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(15)))
     func chaos() throws {
         let s = try Scenario("chaos")
         defer { s.close() }

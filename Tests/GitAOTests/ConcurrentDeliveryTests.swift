@@ -36,7 +36,7 @@ struct ConcurrentDeliveryTests {
     }
 
     @Test("two send loops at once: every message arrives once, alone on its line, and each 'Delivered' is true",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(15)))
     func twoSends() throws {
         let s = try Scenario("deliver-two")
         defer { s.close() }
@@ -55,7 +55,7 @@ struct ConcurrentDeliveryTests {
     }
 
     @Test("send --queue beside send: every message arrives once, alone on its line; 'Delivered' only for a message that arrived",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(15)))
     func queueBesideSend() throws {
         let s = try Scenario("deliver-queue")
         defer { s.close() }
@@ -100,7 +100,7 @@ struct DeliveryProbeTests {
         #expect(Delivery.probe(for: " \n ") == "")
     }
 
-    @Test("a message with controls and non-ASCII text is confirmed and arrives as typed, controls inert", .timeLimit(.minutes(2)))
+    @Test("a message with controls and non-ASCII text is confirmed and arrives as typed, controls inert", .timeLimit(.minutes(15)))
     func unusualText() throws {
         let s = try Scenario("deliver-unicode")
         defer { s.close() }

@@ -6,7 +6,7 @@ import Testing
 @Suite("local conflict prediction")
 struct ConflictPredictionTests {
     @Test("a branch that conflicts with its base shows the paths and the agent is asked to rebase once per episode",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func predicted() throws {
         let s = try Scenario("conflict-local", files: ["README.md": "hello\n", "other.txt": "x\n"])
         defer { s.close() }
@@ -51,7 +51,7 @@ struct ConflictPredictionTests {
         #expect(received().components(separatedBy: "Rebase onto").count == 3)
     }
 
-    @Test("watch --fetch brings a base that moved on the server in, and the conflict shows", .timeLimit(.minutes(2)))
+    @Test("watch --fetch brings a base that moved on the server in, and the conflict shows", .timeLimit(.minutes(15)))
     func watchFetch() throws {
         let s = try Scenario("conflict-fetch")
         defer { s.close() }

@@ -70,7 +70,7 @@ struct DatabaseTests {
         #expect(doctor.stdout.contains("problem  database"))
     }
 
-    @Test("a writer that holds the database too long gives DATABASE_BUSY, not a raw 'database is locked'", .timeLimit(.minutes(2)))
+    @Test("a writer that holds the database too long gives DATABASE_BUSY, not a raw 'database is locked'", .timeLimit(.minutes(15)))
     func busy() throws {
         let s = try Scenario("db-busy")
         defer { s.close() }

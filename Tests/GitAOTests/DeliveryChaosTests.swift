@@ -140,7 +140,7 @@ struct DeliveryChaosTests {
     }
 
     @Test("100 deliveries each into a line-reading and a raw-mode agent, deliverers killed at random: 0 lost, 0 doubled",
-          .timeLimit(.minutes(8)))
+          .timeLimit(.minutes(15)))
     func killedDeliverers() throws {
         let seed = ProcessInfo.processInfo.environment["AO_CHAOS_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64(UInt32.max))
         print("delivery chaos: seed \(seed) (AO_CHAOS_SEED=\(seed) repeats it)")
@@ -171,7 +171,7 @@ struct DeliveryChaosTests {
     }
 
     @Test("direct sends killed at random points: nothing doubled, nothing joined, every completed send arrived",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(15)))
     func killedSenders() throws {
         let seed = ProcessInfo.processInfo.environment["AO_CHAOS_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64(UInt32.max))
         print("delivery chaos (send): seed \(seed)")

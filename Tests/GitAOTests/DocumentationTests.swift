@@ -12,7 +12,7 @@ struct DocumentationTests {
         (try? String(contentsOf: manDirectory.appendingPathComponent("man1/git-ao.1"), encoding: .utf8)) ?? ""
     }
 
-    @Test("the generated man pages match the command definitions", .timeLimit(.minutes(10)))
+    @Test("the generated man pages match the command definitions", .timeLimit(.minutes(15)))
     func manPagesCurrent() throws {
         let env = try TestEnvironment("man")
         defer { env.close() }

@@ -50,7 +50,7 @@ struct FeedbackTruthTests {
     func occurrences(of needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
 
     @Test("two open pull requests from one branch, one dirty and one clean: one conflict nudge, in either order, over many polls",
-          .timeLimit(.minutes(3)), arguments: [false, true])
+          .timeLimit(.minutes(15)), arguments: [false, true])
     func twoPullRequestsOneConflict(dirtyFirst: Bool) throws {
         let w = try World("truth-two-prs-\(dirtyFirst)")
         defer { w.close() }
@@ -67,7 +67,7 @@ struct FeedbackTruthTests {
         #expect(occurrences(of: "Your branch conflicts with", in: received(w, id)) == 1)
     }
 
-    @Test("a failing check on a head two pull requests share is one fact: sent once, naming both", .timeLimit(.minutes(3)))
+    @Test("a failing check on a head two pull requests share is one fact: sent once, naming both", .timeLimit(.minutes(15)))
     func sharedHeadOneFailure() throws {
         let w = try World("truth-shared-head")
         defer { w.close() }
@@ -88,7 +88,7 @@ struct FeedbackTruthTests {
         #expect(text.contains("CI failed on pull requests #30, #31"))
     }
 
-    @Test("a job log that fails twice is tried again at the next polls, and the nudge carries it once it loads", .timeLimit(.minutes(3)))
+    @Test("a job log that fails twice is tried again at the next polls, and the nudge carries it once it loads", .timeLimit(.minutes(15)))
     func logRetried() throws {
         let w = try World("truth-log-retry")
         defer { w.close() }
@@ -107,7 +107,7 @@ struct FeedbackTruthTests {
         #expect(!text.contains("could not be fetched"))
     }
 
-    @Test("past ao.github.logWait the nudge goes without the log and says so", .timeLimit(.minutes(3)))
+    @Test("past ao.github.logWait the nudge goes without the log and says so", .timeLimit(.minutes(15)))
     func logGivenUp() throws {
         let w = try World("truth-log-given-up")
         defer { w.close() }
@@ -130,7 +130,7 @@ struct FeedbackTruthTests {
         #expect(received(w, id).contains("its log could not be fetched after trying for 1 s"))
     }
 
-    @Test("a 1.5 MB log line makes a nudge of a few KiB, in the agent and in the database", .timeLimit(.minutes(3)))
+    @Test("a 1.5 MB log line makes a nudge of a few KiB, in the agent and in the database", .timeLimit(.minutes(15)))
     func boundedNudge() throws {
         let w = try World("truth-bounded")
         defer { w.close() }
@@ -152,7 +152,7 @@ struct FeedbackTruthTests {
     }
 
     @Test("a review requesting changes with only a summary body reaches the agent once, with its author; approvals and comments do not",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(15)))
     func reviewBodyDelivered() throws {
         let w = try World("truth-review-body")
         defer { w.close() }

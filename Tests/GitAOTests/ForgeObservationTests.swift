@@ -79,7 +79,7 @@ struct ForgeObservationTests {
     }
 
     @Test("a pass records the PR axis; a second process reuses the ETags (all 304, no GraphQL); the interval is shared",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func observeAndReuse() throws {
         let w = try World("forge-e2e")
         defer { w.close() }
@@ -148,7 +148,7 @@ struct ForgeObservationTests {
         try w.expectNoTokenLeak(outputs)
     }
 
-    @Test("a merged PR parks the session as done and tells the human; cleanup then ends its agent and removes it, never over uncommitted work", .timeLimit(.minutes(2)))
+    @Test("a merged PR parks the session as done and tells the human; cleanup then ends its agent and removes it, never over uncommitted work", .timeLimit(.minutes(15)))
     func merged() throws {
         let w = try World("forge-merged")
         defer { w.close() }
@@ -190,7 +190,7 @@ struct ForgeObservationTests {
         #expect(try w.s.session(other)["state"] as? String != "terminated")
     }
 
-    @Test("HTTPS with a private authority: refused (and said so) until ao.github.caInfo names it", .timeLimit(.minutes(2)))
+    @Test("HTTPS with a private authority: refused (and said so) until ao.github.caInfo names it", .timeLimit(.minutes(15)))
     func privateAuthority() throws {
         let s = try Scenario("forge-tls")
         defer { s.close() }
@@ -209,7 +209,7 @@ struct ForgeObservationTests {
         #expect(trusted.contains("GitHub (acme/widgets): asked ") && !trusted.contains("failed"), "\(trusted)")
     }
 
-    @Test("a failed fetch changes nothing; 401 is sticky until any authenticated success, a 304 included", .timeLimit(.minutes(2)))
+    @Test("a failed fetch changes nothing; 401 is sticky until any authenticated success, a 304 included", .timeLimit(.minutes(15)))
     func unauthorizedSticky() throws {
         let w = try World("forge-401")
         defer { w.close() }
@@ -300,7 +300,7 @@ struct ForgeObservationTests {
         try w.server.verify()
     }
 
-    @Test("a rate limit reset in 2286 is believed for an hour at most, and status shows it, not an older refused token", .timeLimit(.minutes(2)))
+    @Test("a rate limit reset in 2286 is believed for an hour at most, and status shows it, not an older refused token", .timeLimit(.minutes(15)))
     func implausibleReset() throws {
         let w = try World("forge-reset2286")
         defer { w.close() }
@@ -325,7 +325,7 @@ struct ForgeObservationTests {
         try w.server.verify()
     }
 
-    @Test("a GitHub 500 or malformed JSON is said once by status, with the age of the facts shown, and doctor warns", .timeLimit(.minutes(2)))
+    @Test("a GitHub 500 or malformed JSON is said once by status, with the age of the facts shown, and doctor warns", .timeLimit(.minutes(15)))
     func failedPollShown() throws {
         let w = try World("forge-500")
         defer { w.close() }

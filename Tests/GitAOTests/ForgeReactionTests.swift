@@ -35,7 +35,7 @@ struct ForgeReactionTests {
     }
 
     @Test("CI: a re-run failing the same way is not sent again; another conclusion is; a non-Actions check sends its report",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func ciDedupe() throws {
         let w = try World("react-ci")
         defer { w.close() }
@@ -57,7 +57,7 @@ struct ForgeReactionTests {
         #expect(received.contains("\"ext-ci\" timed_out"))
     }
 
-    @Test("a log that cannot be fetched is said in place of the tail once ao.github.logWait is over", .timeLimit(.minutes(2)))
+    @Test("a log that cannot be fetched is said in place of the tail once ao.github.logWait is over", .timeLimit(.minutes(15)))
     func logUnavailable() throws {
         let w = try World("react-nolog")
         defer { w.close() }
@@ -74,7 +74,7 @@ struct ForgeReactionTests {
         #expect(FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("its log could not be fetched"))
     }
 
-    @Test("review threads: sent once, again only with a newer comment; at most 3 nudges, then the human is told", .timeLimit(.minutes(3)))
+    @Test("review threads: sent once, again only with a newer comment; at most 3 nudges, then the human is told", .timeLimit(.minutes(15)))
     func reviewCap() throws {
         let w = try World("react-review")
         defer { w.close() }
@@ -104,7 +104,7 @@ struct ForgeReactionTests {
         #expect(received.contains("still?"))
     }
 
-    @Test("a conflict is sent once per episode and re-armed when it ends", .timeLimit(.minutes(3)))
+    @Test("a conflict is sent once per episode and re-armed when it ends", .timeLimit(.minutes(15)))
     func conflictEpisodes() throws {
         let w = try World("react-conflict")
         defer { w.close() }
@@ -125,7 +125,7 @@ struct ForgeReactionTests {
         #expect(FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("Rebase onto origin/main"))
     }
 
-    @Test("a nudge waits while the agent is blocked, and a stale one is superseded, not sent", .timeLimit(.minutes(3)))
+    @Test("a nudge waits while the agent is blocked, and a stale one is superseded, not sent", .timeLimit(.minutes(15)))
     func deferredAndSuperseded() throws {
         let w = try World("react-deferred")
         defer { w.close() }
@@ -153,7 +153,7 @@ struct ForgeReactionTests {
         #expect(FakeAgents.received(by: id, in: w.s.env).joined(separator: "\n").contains("lint failed again"))
     }
 
-    @Test("a CI nudge waiting while the agent is blocked is dropped when the pull request is merged, never typed", .timeLimit(.minutes(3)))
+    @Test("a CI nudge waiting while the agent is blocked is dropped when the pull request is merged, never typed", .timeLimit(.minutes(15)))
     func mergedBeforeDelivery() throws {
         let w = try World("react-merged-queued")
         defer { w.close() }

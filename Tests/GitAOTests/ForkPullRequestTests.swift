@@ -7,7 +7,7 @@ import Testing
 @Suite("spawn --pr on a fork, observed")
 struct ForkPullRequestTests {
     @Test("a fork's PR spawned with --pr gets CI, reviews and threads on the first poll (its fork deleted too)",
-          .timeLimit(.minutes(2)), arguments: [false, true])
+          .timeLimit(.minutes(15)), arguments: [false, true])
     func forkObserved(forkDeleted: Bool) throws {
         let (w, _) = try SpawnFromPRTests().world("pr-fork-observed-\(forkDeleted)")
         defer { w.close() }

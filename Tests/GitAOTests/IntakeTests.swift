@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Issue intake end to end: the real binary against the loopback GitHub, real tmux, git and SQLite.
-@Suite("issue intake", .timeLimit(.minutes(3)))
+@Suite("issue intake", .timeLimit(.minutes(15)))
 struct IntakeTests {
     typealias World = ForgeObservationTests.World
     static let list = "/repos/acme/widgets/issues?state=open&labels=ai&per_page=100"

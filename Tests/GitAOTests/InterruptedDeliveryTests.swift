@@ -15,7 +15,7 @@ struct InterruptedDeliveryTests {
         time.sleep(3600)
         """
 
-    @Test("text a killed deliverer left unread in a stuck agent's terminal: nothing more is typed, AGENT_BUSY", .timeLimit(.minutes(2)))
+    @Test("text a killed deliverer left unread in a stuck agent's terminal: nothing more is typed, AGENT_BUSY", .timeLimit(.minutes(15)))
     func unreadPaste() throws {
         let s = try Scenario("deliver-unread")
         defer { s.close() }
@@ -48,7 +48,7 @@ struct InterruptedDeliveryTests {
         return (n[0] + n[1], n[2])
     }
 
-    @Test("text a killed deliverer left on the input line is submitted before the next message, not joined to it", .timeLimit(.minutes(2)))
+    @Test("text a killed deliverer left on the input line is submitted before the next message, not joined to it", .timeLimit(.minutes(15)))
     func leftOnTheLine() throws {
         let s = try Scenario("deliver-left")
         defer { s.close() }
@@ -63,7 +63,7 @@ struct InterruptedDeliveryTests {
         #expect(FakeAgents.received(by: id, in: s.env) == ["left on the line", "next message"])
     }
 
-    @Test("a queued message a killed pass already submitted is marked delivered by the next pass, not typed again", .timeLimit(.minutes(2)))
+    @Test("a queued message a killed pass already submitted is marked delivered by the next pass, not typed again", .timeLimit(.minutes(15)))
     func submittedBeforeTheKill() throws {
         let s = try Scenario("deliver-submitted")
         defer { s.close() }

@@ -4,7 +4,7 @@ import Testing
 
 /// Two `spawn --issue N` at once: whatever step the loser was at when the winner made its
 /// worktree, it is told ISSUE_HAS_LIVE_SESSION with the winner's id, and leaves nothing behind.
-@Suite("spawn --issue: the loser of a race", .timeLimit(.minutes(3)))
+@Suite("spawn --issue: the loser of a race", .timeLimit(.minutes(15)))
 struct IssueSpawnRaceTests {
     typealias World = ForgeObservationTests.World
 

@@ -31,7 +31,7 @@ struct LegacyStatusTests {
         (1...30).map { GitHubFixtures.commitStatus(id: $0, context: "ci/shard-\($0)", state: "success") }
     }
 
-    @Test("31 statuses, the failing one on page 2: CI is failing and the failure is sent", .timeLimit(.minutes(2)))
+    @Test("31 statuses, the failing one on page 2: CI is failing and the failure is sent", .timeLimit(.minutes(15)))
     func failureOnSecondPage() throws {
         let (w, id) = try observe("forge-status-pages", pages: [
             Self.successes, [GitHubFixtures.commitStatus(id: 31, context: "ci/slow", state: "failure", description: "2 tests failed")],
@@ -43,7 +43,7 @@ struct LegacyStatusTests {
         #expect(!received.contains("ci/shard-"), "only the failure is sent")
     }
 
-    @Test("a failing combined state with no failing status listed: CI is failing and it is sent", .timeLimit(.minutes(2)))
+    @Test("a failing combined state with no failing status listed: CI is failing and it is sent", .timeLimit(.minutes(15)))
     func combinedStateOnly() throws {
         let (w, id) = try observe("forge-status-combined", pages: [Self.successes], state: "error", total: 31)
         defer { w.close() }

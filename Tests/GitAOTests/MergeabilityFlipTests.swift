@@ -7,7 +7,7 @@ import Testing
 @Suite("mergeability flips behind an unchanged PR")
 struct MergeabilityFlipTests {
     @Test("clean, dirty, clean, dirty with updated_at unchanged: status follows each poll and the rebase nudge is re-armed",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func flips() throws {
         let w = try ForgeObservationTests.World("forge-mergeable-flip")
         defer { w.close() }

@@ -5,7 +5,7 @@ import Testing
 /// A restore that is undone leaves the session's change log as it was.
 @Suite("restore rollback")
 struct RestoreUndoneTests: WorktreePreparationFixtures {
-    @Test("no port_assigned or files_copied event is left by a restore that was rolled back", .timeLimit(.minutes(2)))
+    @Test("no port_assigned or files_copied event is left by a restore that was rolled back", .timeLimit(.minutes(15)))
     func noEventsLeft() throws {
         let s = try scenario("restore-undone")
         defer { s.close() }

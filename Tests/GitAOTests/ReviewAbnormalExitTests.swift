@@ -26,7 +26,7 @@ struct ReviewAbnormalExitTests {
         echo "all good"
         """
 
-    @Test("kill -9, 127, 126 and a shell's 137 fail the run with why, are never sent or counted; a later real verdict is delivered", .timeLimit(.minutes(3)))
+    @Test("kill -9, 127, 126 and a shell's 137 fail the run with why, are never sent or counted; a later real verdict is delivered", .timeLimit(.minutes(15)))
     func abnormalEndsAreNotVerdicts() throws {
         let s = try Scenario("review-abnormal-exit")
         defer { s.close() }

@@ -8,7 +8,7 @@ struct ReviewPostTests {
     typealias World = ForgeObservationTests.World
 
     @Test("a verdict is posted as a COMMENT review; the posted review never comes back as a Forge nudge; a failed post keeps the verdict",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(15)))
     func postAndRecognise() throws {
         let w = try World("review-post")
         defer { w.close() }

@@ -12,7 +12,7 @@ struct RuntimeIdentityTests {
         return ["TMUX_TMPDIR": directory.path]
     }
 
-    @Test("every command asks the server the session was spawned on, whatever TMUX_TMPDIR says", .timeLimit(.minutes(2)))
+    @Test("every command asks the server the session was spawned on, whatever TMUX_TMPDIR says", .timeLimit(.minutes(15)))
     func recordedServer() throws {
         let s = try Scenario("id-server")
         defer { s.close() }
@@ -69,7 +69,7 @@ struct RuntimeIdentityTests {
         #expect(FileManager.default.fileExists(atPath: try s.worktreePath(of: id).path))
     }
 
-    @Test("show and send never conclude a death; a full pass does", .timeLimit(.minutes(2)))
+    @Test("show and send never conclude a death; a full pass does", .timeLimit(.minutes(15)))
     func singleProbes() throws {
         let s = try Scenario("id-single")
         defer { s.close() }
@@ -88,7 +88,7 @@ struct RuntimeIdentityTests {
         #expect(try s.session(id)["terminal_reason"] as? String == "runtime_lost")
     }
 
-    @Test("a server whose socket is gone is unreachable, never dead; kill refuses and keeps the worktree", .timeLimit(.minutes(2)))
+    @Test("a server whose socket is gone is unreachable, never dead; kill refuses and keeps the worktree", .timeLimit(.minutes(15)))
     func unreachableServer() throws {
         let s = try Scenario("id-unreachable")
         defer { s.close() }

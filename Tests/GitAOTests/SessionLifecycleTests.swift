@@ -85,7 +85,7 @@ struct SessionLifecycleTests {
         #expect(session["terminal_reason"] is NSNull || session["terminal_reason"] == nil)
     }
 
-    @Test("three restores of one ended session at once: one restores it, the others say it is being restored or is live", .timeLimit(.minutes(2)))
+    @Test("three restores of one ended session at once: one restores it, the others say it is being restored or is live", .timeLimit(.minutes(15)))
     func concurrentRestores() throws {
         let s = try Scenario("restore-race")
         defer { s.close() }

@@ -17,7 +17,7 @@ struct SessionProgressTests {
         s.repo.appendingPathComponent(".git/ao/progress/\(id)")
     }
 
-    @Test("ahead, behind, dirty and lines since the merge base, committed and uncommitted", .timeLimit(.minutes(2)))
+    @Test("ahead, behind, dirty and lines since the merge base, committed and uncommitted", .timeLimit(.minutes(15)))
     func counts() throws {
         let s = try Scenario("progress", files: ["README.md": "hello\n", "a.txt": "1\n2\n3\n"])
         defer { s.close() }
@@ -69,7 +69,7 @@ struct SessionProgressTests {
         #expect(json?["ahead"] as? Int == 2 && json?["dirty"] as? Bool == true)
     }
 
-    @Test("computed once per change: plain status never computes it, a second look reuses it", .timeLimit(.minutes(2)))
+    @Test("computed once per change: plain status never computes it, a second look reuses it", .timeLimit(.minutes(15)))
     func cached() throws {
         let s = try Scenario("progress-cache")
         defer { s.close() }
@@ -90,7 +90,7 @@ struct SessionProgressTests {
         #expect(s.env.read(cacheFile(s, id)) != first, "a new HEAD is a new computation")
     }
 
-    @Test("a detached HEAD, a deleted base branch, a removed worktree and non-ASCII names", .timeLimit(.minutes(2)))
+    @Test("a detached HEAD, a deleted base branch, a removed worktree and non-ASCII names", .timeLimit(.minutes(15)))
     func hostile() throws {
         let s = try Scenario("progress-hostile", files: ["README.md": "hello\n", "données/é.txt": "ü\n"])
         defer { s.close() }

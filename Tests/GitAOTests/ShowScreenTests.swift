@@ -6,7 +6,7 @@ import Testing
 /// `git ao show --screen[=N] <id>`: the agent's screen without attaching.
 @Suite("show --screen")
 struct ShowScreenTests {
-    @Test("prints the last lines of a running agent's screen, controls made inert", .timeLimit(.minutes(2)))
+    @Test("prints the last lines of a running agent's screen, controls made inert", .timeLimit(.minutes(15)))
     func screen() throws {
         let s = try Scenario("show-screen")
         defer { s.close() }
@@ -42,7 +42,7 @@ struct ShowScreenTests {
         #expect(zero.status == 64 && zero.stderr.contains("--screen"), "\(zero)")
     }
 
-    @Test("a session that is not running is a clear error", .timeLimit(.minutes(2)))
+    @Test("a session that is not running is a clear error", .timeLimit(.minutes(15)))
     func notRunning() throws {
         let s = try Scenario("show-screen-ended")
         defer { s.close() }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("signal concurrency")
 struct SignalConcurrencyTests {
-    @Test("8 processes sending 200 signals each to one session: nothing lost, never 'database is locked'", .timeLimit(.minutes(5)))
+    @Test("8 processes sending 200 signals each to one session: nothing lost, never 'database is locked'", .timeLimit(.minutes(15)))
     func eightBySixHundred() throws {
         let s = try Scenario("concurrency")
         defer { s.close() }

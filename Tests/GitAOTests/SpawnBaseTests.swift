@@ -13,7 +13,7 @@ struct SpawnBaseTests {
         return try s.env.git(["rev-parse", "HEAD"], in: directory).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test("local main ahead of origin/main: the session starts from local main, and spawn says so", .timeLimit(.minutes(2)))
+    @Test("local main ahead of origin/main: the session starts from local main, and spawn says so", .timeLimit(.minutes(15)))
     func localAhead() throws {
         let s = try Scenario("base-local")
         defer { s.close() }
@@ -32,7 +32,7 @@ struct SpawnBaseTests {
         #expect(base?["ref"] as? String == "main" && base?["sha"] as? String == tip, "\(json)")
     }
 
-    @Test("origin/main ahead of local main: origin/main; diverged: origin/main, and why", .timeLimit(.minutes(2)))
+    @Test("origin/main ahead of local main: origin/main; diverged: origin/main, and why", .timeLimit(.minutes(15)))
     func remoteAheadAndDiverged() throws {
         let s = try Scenario("base-remote")
         defer { s.close() }
@@ -58,7 +58,7 @@ struct SpawnBaseTests {
         #expect((base?["reason"] as? String)?.contains("diverged") == true, "\(String(describing: base))")
     }
 
-    @Test("spawn from inside a session's worktree bases on that session's branch, and says so", .timeLimit(.minutes(2)))
+    @Test("spawn from inside a session's worktree bases on that session's branch, and says so", .timeLimit(.minutes(15)))
     func insideSession() throws {
         let s = try Scenario("base-inside")
         defer { s.close() }

@@ -5,7 +5,7 @@ import Testing
 /// Cleaned sessions are gone from `status --all`; their history stays in `events` and `show`.
 @Suite("status of cleaned sessions")
 struct StatusCleanedTests {
-    @Test("status --all no longer lists a cleaned session; events and show still have it", .timeLimit(.minutes(2)))
+    @Test("status --all no longer lists a cleaned session; events and show still have it", .timeLimit(.minutes(15)))
     func cleanedHidden() throws {
         let s = try Scenario("status-cleaned")
         defer { s.close() }

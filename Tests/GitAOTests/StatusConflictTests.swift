@@ -5,7 +5,7 @@ import Testing
 /// A predicted conflict stays visible beside the status once the agent is busy again.
 @Suite("conflict beside the status")
 struct StatusConflictTests {
-    @Test("a working agent whose branch conflicts shows 'working, conflict' in the table, show and --json", .timeLimit(.minutes(2)))
+    @Test("a working agent whose branch conflicts shows 'working, conflict' in the table, show and --json", .timeLimit(.minutes(15)))
     func workingWithConflict() throws {
         let s = try Scenario("conflict-working")
         defer { s.close() }

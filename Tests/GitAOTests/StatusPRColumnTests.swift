@@ -7,7 +7,7 @@ import Testing
 @Suite("status: the PR column says merged, closed and draft")
 struct StatusPRColumnTests {
     @Test("a draft PR with failing CI shows `#31 draft`; once merged `#31 merged`, once closed `#32 closed`, in status, -v, --json and show",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func mergedClosedDraft() throws {
         let w = try ForgeObservationTests.World("status-pr-column")
         defer { w.close() }

@@ -7,7 +7,7 @@ import Testing
 @Suite("status: a GitHub poll in flight")
 struct StatusPollInFlightTests {
     @Test("the previous poll's HTTP 500 is shown as the previous poll's, with its time, while the next one waits for GitHub",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func previousErrorNotTheCurrentPoll() throws {
         let w = try ForgeObservationTests.World("status-poll-in-flight")
         defer { w.close() }
@@ -53,7 +53,7 @@ struct StatusPollInFlightTests {
     }
 
     @Test("a poll killed with kill -9 before its answer is said as unfinished, never as the earlier error; the next poll settles it",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(15)))
     func killedPoll() throws {
         let w = try ForgeObservationTests.World("status-poll-killed")
         defer { w.close() }

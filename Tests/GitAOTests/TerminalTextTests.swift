@@ -97,7 +97,7 @@ struct TerminalTextTests {
         #expect(try s.ao("send", "--key", "Enter", id, "and text").status == 64)
     }
 
-    @Test("a key that ends the agent: send says the session ended after that key, and which keys were not pressed", .timeLimit(.minutes(2)))
+    @Test("a key that ends the agent: send says the session ended after that key, and which keys were not pressed", .timeLimit(.minutes(15)))
     func keyEndsSession() throws {
         let s = try Scenario("keys-end")
         defer { s.close() }

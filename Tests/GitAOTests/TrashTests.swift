@@ -30,7 +30,7 @@ struct TrashTests {
     }
 
     @Test("SIGKILL of git ao kill while it deletes a 20,000-file worktree: nothing at its path, git has no entry, the next cleanup deletes the rest",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(15)))
     func killedWhileDeleting() throws {
         let s = try Scenario("trash-kill9", files: ["README.md": "hello\n", ".gitignore": "build/\n"])
         defer { s.close() }

@@ -109,7 +109,7 @@ struct TrueMessagesTests {
         #expect(try s.world() == before)
     }
 
-    @Test("send --queue to an ended session keeps the message for a restore, as the README says", .timeLimit(.minutes(2)))
+    @Test("send --queue to an ended session keeps the message for a restore, as the README says", .timeLimit(.minutes(15)))
     func queueForEndedSession() throws {
         let s = try Scenario("msg-queue-ended")
         defer { s.close() }
